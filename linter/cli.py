@@ -1,0 +1,140 @@
+"""The ``crashlint`` command line. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/input errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .config import ConfigError, Settings, find_config, load_settings
+from .findings import SEVERITY_RANK
+from .policy import load_policies
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Sub-commands that live in optional modules register here (webhook, certs, runtime, fix).
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; keep its message short and on stderr."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = args.config or find_config()
+    return load_settings(path)
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .api import lint_paths
+    from .reporters import RENDERERS
+
+    settings = _settings(args)
+    extra = None
+    if args.cluster:
+        from .cluster import ClusterError, cluster_inventory_for_paths  # optional dependency
+
+        try:
+            extra = cluster_inventory_for_paths(args.paths, settings, args.kubeconfig, args.context)
+        except ClusterError as exc:
+            print(f"crashlint: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    report = lint_paths(args.paths, settings, stdin=sys.stdin.buffer if "-" in args.paths else None,
+                        extra_inventory=extra)
+    color = args.output == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(RENDERERS[args.output](report, load_policies(), color))
+    if report.errors:
+        return EXIT_ERROR
+    if args.fail_on == "never":
+        return EXIT_OK
+    threshold = SEVERITY_RANK[args.fail_on]
+    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings) else EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    metas = load_policies().rules
+    rows = []
+    for rid in sorted(metas):
+        m, rs = metas[rid], settings.rules[rid]
+        rows.append({"id": rid, "cause": m.cause, "severity": rs.severity, "enabled": rs.enabled,
+                     "summary": m.summary, "params": rs.params})
+    if args.output == "json":
+        print(json.dumps({"version": 1, "rules": rows}, indent=2))
+    else:
+        width = max(len(r["id"]) for r in rows)
+        for r in rows:
+            state = r["severity"] if r["enabled"] else "off"
+            print(f"{r['id']:<{width}}  {state:<7}  {r['cause']:<16}  {r['summary']}")
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    metas = load_policies().rules
+    m = metas.get(args.rule)
+    if m is None:
+        close = [r for r in metas if args.rule in r]
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `crashlint rules`)"
+        print(f"crashlint: unknown rule '{args.rule}'{hint}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{m.id}  [{m.severity}, cause: {m.cause}]\n")
+    print(f"{m.summary}\n")
+    print(f"What you see in the cluster:\n  {m.symptom}\n")
+    print("Why it crashes:")
+    print("\n".join("  " + line if line else "" for line in m.explanation.strip().splitlines()) + "\n")
+    print("Example that triggers it:")
+    print("\n".join("  " + line for line in m.example.rstrip().splitlines()) + "\n")
+    print("Fix:")
+    print("\n".join("  " + line for line in m.fix.strip().splitlines()))
+    if m.params:
+        print("\nParameters (override under rules.%s.params in .crashlint.yaml):" % m.id)
+        for k, v in m.params.items():
+            print(f"  {k}: {json.dumps(v)}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="crashlint", description="Catch Kubernetes settings that make pods crash (CrashLoopBackOff).")
+    p.add_argument("--version", action="version", version=f"crashlint {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    lint = sub.add_parser("lint", help="lint manifests (files, directories, '-' for stdin)")
+    lint.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    lint.add_argument("-o", "--output", choices=["text", "json", "sarif", "junit", "github"], default="text")
+    lint.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error")
+    lint.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
+    lint.add_argument("--cluster", action="store_true", help="also resolve references in the live cluster")
+    lint.add_argument("--kubeconfig")
+    lint.add_argument("--context")
+    lint.set_defaults(func=_cmd_lint)
+
+    rules = sub.add_parser("rules", help="list the rules with their severity and cause")
+    rules.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    rules.add_argument("--config")
+    rules.set_defaults(func=_cmd_rules)
+
+    explain = sub.add_parser("explain", help="why a rule's finding crashes pods, an example, and the fix")
+    explain.add_argument("rule")
+    explain.set_defaults(func=_cmd_explain)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"crashlint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,105 @@
+"""Run the rules over loaded objects and turn their hits into positioned, configured findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .config import Settings
+from .findings import Finding, Hit, pointer_str
+from .inventory import Inventory
+from .model import K8sObject, LoadError
+from .rules import Rule, RuleContext, all_rules
+from .workloads import workload_of
+
+IGNORE_ANNOTATION = "crashlint.io/ignore"
+IGNORE_REASON_ANNOTATION = "crashlint.io/ignore-reason"
+
+
+@dataclass
+class EngineResult:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+
+def wanted_kinds(settings: Settings) -> frozenset[str]:
+    """Kinds any enabled rule reads, plus what the inventory indexes for cross-object rules."""
+    kinds: set[str] = {"ConfigMap", "Secret", "ServiceAccount", "Service", "NetworkPolicy", "Namespace"}
+    for rid, rule in all_rules().items():
+        if rid in settings.rules and settings.rules[rid].enabled:
+            kinds |= rule.kinds
+    return frozenset(kinds)
+
+
+def _suppressions(annotations: dict) -> tuple[set[str], str | None]:
+    raw = annotations.get(IGNORE_ANNOTATION)
+    if not isinstance(raw, str):
+        return set(), None
+    ids = {p.strip() for p in raw.split(",") if p.strip()}
+    reason = annotations.get(IGNORE_REASON_ANNOTATION)
+    return ids, reason if isinstance(reason, str) else ""
+
+
+class Engine:
+    """Configured once (per run, or per webhook config reload), then applied to objects."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        rules = all_rules()
+        self._active = [rules[rid] for rid, rs in settings.rules.items() if rs.enabled and rid in rules]
+
+    def _rules_for(self, kind: str) -> list[Rule]:
+        return [r for r in self._active if kind in r.kinds]
+
+    def run(self, objects: Iterable[K8sObject], inventory: Inventory | None = None) -> EngineResult:
+        objects = list(objects)
+        inventory = inventory if inventory is not None else Inventory.from_objects(objects)
+        contexts = {r.id: RuleContext(inventory, self.settings.rules[r.id].params, self.settings.knowledge)
+                    for r in self._active}
+        result = EngineResult()
+        cache: dict[str, list[Rule]] = {}
+        for obj in objects:
+            rules = cache.get(obj.kind)
+            if rules is None:
+                rules = cache[obj.kind] = self._rules_for(obj.kind)
+            if not rules:
+                continue
+            workload = None
+            ignored, reason = _suppressions(obj.annotations)
+            if any(r.wants_workload for r in rules):
+                workload = workload_of(obj)
+                if workload is not None:
+                    t_ignored, t_reason = _suppressions(workload.template_annotations)
+                    ignored |= t_ignored
+                    reason = reason or t_reason
+            for rule in rules:
+                subject = workload if rule.wants_workload else obj
+                if subject is None:
+                    continue
+                try:
+                    hits = list(rule.check(subject, contexts[rule.id]))
+                except Exception as exc:  # a rule bug must not hide every other finding
+                    line, _ = obj.locate(())
+                    result.errors.append(LoadError(obj.file, line, f"internal error in rule {rule.id} on "
+                                                   f"{obj.ref()}: {type(exc).__name__}: {exc}"))
+                    continue
+                for hit in hits:
+                    finding = self._finding(rule.id, obj, hit)
+                    if rule.id in ignored or "*" in ignored or "all" in ignored:
+                        finding.suppressed = reason or ""
+                        result.suppressed.append(finding)
+                    else:
+                        result.findings.append(finding)
+        result.findings.sort(key=Finding.sort_key)
+        result.suppressed.sort(key=Finding.sort_key)
+        return result
+
+    def _finding(self, rid: str, obj: K8sObject, hit: Hit) -> Finding:
+        rs = self.settings.rules[rid]
+        line, col = obj.locate(hit.pointer, hit.anchor)
+        return Finding(
+            rule=rid, severity=rs.severity if rs.severity_overridden else (hit.severity or rs.severity), cause=rs.cause, message=hit.message,
+            file=obj.file, line=line, column=col, object=obj.identity(), container=hit.container,
+            path=pointer_str(hit.pointer), fix=hit.fix,
+        )

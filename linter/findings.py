@@ -1,0 +1,67 @@
+"""What rules return (hits) and what the tool reports (findings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Pointer = tuple[str | int, ...]
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
+def pointer_str(pointer: Pointer) -> str:
+    """RFC 6901 encoding of a pointer given as tokens."""
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in pointer)
+
+
+@dataclass
+class Hit:
+    """One problem as a rule sees it: relative to the object, before positions and config apply.
+
+    ``fix`` is an RFC 6902 patch whose paths are relative to the object root; rules offer one
+    only when applying it cannot change behaviour beyond the finding.
+    """
+
+    pointer: Pointer
+    message: str
+    container: str | None = None
+    fix: list[dict[str, Any]] | None = None
+    severity: str | None = None  # overrides the rule's configured severity for this hit
+    anchor: str = "auto"  # "key" | "value" | "auto": which part of a mapping entry to point at
+
+
+@dataclass
+class Finding:
+    """A reported problem with its place in a file."""
+
+    rule: str
+    severity: str
+    cause: str
+    message: str
+    file: str
+    line: int
+    column: int
+    object: dict[str, Any]
+    container: str | None
+    path: str
+    fix: list[dict[str, Any]] | None = None
+    suppressed: str | None = None  # the ignore-reason when an annotation suppressed it
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "rule": self.rule, "severity": self.severity, "cause": self.cause, "message": self.message,
+            "file": self.file, "line": self.line, "column": self.column, "object": self.object,
+            "container": self.container, "path": self.path,
+        }
+        if self.fix:
+            d["fix"] = self.fix
+        if self.suppressed is not None:
+            d["suppressed"] = {"reason": self.suppressed}
+        d.update(self.extra)
+        return d
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.file, self.line, self.column, self.rule, self.container or "")

@@ -1,0 +1,122 @@
+"""Container image references, parsed by the grammar the container runtime applies.
+
+The grammar is distribution/reference's (what containerd and CRI-O use to reject a reference
+with ``InvalidImageName``)::
+
+    reference  := name [ ":" tag ] [ "@" digest ]
+    name       := [domain "/"] path-component ("/" path-component)*
+    domain     := host [":" port]      (first component with "." or ":", or "localhost")
+    path-comp  := [a-z0-9]+ (([._]|__|[-]+) [a-z0-9]+)*
+    tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+    digest     := algorithm ":" hex    (sha256: 64 hex, sha512: 128 hex)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = re.compile(rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?")
+_TAG = re.compile(r"[\w][\w.-]{0,127}", re.ASCII)
+_DIGEST = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})")
+_DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+MAX_NAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A parsed reference; ``repository`` excludes the domain, ``path`` is what knowledge bases match."""
+
+    domain: str | None
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def path(self) -> str:
+        """Repository with Docker Hub's implicit ``library/`` removed: ``busybox``, ``bitnami/redis``."""
+        repo = self.repository
+        if self.domain in (None, "docker.io", "index.docker.io", "registry-1.docker.io") and repo.startswith("library/"):
+            return repo[len("library/"):]
+        return repo
+
+    @property
+    def basename(self) -> str:
+        return self.repository.rsplit("/", 1)[-1]
+
+
+class InvalidReference(ValueError):
+    """Why the runtime would answer InvalidImageName."""
+
+
+def parse(ref: str) -> ImageRef:
+    """Parse ``ref`` or raise :class:`InvalidReference` with the reason in plain words."""
+    if not ref:
+        raise InvalidReference("the image is empty")
+    if ref != ref.strip():
+        raise InvalidReference("the image has leading or trailing whitespace")
+    if any(c.isspace() for c in ref):
+        raise InvalidReference("the image contains whitespace")
+    rest, digest = ref, None
+    if "@" in rest:
+        rest, digest = rest.split("@", 1)
+        m = _DIGEST.fullmatch(digest)
+        if not m:
+            raise InvalidReference(f"digest '{digest}' is not algorithm:hex (e.g. sha256: and 64 hex digits)")
+        want = _DIGEST_LENGTHS.get(m.group(1))
+        if want is not None and len(m.group(2)) != want:
+            raise InvalidReference(f"{m.group(1)} digest must have {want} hex digits, not {len(m.group(2))}")
+    tag = None
+    last_slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > last_slash:
+        rest, tag = rest[:colon], rest[colon + 1:]
+        if not _TAG.fullmatch(tag):
+            if not tag:
+                raise InvalidReference("the tag after ':' is empty")
+            if len(tag) > 128:
+                raise InvalidReference(f"the tag is {len(tag)} characters long (at most 128)")
+            raise InvalidReference(f"tag '{tag}' may only hold letters, digits, '_', '.' and '-' "
+                                   "and must not start with '.' or '-'")
+    if not rest:
+        raise InvalidReference("the image has no repository name")
+    if len(rest) > MAX_NAME_LENGTH:
+        raise InvalidReference(f"the repository name is longer than {MAX_NAME_LENGTH} characters")
+    parts = rest.split("/")
+    domain = None
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"
+                           or parts[0] != parts[0].lower()):
+        domain = parts[0]
+        if not _DOMAIN.fullmatch(domain):
+            raise InvalidReference(f"registry host '{domain}' is not a valid host[:port]")
+        parts = parts[1:]
+    for comp in parts:
+        if not _PATH_COMPONENT.fullmatch(comp):
+            if comp != comp.lower():
+                raise InvalidReference(f"repository name must be lowercase ('{comp}')")
+            if not comp:
+                raise InvalidReference("the repository path has an empty component ('//' or a trailing '/')")
+            raise InvalidReference(f"repository path component '{comp}' is invalid "
+                                   "(lowercase letters and digits, separated by '.', '_', '__' or '-')")
+    return ImageRef(domain, "/".join(parts), tag, digest)
+
+
+def matches(ref: ImageRef, patterns: list[str]) -> str | None:
+    """The first pattern that names this image: a full path (``curlimages/curl``) or a basename.
+
+    ``busybox`` matches ``busybox``, ``docker.io/library/busybox`` and ``registry.k8s.io/busybox``;
+    ``bitnami/redis`` matches only that path. A trailing ``*`` matches a prefix of the basename.
+    """
+    path, base = ref.path, ref.basename
+    for pat in patterns:
+        if "/" in pat:
+            if path == pat or path.endswith("/" + pat):
+                return pat
+        elif pat.endswith("*"):
+            if base.startswith(pat[:-1]):
+                return pat
+        elif base == pat:
+            return pat
+    return None

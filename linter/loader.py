@@ -1,0 +1,398 @@
+"""Read manifests from files, directories and stdin into objects that remember where they came from.
+
+Speed matters here more than anywhere: the CLI runs on every commit and real repositories
+carry megabytes of CustomResourceDefinitions that no rule reads. So the loader
+
+* splits a stream into documents at column-0 ``---`` lines (YAML forbids that line inside
+  content, so the split is exact) — each document parses on its own, and one malformed
+  document does not hide the others;
+* sniffs the top-level ``kind:`` of each document with a regular expression and skips the
+  kinds no rule reads without parsing them at all;
+* composes the rest with libyaml (PyYAML's C parser) with the garbage collector paused, which
+  keeps every node's line and column, and constructs plain Python data from the nodes.
+
+The composed node tree is kept beside the data: a finding names a JSON pointer and the
+document turns it into a 1-based ``line``/``column`` only when something is reported.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .limits import Limits
+from .model import K8sObject, LoadError, is_list_kind
+
+try:  # libyaml is the fast path; the pure-Python parser gives the same nodes, slower.
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that reads manifests the way kubectl does, not the way YAML 1.1 theory does.
+
+    YAML 1.1 resolves a bare ``=`` to the ``value`` tag, which has no constructor and crashes
+    loaders on real manifests (``operator: =``); Kubernetes reads it as the string ``"="``.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:value"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:
+    """Unknown tags (``!Ref``, ``!!python/object``) load as their plain value, never as code."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor(None, _construct_undefined)
+
+_DOC_SPLIT = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
+_KIND_LINE = re.compile(rb"^kind[ \t]*:[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*(?:#[^\n]*)?\r?$", re.M)
+_TEXT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Document:
+    """One YAML/JSON document of a source, with its node tree for position look-ups."""
+
+    source: str
+    index: int
+    line_offset: int  # 0-based line of the document's first line in the source
+    data: Any
+    node: yaml.Node | None = None
+
+    def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:
+        """1-based (line, column) of the node a JSON pointer names.
+
+        The walk stops at the deepest node that exists, so a pointer to a field that is
+        absent (``/spec/template/spec/containers/0/args``) lands on its parent.
+        ``anchor="key"`` points at the key of a mapping entry rather than its value;
+        ``auto`` does so when the value is a collection (the ``livenessProbe:`` line says
+        more than the first line of its body).
+        """
+        node = self.node
+        if node is None:
+            return self.line_offset + 1, 1
+        best = node.start_mark
+        for token in pointer:
+            if isinstance(node, yaml.MappingNode):
+                found = None
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value == str(token):
+                        found = (key, value)
+                if found is None:
+                    break
+                key, value = found
+                use_key = anchor == "key" or (anchor == "auto" and not isinstance(value, yaml.ScalarNode))
+                best = key.start_mark if use_key else value.start_mark
+                node = value
+            elif isinstance(node, yaml.SequenceNode):
+                try:
+                    i = int(token)
+                except (TypeError, ValueError):
+                    break
+                if not 0 <= i < len(node.value):
+                    break
+                node = node.value[i]
+                best = node.start_mark
+            else:
+                break
+        return self.line_offset + best.line + 1, best.column + 1
+
+
+@dataclass
+class LoadResult:
+    """Everything read from the sources: objects to lint, errors to report, counts for the summary."""
+
+    objects: list[K8sObject] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    files: int = 0
+    skipped_objects: int = 0
+
+    @property
+    def object_count(self) -> int:
+        return len(self.objects) + self.skipped_objects
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Composing allocates millions of small nodes; a GC pass over them costs 5x the parse."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tuple[list[str], list[LoadError]]:
+    """Files to read, in a stable order: directories walked recursively for YAML/JSON files.
+
+    Symlinked directories are followed once (a loop is reported, not followed forever).
+    """
+    out: list[str] = []
+    errors: list[LoadError] = []
+    for raw in paths:
+        if raw == "-":
+            out.append("-")
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            seen: set[tuple[int, int]] = set()
+            for root, dirs, files in os.walk(p, followlinks=True):
+                st = os.stat(root)
+                ident = (st.st_dev, st.st_ino)
+                if ident in seen:
+                    errors.append(LoadError(root, 0, "directory loop through a symbolic link; not followed again"))
+                    dirs[:] = []
+                    continue
+                seen.add(ident)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.lower().endswith(_TEXT_SUFFIXES):
+                        path = os.path.join(root, name)
+                        if excluded is None or not excluded(path):
+                            out.append(path)
+        elif p.exists():
+            if excluded is None or not excluded(raw):
+                out.append(raw)
+        else:
+            errors.append(LoadError(raw, 0, "no such file or directory"))
+    return out, errors
+
+
+def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str] | None = None,
+               excluded: "callable | None" = None, stdin: Any = None) -> LoadResult:
+    """Load every manifest under ``paths``; never raises for bad input."""
+    files, errors = expand_paths(paths, excluded)
+    result = LoadResult(errors=errors)
+    for path in files:
+        result.files += 1
+        if path == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            raw = stream.read(limits.max_file_bytes + 1)
+            name = "<stdin>"
+        else:
+            name = path
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read(limits.max_file_bytes + 1)
+            except OSError as exc:
+                result.errors.append(LoadError(path, 0, f"cannot read: {exc.strerror or exc}"))
+                continue
+        load_bytes(name, raw, limits, result, wanted_kinds)
+    return result
+
+
+def _decode(name: str, raw: bytes) -> tuple[bytes | None, LoadError | None]:
+    """UTF-8 (with or without BOM) passes through; UTF-16/32 with a BOM is transcoded; binary is refused."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-32" if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else "utf-16"
+        try:
+            raw = raw.decode(codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, LoadError(name, 1, f"invalid {codec.upper()} text: {exc.reason}")
+    if b"\x00" in raw[:8192]:
+        return None, LoadError(name, 1, "binary file (contains NUL bytes); not a manifest")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, LoadError(name, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")
+    return raw, None
+
+
+def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
+               wanted_kinds: frozenset[str] | None = None) -> None:
+    """Parse one source's bytes into ``result``."""
+    if len(raw) > limits.max_file_bytes:
+        result.errors.append(LoadError(name, 0, f"file larger than {limits.max_file_bytes} bytes; "
+                                                "not read (raise limits.max_file_bytes in .crashlint.yaml)"))
+        return
+    text, err = _decode(name, raw)
+    if err is not None:
+        result.errors.append(err)
+        return
+    assert text is not None
+    if name.lower().endswith(".json") or text.lstrip()[:1] in (b"{", b"["):
+        if _load_json(name, text, limits, result, wanted_kinds):
+            return
+    starts = [m.start() for m in _DOC_SPLIT.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    if len(starts) > limits.max_documents:
+        result.errors.append(LoadError(name, 0, f"more than {limits.max_documents} documents; not read"))
+        return
+    line = 0
+    prev = 0
+    with _gc_paused():
+        for idx, start in enumerate(starts):
+            end = starts[idx + 1] if idx + 1 < len(starts) else len(text)
+            line += text.count(b"\n", prev, start)
+            prev = start
+            chunk = text[start:end]
+            kinds = _KIND_LINE.findall(chunk)
+            if wanted_kinds is not None and len(kinds) == 1:
+                kind = kinds[0].decode()
+                if kind not in wanted_kinds and not is_list_kind(kind):
+                    result.skipped_objects += 1
+                    continue
+            _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
+
+
+def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
+               wanted_kinds: frozenset[str] | None) -> bool:
+    """JSON is validated with ``json`` (exact errors), then composed as YAML for positions.
+
+    JSON is YAML as far as libyaml is concerned, except for tab indentation; when composing
+    fails, or the file is too large to want positions, the objects keep document-level
+    positions. Returns False when the text is not JSON after all (let the YAML path try).
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        if name.lower().endswith(".json"):
+            line = getattr(exc, "lineno", 1)
+            result.errors.append(LoadError(name, line, f"invalid JSON: {getattr(exc, 'msg', exc)}"))
+            return True
+        return False
+    except RecursionError:
+        result.errors.append(LoadError(name, 1, f"JSON nested deeper than Python can read; not read"))
+        return True
+    if len(text) <= limits.max_positioned_json_bytes and b"\t" not in text:
+        before = len(result.errors)
+        with _gc_paused():
+            _parse_chunk(name, 0, 0, text, limits, result, wanted_kinds)
+        if len(result.errors) == before:
+            return True
+        del result.errors[before:]
+    _add_data(name, Document(name, 0, 0, data), data, result, wanted_kinds)
+    return True
+
+
+def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, result: LoadResult,
+                 wanted_kinds: frozenset[str] | None) -> None:
+    loader = _Loader(chunk)
+    sub = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            problem = _check_node_tree(node, limits)
+            doc = Document(name, idx * 1000 + sub, line, None, node)
+            sub += 1
+            if problem is not None:
+                msg, mark = problem
+                result.errors.append(LoadError(name, line + mark.line + 1, msg))
+                continue
+            data = loader.construct_document(node)
+            doc.data = data
+            _add_data(name, doc, data, result, wanted_kinds)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = line + (mark.line + 1 if mark else 1)
+        text = " ".join(p for p in (exc.context, exc.problem) if p)
+        result.errors.append(LoadError(name, where, f"invalid YAML: {text}"))
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        result.errors.append(LoadError(name, line + 1, f"invalid YAML: {type(exc).__name__}: {exc}"))
+    finally:
+        loader.dispose()
+
+
+def _check_node_tree(root: yaml.Node, limits: Limits) -> tuple[str, yaml.Mark] | None:
+    """Refuse alias bombs, recursive aliases and absurd nesting before constructing anything.
+
+    Aliases share nodes, so the *expanded* size (what a consumer walking the data sees) is
+    computed with memoisation over unique nodes: linear in the document, exact for bombs.
+    Duplicate keys are left to the ``rejected-by-api`` rule, which sees them as data.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    # Iterative post-order walk: deep nesting must not hit Python's recursion limit.
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        nid = id(node)
+        if done:
+            on_path.discard(nid)
+            if isinstance(node, yaml.MappingNode):
+                total = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+            else:
+                total = 1 + sum(sizes[id(c)] for c in node.value)
+            if total > limits.max_expanded_nodes:
+                return (f"document expands to more than {limits.max_expanded_nodes} nodes through "
+                        "aliases (YAML alias bomb?); not read", node.start_mark)
+            sizes[nid] = total
+            continue
+        if nid in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            if len(node.value) > limits.max_scalar_bytes:
+                return f"scalar longer than {limits.max_scalar_bytes} characters; not read", node.start_mark
+            sizes[nid] = 1
+            continue
+        if nid in on_path:
+            return "recursive alias (an anchor that contains itself); not read", node.start_mark
+        if depth > limits.max_depth:
+            return f"nesting deeper than {limits.max_depth} levels; not read", node.start_mark
+        on_path.add(nid)
+        stack.append((node, depth, True))
+        children = [c for kv in node.value for c in kv] if isinstance(node, yaml.MappingNode) else node.value
+        for child in children:
+            if id(child) not in sizes:
+                if id(child) in on_path:
+                    return "recursive alias (an anchor that contains itself); not read", child.start_mark
+                stack.append((child, depth + 1, False))
+    return None
+
+
+def _add_data(name: str, doc: Document, data: Any, result: LoadResult,
+              wanted_kinds: frozenset[str] | None) -> None:
+    """Turn a document's data into objects; Lists are unwrapped, non-Kubernetes YAML is skipped quietly."""
+    if not isinstance(data, dict):
+        return
+    kind = data.get("kind")
+    if not isinstance(kind, str) or not isinstance(data.get("apiVersion"), str):
+        return
+    if is_list_kind(kind) and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            if isinstance(item, dict) and isinstance(item.get("kind"), str):
+                if wanted_kinds is None or item["kind"] in wanted_kinds:
+                    result.objects.append(K8sObject(item, doc, ("items", i)))
+                else:
+                    result.skipped_objects += 1
+        return
+    if wanted_kinds is not None and kind not in wanted_kinds:
+        result.skipped_objects += 1
+        return
+    result.objects.append(K8sObject(data, doc, ()))
+
+
+def load_text(name: str, text: str | bytes, limits: Limits | None = None,
+              wanted_kinds: frozenset[str] | None = None) -> LoadResult:
+    """Load a string (the webhook's and the tests' entry point)."""
+    result = LoadResult(files=1)
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    load_bytes(name, raw, limits or Limits(), result, wanted_kinds)
+    return result

@@ -1,0 +1,19 @@
+"""Output formats of ``crashlint lint``: each module has ``render(report, policies, color) -> str``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..api import LintReport
+from ..policy import Policies
+from . import github, json_format, junit, sarif, text
+
+Renderer = Callable[[LintReport, Policies, bool], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "text": text.render,
+    "json": json_format.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "github": github.render,
+}

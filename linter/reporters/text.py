@@ -1,0 +1,47 @@
+"""Human output: ``file:line:col: severity [rule] message``, grouped by file, then a summary line."""
+
+from __future__ import annotations
+
+from ..api import LintReport
+from ..policy import Policies
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
+_RESET = "\033[0m"
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{_COLORS[style]}{text}{_RESET}" if color else text
+
+
+def render(report: LintReport, policies: Policies, color: bool) -> str:
+    lines: list[str] = []
+    last_file = None
+    for f in report.findings:
+        if f.file != last_file:
+            if last_file is not None:
+                lines.append("")
+            lines.append(_paint(f.file, "bold", color))
+            last_file = f.file
+        where = f"{f.file}:{f.line}:{f.column}:"
+        lines.append(f"{where} {_paint(f.severity, f.severity, color)} [{f.rule}] {f.message}")
+        if f.fix:
+            ops = "; ".join(f"{op['op']} {op['path']}" + (f" = {op['value']!r}" if "value" in op else "")
+                            for op in f.fix)
+            lines.append(_paint(f"    fix: {ops}  (crashlint fix applies it)", "dim", color))
+    if report.errors:
+        if lines:
+            lines.append("")
+        for e in report.errors:
+            where = f"{e.file}:{e.line}:" if e.line else f"{e.file}:"
+            lines.append(f"{where} {_paint('error', 'error', color)} [input] {e.message}")
+    c = report.counts()
+    summary = (f"{report.files} file(s), {report.objects} object(s): {c['error']} error(s), "
+               f"{c['warning']} warning(s), {c['info']} info")
+    if report.suppressed:
+        summary += f", {len(report.suppressed)} suppressed"
+    if report.errors:
+        summary += f"; {len(report.errors)} input(s) could not be read"
+    if lines:
+        lines.append("")
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,52 @@
+"""The rule modules, one per rule: each has ``ID``, optional ``KINDS`` and a pure ``check``.
+
+``check(subject, ctx)`` receives a :class:`~crashlint.workloads.Workload` (for pod-running
+kinds) or the :class:`~crashlint.model.K8sObject` itself (for rules with their own ``KINDS``)
+and a :class:`RuleContext`; it yields :class:`~crashlint.findings.Hit` objects. It reads no
+files, no network and no clock, so the CLI, the webhook and runtime mode share it unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+from ..findings import Hit
+from ..inventory import Inventory
+from ..workloads import WORKLOAD_KINDS
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may consult besides its subject."""
+
+    inventory: Inventory
+    params: dict[str, Any]
+    knowledge: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kinds: frozenset[str]
+    check: Callable[[Any, RuleContext], Iterable[Hit]]
+    wants_workload: bool
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> dict[str, Rule]:
+    """Every rule module in this package, by id."""
+    out: dict[str, Rule] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        mod: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+        kinds = getattr(mod, "KINDS", None)
+        out[mod.ID] = Rule(mod.ID, frozenset(kinds) if kinds is not None else WORKLOAD_KINDS, mod.check,
+                           kinds is None)
+    return out

@@ -1,0 +1,68 @@
+"""completes-immediately: a long-running workload whose container runs to completion.
+
+The kubelet restarts a container of a restartPolicy Always pod whenever it exits, even with
+code 0: ``busybox`` with no command in a Deployment shows ``Completed``, then
+``CrashLoopBackOff``, forever. The check needs both halves — a pod that restarts, and a
+process known to end — and stays quiet whenever either is uncertain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..commands import FINITE, classify, effective_argv, image_entry
+from ..findings import Hit
+from ..rules import RuleContext
+from ..workloads import Workload
+
+ID = "completes-immediately"
+
+
+def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    if not wl.runs_forever:
+        return
+    window = float(ctx.params.get("crashloop_window_seconds", 600))
+    keepalive = float(ctx.params.get("keepalive_seconds", 86400))
+    for c in wl.iter("containers", "initContainers"):
+        if c.is_init and not c.is_sidecar:
+            continue
+        command, args = c.str_list("command"), c.str_list("args")
+        if (c.data.get("command") is not None and command is None) or (c.data.get("args") is not None and args is None):
+            continue  # wrong types: rejected-by-api says so
+        stdin_open = c.data.get("stdin") is True or c.data.get("tty") is True
+        entry = image_entry(c.image, ctx.knowledge, "run_to_completion")
+        where = "native sidecar" if c.is_sidecar else "container"
+        if not command and not args:
+            if entry is None or (stdin_open and entry.get("reads_stdin")):
+                continue
+            keep = list(entry.get("keepalive") or ctx.params.get("keepalive_command") or ["sleep", "infinity"])
+            default = " ".join(list(entry.get("entrypoint") or []) + list(entry.get("cmd") or []))
+            yield Hit(c.at("image"), (
+                f"{where} '{c.name}' runs image '{c.image}' with no command: its default process "
+                f"(`{default}`) exits at once with code 0, and a {wl.kind} restarts it forever "
+                f"(Completed, then CrashLoopBackOff). Give it a long-running command, e.g. "
+                f"`{' '.join(keep)}` for a debug pod, or run one-off work as a Job."),
+                container=c.name, anchor="value",
+                fix=[{"op": "add", "path": "/" + "/".join(map(str, c.at("command"))), "value": keep}])
+            continue
+        argv = effective_argv(command, args, entry)
+        if argv is None:
+            continue
+        verdict = classify(argv, ctx.knowledge, stdin_open)
+        if verdict.kind != FINITE or verdict.seconds >= keepalive:
+            continue
+        field = "command" if command else "args"
+        shown = " ".join(argv)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        if verdict.seconds <= window:
+            when = "at once" if verdict.seconds == 0 else f"after about {verdict.seconds:g} s"
+            yield Hit(c.at(field), (
+                f"{where} '{c.name}' runs `{shown}`, which ends {when} with code 0; a {wl.kind} "
+                f"restarts it forever (Completed, then CrashLoopBackOff). Run one-off work as a Job, "
+                f"or make the command long-running."), container=c.name, anchor="key")
+        else:
+            yield Hit(c.at(field), (
+                f"{where} '{c.name}' runs `{shown}`, which ends after about {verdict.seconds:g} s; "
+                f"a {wl.kind} then restarts it, over and over. Run one-off work as a Job, "
+                f"or make the command long-running."), container=c.name, anchor="key", severity="info")
