@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, find_config, load_settings
@@ -15,8 +16,9 @@ from .policy import load_policies
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
-# Sub-commands that live in optional modules register here (webhook, certs, runtime, fix).
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+# Sub-commands kept in their own modules; each has ``register(subparsers)``. A module whose
+# optional dependencies are missing is left out of the command list instead of failing the CLI.
+COMMAND_MODULES = ("crashlint.fixer_cli", "crashlint.runtime.cli", "crashlint.webhook.cli")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,8 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule")
     explain.set_defaults(func=_cmd_explain)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+                continue  # not written/installed
+            raise
+        module.register(sub)
     return p
 
 

@@ -37,14 +37,14 @@ class RuleMeta:
 
 @dataclass(frozen=True)
 class Policies:
-    """Rule metadata by id, and the knowledge bases (``images``, ``commands``) rules consult."""
+    """Rule metadata by id, and the knowledge bases rules consult, by file stem.
+
+    ``policies/images.yaml`` becomes ``knowledge["images"]``, ``policies/commands.yaml``
+    ``knowledge["commands"]``, and so on for every ``policies/*.yaml``.
+    """
 
     rules: dict[str, RuleMeta]
     knowledge: dict[str, Any]
-
-
-def _read(name: str) -> Any:
-    return yaml.load(resources.files("crashlint.policies").joinpath(name).read_bytes(), Loader=_Loader)
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +61,9 @@ def load_policies() -> Policies:
             example=raw.get("example", ""), fix=raw.get("fix", ""), params=raw.get("params") or {},
         )
         rules[meta.id] = meta
-    return Policies(rules=rules, knowledge={"images": _read("images.yaml"), "commands": _read("commands.yaml")})
+    knowledge = {entry.name[:-5]: yaml.load(entry.read_bytes(), Loader=_Loader)
+                 for entry in resources.files("crashlint.policies").iterdir() if entry.name.endswith(".yaml")}
+    return Policies(rules=rules, knowledge=knowledge)
 
 
 def merged_params(defaults: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Runtime mode: classify live crashes and join them to static findings."""
