@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from .config import Settings, load_settings
 from .engine import Engine, EngineResult, wanted_kinds
@@ -44,17 +44,32 @@ class LintReport:
         }
 
 
+class InventorySource(Protocol):
+    """Where else objects may exist (a live cluster): asked once per run for the namespaces in use."""
+
+    def inventory_for(self, namespaces: set[str]) -> Inventory: ...
+
+
+def merge_inventory(inventory: Inventory, extra: Inventory) -> None:
+    """Add what ``extra`` knows; objects of the linted files win over the cluster's copy."""
+    for entry in extra.entries.values():
+        if not inventory.has(entry.kind, entry.namespace, entry.name):
+            inventory.add(entry)
+    inventory.complete |= extra.complete
+
+
 def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: BinaryIO | None = None,
-               extra_inventory: Inventory | None = None) -> LintReport:
-    """Lint files/directories/``-``; ``extra_inventory`` adds objects known to exist elsewhere (a cluster)."""
+               cluster: InventorySource | None = None) -> LintReport:
+    """Lint files/directories/``-``; ``cluster`` resolves what the files do not define.
+
+    Errors of the cluster source (unreachable, forbidden) propagate: the CLI reports them once.
+    """
     settings = settings or load_settings()
     loaded = load_paths(paths, settings.limits, wanted_kinds(settings), settings.excluded, stdin)
     inventory = Inventory.from_objects(loaded.objects)
-    if extra_inventory is not None:
-        for entry in extra_inventory.entries.values():
-            if not inventory.has(entry.kind, entry.namespace, entry.name):
-                inventory.add(entry)
-        inventory.complete |= extra_inventory.complete
+    if cluster is not None:
+        namespaces = {o.namespace for o in loaded.objects if o.namespace}
+        merge_inventory(inventory, cluster.inventory_for(namespaces))
     result = Engine(settings).run(loaded.objects, inventory)
     return LintReport(result.findings, result.suppressed, loaded.errors + result.errors,
                       loaded.files, loaded.object_count)

@@ -35,17 +35,23 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from .reporters import RENDERERS
 
     settings = _settings(args)
-    extra = None
-    if args.cluster:
-        from .cluster import ClusterError, cluster_inventory_for_paths  # optional dependency
-
+    cluster = None
+    cluster_errors: tuple[type[Exception], ...] = ()
+    if args.cluster or args.kubeconfig or args.context:
         try:
-            extra = cluster_inventory_for_paths(args.paths, settings, args.kubeconfig, args.context)
-        except ClusterError as exc:
-            print(f"crashlint: {exc}", file=sys.stderr)
+            from .cluster import ClusterError, ClusterSource  # needs the optional `kubernetes` client
+        except ImportError:
+            print("crashlint: --cluster needs the kubernetes client: pip install 'crashlint[cluster]'",
+                  file=sys.stderr)
             return EXIT_ERROR
-    report = lint_paths(args.paths, settings, stdin=sys.stdin.buffer if "-" in args.paths else None,
-                        extra_inventory=extra)
+        cluster = ClusterSource(kubeconfig=args.kubeconfig, context=args.context)
+        cluster_errors = (ClusterError,)
+    try:
+        report = lint_paths(args.paths, settings, stdin=sys.stdin.buffer if "-" in args.paths else None,
+                            cluster=cluster)
+    except cluster_errors as exc:  # an unreachable cluster is one clear error, not a traceback
+        print(f"crashlint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     color = args.output == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(RENDERERS[args.output](report, load_policies(), color))
     if report.errors:
