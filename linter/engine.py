@@ -97,7 +97,7 @@ class Engine:
 
     def _finding(self, rid: str, obj: K8sObject, hit: Hit) -> Finding:
         rs = self.settings.rules[rid]
-        line, col = obj.locate(hit.pointer, hit.anchor)
+        line, col = hit.position or obj.locate(hit.pointer, hit.anchor)
         return Finding(
             rule=rid, severity=rs.severity if rs.severity_overridden else (hit.severity or rs.severity), cause=rs.cause, message=hit.message,
             file=obj.file, line=line, column=col, object=obj.identity(), container=hit.container,

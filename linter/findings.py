@@ -30,6 +30,8 @@ class Hit:
     fix: list[dict[str, Any]] | None = None
     severity: str | None = None  # overrides the rule's configured severity for this hit
     anchor: str = "auto"  # "key" | "value" | "auto": which part of a mapping entry to point at
+    # An exact 1-based (line, column) for problems that have no pointer (a repeated YAML key).
+    position: tuple[int, int] | None = None
 
 
 @dataclass

@@ -77,6 +77,20 @@ class Document:
     line_offset: int  # 0-based line of the document's first line in the source
     data: Any
     node: yaml.Node | None = None
+    # (key, 1-based line, column, line of the first occurrence) of every repeated mapping key.
+    duplicate_keys: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    def node_lines(self, pointer: Iterable[str | int]) -> tuple[int, int]:
+        """1-based first and last line of the node at ``pointer`` (the whole document if absent)."""
+        node = self.node
+        if node is None:
+            return self.line_offset + 1, self.line_offset + 1
+        for token in pointer:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), node)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
+                node = node.value[token]
+        return self.line_offset + node.start_mark.line + 1, self.line_offset + node.end_mark.line + 1
 
     def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:
         """1-based (line, column) of the node a JSON pointer names.
@@ -299,8 +313,8 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
             node = loader.get_node()
             if node is None:
                 continue
-            problem = _check_node_tree(node, limits)
             doc = Document(name, idx * 1000 + sub, line, None, node)
+            problem = _check_node_tree(node, limits, doc.duplicate_keys, line)
             sub += 1
             if problem is not None:
                 msg, mark = problem
@@ -320,12 +334,14 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         loader.dispose()
 
 
-def _check_node_tree(root: yaml.Node, limits: Limits) -> tuple[str, yaml.Mark] | None:
+def _check_node_tree(root: yaml.Node, limits: Limits, duplicates: list[tuple[str, int, int, int]],
+                     line_offset: int) -> tuple[str, yaml.Mark] | None:
     """Refuse alias bombs, recursive aliases and absurd nesting before constructing anything.
 
     Aliases share nodes, so the *expanded* size (what a consumer walking the data sees) is
     computed with memoisation over unique nodes: linear in the document, exact for bombs.
-    Duplicate keys are left to the ``rejected-by-api`` rule, which sees them as data.
+    Repeated mapping keys are collected into ``duplicates`` for the ``rejected-by-api`` rule:
+    the data keeps the last value, as most YAML loaders silently do, but kubectl refuses it.
     """
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -358,7 +374,18 @@ def _check_node_tree(root: yaml.Node, limits: Limits) -> tuple[str, yaml.Mark] |
             return f"nesting deeper than {limits.max_depth} levels; not read", node.start_mark
         on_path.add(nid)
         stack.append((node, depth, True))
-        children = [c for kv in node.value for c in kv] if isinstance(node, yaml.MappingNode) else node.value
+        if isinstance(node, yaml.MappingNode):
+            if len(node.value) > 1:
+                seen: dict[str, yaml.Node] = {}
+                for k, _ in node.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        first = seen.setdefault(k.value, k)
+                        if first is not k:
+                            duplicates.append((k.value, line_offset + k.start_mark.line + 1,
+                                               k.start_mark.column + 1, line_offset + first.start_mark.line + 1))
+            children = [c for kv in node.value for c in kv]
+        else:
+            children = node.value
         for child in children:
             if id(child) not in sizes:
                 if id(child) in on_path:

@@ -1,0 +1,101 @@
+"""command-not-executable: an argv that cannot be executed as written.
+
+Kubernetes executes ``command``/``args`` directly (execve), with no shell: a first element
+``"python app.py --port 8080"`` names a binary with spaces in its name, ``&&``/``|``/``>``
+are passed as literal arguments, and in ``sh -c`` only the argument right after ``-c`` is
+the script. The container fails to start (StartError, exit 128: ``exec: "python app.py":
+executable file not found in $PATH``) or runs something else than intended.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..rules import RuleContext
+from ..workloads import Container, Workload
+
+ID = "command-not-executable"
+
+_OPERATORS = {"&&", "||", "|", ";", ">", ">>", "<", "2>&1", "&>", "2>", "|&"}
+_POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
+_PLAIN_WORDS = re.compile(r"[\w./:=,@+%-]+(?: +[\w./:=,@+%-]+)+")
+# Programs that take operator-looking strings as genuine arguments (`test a > b`, `find -exec ... ;`).
+_OPERATOR_CONSUMERS = {"test", "[", "expr", "awk", "jq", "yq", "xargs"}
+
+
+def _is_shell(prog: str, shells: list[str]) -> bool:
+    return prog.rsplit("/", 1)[-1] in shells
+
+
+def _script_index(argv: list[str]) -> int | None:
+    """Index of the script argument after a ``-c`` style option, if any."""
+    for i, a in enumerate(argv[1:], start=1):
+        if a.startswith("-") and not a.startswith("--") and "c" in a[1:]:
+            return i + 1
+        if not a.startswith("-"):
+            return None
+    return None
+
+
+def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    command, args = c.str_list("command"), c.str_list("args")
+    shells = list(ctx.knowledge.get("commands", {}).get("shells") or [])
+    fields = [("command", command), ("args", args)]
+    argv: list[tuple[str, int, str]] = [(f, i, v) for f, vals in fields if vals for i, v in enumerate(vals)]
+    if not argv:
+        return
+    first_field, first_i, first = argv[0]
+    if first_field == "command" or command is None:
+        exec_name = first
+        if exec_name == "" and first_field == "command":
+            yield Hit(c.at("command", 0), f"container '{c.name}': the first element of command is empty; "
+                      "there is no program to execute", container=c.name)
+            return
+        if first_field == "command" and re.search(r"\s", exec_name.strip()):
+            parts = exec_name.split()
+            # Splitting is only behaviour-preserving for plain words: no quotes, variables or operators.
+            fix = [{"op": "replace", "path": "/" + "/".join(map(str, c.at("command"))),
+                    "value": parts + (command or [])[1:]}] if _PLAIN_WORDS.fullmatch(exec_name) else None
+            yield Hit(c.at("command", 0), (
+                f"container '{c.name}': command[0] is \"{exec_name}\", one string with spaces; Kubernetes "
+                f"runs it as a single program name, which does not exist (exec: \"{exec_name}\": executable "
+                f"file not found). Write one element per word: {parts!r}"), container=c.name, anchor="value",
+                fix=fix)
+            return
+    if command is not None:
+        for i, v in enumerate(command[1:], start=1):
+            if v == "":
+                yield Hit(c.at("command", i), f"container '{c.name}': command[{i}] is an empty string",
+                          container=c.name, anchor="value")
+    flat = [v for _, _, v in argv]
+    if _is_shell(flat[0], shells):
+        at = _script_index(flat)
+        if at is not None and at < len(flat) - 1:
+            script = flat[at]
+            extra = flat[at + 1:]
+            if not _POSITIONAL.search(script) and not (len(extra) >= 1 and extra[0] in ("--", "sh", "bash", "_")):
+                field, idx, _ = argv[at + 1]
+                yield Hit(c.at(field, idx), (
+                    f"container '{c.name}': `{flat[0]} -c` runs only the next argument as its script "
+                    f"(`{script}`); the following {len(extra)} argument(s) {extra[:3]!r} become $0, $1... "
+                    f"and are not executed. Join the script into one string after -c."),
+                    container=c.name, anchor="value")
+        return
+    if flat[0].rsplit("/", 1)[-1] in _OPERATOR_CONSUMERS:
+        return
+    for n, (field, idx, v) in enumerate(argv[1:], start=1):
+        if v == ";" and any(a in ("-exec", "-execdir", "-ok", "-okdir") for a in flat[:n]):
+            continue  # find ... -exec cmd {} ;
+        if v.strip() in _OPERATORS:
+            yield Hit(c.at(field, idx), (
+                f"container '{c.name}': '{v}' in {field} is passed to `{flat[0]}` as a literal argument, "
+                f"because Kubernetes runs argv without a shell. Use [\"sh\", \"-c\", \"...\"] to get "
+                f"shell operators."), container=c.name, anchor="value")
+            return
+
+
+def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    for c in wl.containers:
+        yield from _check_container(c, ctx)

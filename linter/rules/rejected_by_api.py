@@ -1,0 +1,188 @@
+"""rejected-by-api: what the API server (or kubectl, or the runtime) refuses anyway.
+
+Catching these at commit time saves a failed deploy: ``kubectl apply`` answers
+``Deployment.apps "x" is invalid: spec.template.spec.restartPolicy: Unsupported value:
+"Never"``, a Job with ``restartPolicy: Always`` is refused, limits below requests are refused
+(``must be greater than or equal to cpu request``), probes on init containers are refused, a
+liveness ``successThreshold`` other than 1 is refused, a document with a repeated key is
+refused by kubectl's YAML decoder — and ``memory: 512m`` (half a byte) passes the API but no
+runtime can start the container.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..findings import Hit
+from ..model import K8sObject
+from ..quantity import QuantityError, parse_quantity
+from ..rules import RuleContext
+from ..workloads import RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, Container, Workload, pod_spec_problems, workload_of
+
+ID = "rejected-by-api"
+KINDS = WORKLOAD_KINDS | {"ConfigMap", "Secret", "Service", "ServiceAccount", "NetworkPolicy"}
+
+_PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_VALID_RESTART = {"Always", "OnFailure", "Never"}
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_COMPUTE = {"cpu", "memory", "ephemeral-storage"}
+
+
+def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
+    dups = obj.document.duplicate_keys
+    if not dups:
+        return
+    first, last = obj.document.node_lines(obj.prefix)
+    for key, line, col, first_line in dups:
+        if first <= line <= last:
+            yield Hit((), f"key '{key}' appears twice in one mapping (lines {first_line} and {line}); kubectl "
+                      "refuses the document (mapping key already defined) and other tools silently keep "
+                      "only one of the values", position=(line, col))
+
+
+def _quantity_hits(c: Container) -> Iterator[Hit]:
+    resources = c.data.get("resources")
+    if resources is None:
+        return
+    if not isinstance(resources, dict):
+        yield Hit(c.at("resources"), f"container '{c.name}': resources must be a mapping", container=c.name)
+        return
+    parsed: dict[str, dict[str, Decimal]] = {}
+    for section in ("requests", "limits"):
+        values = resources.get(section)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            yield Hit(c.at("resources", section), f"container '{c.name}': resources.{section} must be a mapping "
+                      f"of resource names to quantities, not {type(values).__name__}", container=c.name)
+            continue
+        parsed[section] = {}
+        for res, raw in values.items():
+            try:
+                q = parse_quantity(raw)
+            except QuantityError as exc:
+                yield Hit(c.at("resources", section, res), f"container '{c.name}': resources.{section}.{res}: "
+                          f"{exc}; the API server rejects the object", container=c.name, anchor="value")
+                continue
+            if q < 0:
+                yield Hit(c.at("resources", section, res), f"container '{c.name}': resources.{section}.{res} "
+                          "must not be negative", container=c.name, anchor="value")
+                continue
+            parsed[section][str(res)] = q
+            text = str(raw)
+            if res == "cpu" and isinstance(raw, str) and text.endswith(("Ki", "Mi", "Gi", "Ti")):
+                yield Hit(c.at("resources", section, res), (
+                    f"container '{c.name}': cpu {text} uses a memory unit and means {q:.0f} cores; no node "
+                    "can fit it (the pod stays Pending). CPU is in cores or millicores, e.g. 500m."),
+                    container=c.name, anchor="value")
+            if res == "memory" and isinstance(raw, str) and text.endswith("m") and q < 1024 * 1024:
+                yield Hit(c.at("resources", section, res), (
+                    f"container '{c.name}': memory {text} means {q} bytes ('m' is milli, not mega); the "
+                    "container cannot start. Use Mi, e.g. 512Mi."), container=c.name, anchor="value")
+    for res, limit in parsed.get("limits", {}).items():
+        request = parsed.get("requests", {}).get(res)
+        if request is not None and limit < request:
+            yield Hit(c.at("resources", "limits", res), (
+                f"container '{c.name}': {res} limit {resources['limits'][res]} is below its request "
+                f"{resources['requests'][res]}; the API server rejects it (must be greater than or equal "
+                f"to {res} request)"), container=c.name, anchor="value")
+
+
+def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
+    if "name" not in c.data or not isinstance(c.data.get("name"), str) or not c.data.get("name"):
+        yield Hit(c.at(), f"{c.section}[{c.index}] has no name (spec.{c.section}[{c.index}].name: "
+                  "Required value)", container=None, anchor="key")
+    for key in ("command", "args"):
+        v = c.data.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, list):
+            yield Hit(c.at(key), f"container '{c.name}': {key} must be a list of strings, not a "
+                      f"{type(v).__name__} (write {key}: [\"...\"])", container=c.name, anchor="value")
+        else:
+            for i, item in enumerate(v):
+                if not isinstance(item, str):
+                    yield Hit(c.at(key, i), f"container '{c.name}': {key}[{i}] is a {type(item).__name__}, "
+                              f"not a string; quote it (\"{item}\")", container=c.name, anchor="value")
+    rp = c.data.get("restartPolicy")
+    if rp is not None:
+        if not c.is_init:
+            yield Hit(c.at("restartPolicy"), f"container '{c.name}': restartPolicy is only allowed on init "
+                      "containers (native sidecars)", container=c.name, anchor="value")
+        elif rp != "Always":
+            yield Hit(c.at("restartPolicy"), f"init container '{c.name}': restartPolicy '{rp}' is not "
+                      "supported (only Always, which makes it a native sidecar)", container=c.name, anchor="value")
+    if c.runs_to_completion_by_design:
+        for probe in (*_PROBES, "lifecycle"):
+            if c.data.get(probe) is not None:
+                yield Hit(c.at(probe), f"init container '{c.name}' has a {probe}; the API server rejects "
+                          f"it (init containers must not have {probe} unless restartPolicy is Always)",
+                          container=c.name, anchor="key")
+    elif c.section == "ephemeralContainers":
+        for key in (*_PROBES, "ports", "resources", "lifecycle"):
+            if c.data.get(key) is not None:
+                yield Hit(c.at(key), f"ephemeral container '{c.name}': {key} is not allowed", container=c.name,
+                          anchor="key")
+    for probe in ("livenessProbe", "startupProbe"):
+        p = c.data.get(probe)
+        if isinstance(p, dict) and p.get("successThreshold") not in (None, 1):
+            yield Hit(c.at(probe, "successThreshold"), f"container '{c.name}': {probe}.successThreshold must "
+                      f"be 1, not {p.get('successThreshold')!r}", container=c.name, anchor="value",
+                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, c.at(probe, "successThreshold"))),
+                            "value": 1}])
+    ports = c.data.get("ports")
+    if isinstance(ports, list):
+        names: dict[str, int] = {}
+        for i, port in enumerate(ports):
+            if not isinstance(port, dict):
+                continue
+            if port.get("containerPort") in (None, "", 0):
+                yield Hit(c.at("ports", i), f"container '{c.name}': ports[{i}] has no containerPort "
+                          "(Required value)", container=c.name, anchor="auto")
+            name = port.get("name")
+            if isinstance(name, str):
+                if name in names:
+                    yield Hit(c.at("ports", i, "name"), f"container '{c.name}': port name '{name}' is used "
+                              f"twice (ports[{names[name]}] and ports[{i}]); names must be unique",
+                              container=c.name, anchor="value")
+                names.setdefault(name, i)
+                if len(name) > 15 or not _PORT_NAME.fullmatch(name) or not re.search("[a-z]", name):
+                    yield Hit(c.at("ports", i, "name"), f"container '{c.name}': port name '{name}' must be "
+                              "at most 15 lowercase letters, digits and '-', with a letter", container=c.name,
+                              anchor="value")
+    elif ports is not None:
+        yield Hit(c.at("ports"), f"container '{c.name}': ports must be a list", container=c.name)
+    yield from _quantity_hits(c)
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _duplicate_key_hits(obj)
+    for pointer, message in pod_spec_problems(obj):
+        yield Hit(pointer, f"{message}; the API server rejects the {obj.kind}", anchor="key")
+    wl = workload_of(obj)
+    if wl is None:
+        return
+    rp = wl.spec.get("restartPolicy")
+    if rp is not None:
+        where = wl.at("restartPolicy")
+        if rp not in _VALID_RESTART:
+            yield Hit(where, f"restartPolicy '{rp}' is not one of Always, OnFailure, Never", anchor="value")
+        elif wl.kind in RUN_TO_COMPLETION_KINDS and rp == "Always":
+            yield Hit(where, f"a {wl.kind}'s pods must have restartPolicy OnFailure or Never; the API server "
+                      "rejects Always", anchor="value",
+                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, where)), "value": "OnFailure"}])
+        elif wl.kind not in RUN_TO_COMPLETION_KINDS and wl.kind not in ("Pod", "PodTemplate") and rp != "Always":
+            yield Hit(where, f"a {wl.kind}'s pod template must have restartPolicy Always; the API server "
+                      f"rejects '{rp}' (Unsupported value)", anchor="value",
+                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, where)), "value": "Always"}])
+    seen: dict[str, str] = {}
+    for c in wl.containers:
+        name = c.data.get("name")
+        if isinstance(name, str) and name:
+            if name in seen:
+                yield Hit(c.at("name"), f"container name '{name}' is used twice in the pod (Duplicate value)",
+                          container=name, anchor="value")
+            seen.setdefault(name, c.section)
+        yield from _container_hits(wl, c)
