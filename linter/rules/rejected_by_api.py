@@ -27,7 +27,9 @@ KINDS = WORKLOAD_KINDS | {"ConfigMap", "Secret", "Service", "ServiceAccount", "N
 _PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _VALID_RESTART = {"Always", "OnFailure", "Never"}
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_COMPUTE = {"cpu", "memory", "ephemeral-storage"}
+_CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "volumeDevices")
+_CONTAINER_MAPS = ("livenessProbe", "readinessProbe", "startupProbe", "securityContext", "lifecycle")
+_POD_LISTS = ("volumes", "imagePullSecrets", "tolerations", "hostAliases")
 
 
 def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
@@ -90,7 +92,22 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
                 f"to {res} request)"), container=c.name, anchor="value")
 
 
+def _shape_hits(c: Container) -> Iterator[Hit]:
+    """Fields other rules read, of the wrong JSON type: the API server's decoder refuses them."""
+    for key in _CONTAINER_LISTS:
+        v = c.data.get(key)
+        if v is not None and not isinstance(v, list):
+            yield Hit(c.at(key), f"container '{c.name}': {key} must be a list, not {type(v).__name__}",
+                      container=c.name, anchor="value")
+    for key in _CONTAINER_MAPS:
+        v = c.data.get(key)
+        if v is not None and not isinstance(v, dict):
+            yield Hit(c.at(key), f"container '{c.name}': {key} must be a mapping, not {type(v).__name__}",
+                      container=c.name, anchor="value")
+
+
 def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
+    yield from _shape_hits(c)
     if "name" not in c.data or not isinstance(c.data.get("name"), str) or not c.data.get("name"):
         yield Hit(c.at(), f"{c.section}[{c.index}] has no name (spec.{c.section}[{c.index}].name: "
                   "Required value)", container=None, anchor="key")
@@ -177,6 +194,10 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(where, f"a {wl.kind}'s pod template must have restartPolicy Always; the API server "
                       f"rejects '{rp}' (Unsupported value)", anchor="value",
                       fix=[{"op": "replace", "path": "/" + "/".join(map(str, where)), "value": "Always"}])
+    for key in _POD_LISTS:
+        v = wl.spec.get(key)
+        if v is not None and not isinstance(v, list):
+            yield Hit(wl.at(key), f"{key} must be a list, not {type(v).__name__}", anchor="value")
     seen: dict[str, str] = {}
     for c in wl.containers:
         name = c.data.get("name")
