@@ -9,6 +9,8 @@
     limits: {max_file_bytes: 134217728}
     images:                                 # entries put before policies/images.yaml's lists
       run_to_completion: [{match: [my-registry/toolbox], cmd: [sh], reads_stdin: true}]
+    knowledge:                              # the same for any policies/<name>.yaml
+      startup: {families: [{name: Our ERP, match: [erp/server], seconds: 240, source: "measured"}]}
 """
 
 from __future__ import annotations
@@ -61,6 +63,30 @@ class Settings:
                    for pat in self.exclude)
 
 
+def _merge_knowledge(shipped: dict[str, Any], raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """Repository knowledge entries go *before* the shipped ones of the same list (first match wins).
+
+    ``knowledge: {startup: {families: [...]}, memory: {families: [...]}}``; ``images:`` is a
+    shorthand for ``knowledge: {images: ...}``.
+    """
+    extra: dict[str, Any] = dict(raw.get("knowledge") or {})
+    if raw.get("images") is not None:
+        extra["images"] = raw["images"]
+    if not extra:
+        return shipped
+    merged = dict(shipped)
+    for stem, lists in extra.items():
+        if stem not in shipped or not isinstance(lists, dict) or not all(isinstance(v, list) for v in lists.values()):
+            raise ConfigError(f"{where}: knowledge '{stem}' must be one of {', '.join(sorted(shipped))}, "
+                              "mapping list names to lists of entries")
+        base = dict(shipped[stem])
+        for key, entries in lists.items():
+            old = base.get(key)
+            base[key] = list(entries) + (list(old) if isinstance(old, list) else [])
+        merged[stem] = base
+    return merged
+
+
 def find_config(start: str | None = None) -> str | None:
     """The nearest ``.crashlint.yaml`` from ``start`` (default: the working directory) upwards."""
     here = Path(start or os.getcwd()).resolve()
@@ -87,7 +113,7 @@ def load_settings(path: str | None = None, policies: Policies | None = None, raw
     where = path or "config"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the config must be a mapping")
-    unknown = set(raw) - {"rules", "exclude", "limits", "images"}
+    unknown = set(raw) - {"rules", "exclude", "limits", "images", "knowledge"}
     if unknown:
         raise ConfigError(f"{where}: unknown config keys: {', '.join(sorted(unknown))}")
     overrides = raw.get("rules") or {}
@@ -119,13 +145,5 @@ def load_settings(path: str | None = None, policies: Policies | None = None, raw
     exclude = raw.get("exclude") or []
     if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
         raise ConfigError(f"{where}: 'exclude' must be a list of glob patterns")
-    knowledge = policies.knowledge
-    extra = raw.get("images")
-    if extra is not None:
-        if not isinstance(extra, dict) or not all(isinstance(v, list) for v in extra.values()):
-            raise ConfigError(f"{where}: 'images' must map knowledge lists to lists of entries")
-        images = dict(knowledge["images"])
-        for k, v in extra.items():
-            images[k] = list(v) + list(images.get(k) or [])  # repository entries win over shipped ones
-        knowledge = {**knowledge, "images": images}
+    knowledge = _merge_knowledge(policies.knowledge, raw, where)
     return Settings(rules, knowledge, Limits.from_mapping(raw.get("limits")), tuple(exclude), path)

@@ -181,13 +181,15 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tu
                 seen.add(ident)
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if name.lower().endswith(_TEXT_SUFFIXES):
-                        path = os.path.join(root, name)
+                    # Hidden files are tool configuration (.crashlint.yaml, .pre-commit-config.yaml).
+                    if name.lower().endswith(_TEXT_SUFFIXES) and not name.startswith("."):
+                        path = os.path.normpath(os.path.join(root, name))
                         if excluded is None or not excluded(path):
                             out.append(path)
         elif p.exists():
-            if excluded is None or not excluded(raw):
-                out.append(raw)
+            path = os.path.normpath(raw)
+            if excluded is None or not excluded(path):
+                out.append(path)
         else:
             errors.append(LoadError(raw, 0, "no such file or directory"))
     return out, errors

@@ -125,7 +125,10 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
                               f"not a string; quote it (\"{item}\")", container=c.name, anchor="value")
     rp = c.data.get("restartPolicy")
     if rp is not None:
-        if not c.is_init:
+        if not isinstance(rp, str):
+            yield Hit(c.at("restartPolicy"), f"container '{c.name}': restartPolicy must be a string",
+                      container=c.name, anchor="value")
+        elif not c.is_init:
             yield Hit(c.at("restartPolicy"), f"container '{c.name}': restartPolicy is only allowed on init "
                       "containers (native sidecars)", container=c.name, anchor="value")
         elif rp != "Always":
@@ -155,9 +158,13 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
         for i, port in enumerate(ports):
             if not isinstance(port, dict):
                 continue
-            if port.get("containerPort") in (None, "", 0):
+            cp = port.get("containerPort")
+            if cp in (None, "", 0):
                 yield Hit(c.at("ports", i), f"container '{c.name}': ports[{i}] has no containerPort "
                           "(Required value)", container=c.name, anchor="auto")
+            elif not isinstance(cp, int) or isinstance(cp, bool) or not 1 <= cp <= 65535:
+                yield Hit(c.at("ports", i, "containerPort"), f"container '{c.name}': containerPort {cp!r} must "
+                          "be a number between 1 and 65535 (not a string)", container=c.name, anchor="value")
             name = port.get("name")
             if isinstance(name, str):
                 if name in names:
@@ -184,8 +191,8 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     rp = wl.spec.get("restartPolicy")
     if rp is not None:
         where = wl.at("restartPolicy")
-        if rp not in _VALID_RESTART:
-            yield Hit(where, f"restartPolicy '{rp}' is not one of Always, OnFailure, Never", anchor="value")
+        if not isinstance(rp, str) or rp not in _VALID_RESTART:
+            yield Hit(where, f"restartPolicy {rp!r} is not one of Always, OnFailure, Never", anchor="value")
         elif wl.kind in RUN_TO_COMPLETION_KINDS and rp == "Always":
             yield Hit(where, f"a {wl.kind}'s pods must have restartPolicy OnFailure or Never; the API server "
                       "rejects Always", anchor="value",

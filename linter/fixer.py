@@ -1,0 +1,357 @@
+"""``crashlint fix``: apply the safe fixes that findings carry back into the files they came from.
+
+Rules decide what is safe: a finding carries a ``fix`` (an RFC 6902 patch relative to its
+object) only when applying it cannot change behaviour beyond the finding. This module only
+makes applying it trustworthy:
+
+* the finding's object is found again in its file — the document by the finding's line, the
+  object inside it by (apiVersion, kind, namespace, name), ``items`` of a ``List`` included;
+* the patch is first applied with ``jsonpatch`` to the data exactly as the linter read it, which
+  proves it applies; two findings that write the same place differently conflict, and the
+  later one is left out;
+* the same operations are then applied to a ruamel.yaml round-trip tree and the change is
+  spliced into the original text (:mod:`.fixtext`), so comments, quotes, key order and
+  indentation of every untouched line stay as they were;
+* the new text is read again by the linter's own loader and must give exactly the patched
+  data; otherwise nothing is written for that document.
+
+Only changed documents are touched, so running ``fix`` twice changes nothing the second time
+(the fixed objects no longer produce the findings).
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+
+from .findings import Finding, pointer_str
+from .fixtext import Chunk, Indent, detect_indent, dump, merge, round_trip, split_documents
+from .loader import load_text
+from .model import K8sObject
+from .yamlpatch import PatchError, apply_patch
+
+_BOM = "\ufeff"
+
+
+@dataclass
+class Skipped:
+    """A fix that was not applied, and why (printed as a warning; the finding stays)."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class FileFix:
+    """One file's outcome: its text before and after, and which findings' fixes went in."""
+
+    path: str
+    original: str
+    fixed: str
+    applied: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def fix_findings(findings: Iterable[Finding]) -> list[FileFix]:
+    """Plan the fixes of ``findings`` (those without a fix are ignored), one result per file."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.fix:
+            by_file.setdefault(f.file, []).append(f)
+    return [fix_file(path, fs) for path, fs in sorted(by_file.items())]
+
+
+def fix_file(path: str, findings: list[Finding]) -> FileFix:
+    """Apply the fixes of ``findings`` (all from ``path``) to the file's text; nothing is written here."""
+    findings = sorted(findings, key=Finding.sort_key)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return _refused(path, "", findings, f"cannot read: {exc.strerror or exc}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _refused(path, "", findings, "only UTF-8 files are rewritten")
+    bom = _BOM if text.startswith(_BOM) else ""
+    body = text[len(bom):]
+    result = FileFix(path, text, text)
+    if _is_json(body):
+        fixed = _fix_json(path, body, findings, result)
+    else:
+        fixed = _fix_yaml(path, body, findings, result)
+    result.fixed = bom + fixed
+    return result
+
+
+def _is_json(text: str) -> bool:
+    """JSON files are rewritten as JSON; a YAML flow document (``{kind: Pod, ...}``) is not JSON."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _refused(path: str, text: str, findings: list[Finding], reason: str) -> FileFix:
+    return FileFix(path, text, text, skipped=[Skipped(f, reason) for f in findings])
+
+
+def _fix_yaml(path: str, text: str, findings: list[Finding], result: FileFix) -> str:
+    chunks = split_documents(text)
+    starts = [c.line for c in chunks]
+    fallback = detect_indent(text)
+    grouped: dict[int, list[Finding]] = {}
+    for f in findings:
+        grouped.setdefault(max(bisect.bisect_right(starts, f.line) - 1, 0), []).append(f)
+    parts = [c.text for c in chunks]
+    for idx, fs in grouped.items():
+        parts[idx] = _fix_chunk(path, chunks[idx], fs, fallback, result)
+    return "".join(parts)
+
+
+def _match(objects: list[K8sObject], finding: Finding, first_line: int) -> K8sObject | None:
+    """The object a finding names; the finding's line separates twins with the same identity."""
+    same = [o for o in objects if o.identity() == finding.object]
+    if len(same) > 1:
+        rel = finding.line - first_line + 1
+        spans = [(o, o.document.node_lines(o.prefix)) for o in same]
+        same = [o for o, (first, last) in spans if first <= rel <= last]
+    return same[0] if len(same) == 1 else None
+
+
+def _rebased(ops: Any, prefix: str) -> list[dict[str, Any]]:
+    """The finding's operations with paths made relative to the document instead of the object."""
+    if not isinstance(ops, list) or not all(isinstance(op, dict) and isinstance(op.get("path"), str) for op in ops):
+        raise ValueError("the fix is not a list of JSON patch operations")
+    out = []
+    for op in ops:
+        op = dict(op)
+        op["path"] = prefix + op["path"]
+        if isinstance(op.get("from"), str):
+            op["from"] = prefix + op["from"]
+        out.append(op)
+    return out
+
+
+def _conflict(claims: dict[tuple[str, ...], tuple[int, str, Any]], ops: list[dict[str, Any]],
+              owner: int, rule: str) -> str | None:
+    """Why ``ops`` collide with writes another finding's fix already made (None if they do not).
+
+    Two writes conflict when one path contains the other and they are not the very same
+    operation; appends (``/-``) never conflict.
+    """
+    mine: list[tuple[tuple[str, ...], tuple[str, Any]]] = []
+    for op in ops:
+        if op.get("op") not in ("add", "replace", "remove", "move", "copy"):
+            continue
+        try:
+            parts = tuple(jsonpointer.JsonPointer(op["path"]).parts)
+        except jsonpointer.JsonPointerException:
+            continue  # jsonpatch reports it
+        if parts and parts[-1] == "-":
+            continue
+        what = (op["op"], json.dumps(op.get("value"), sort_keys=True))
+        for path, (other, other_rule, other_what) in claims.items():
+            if other == owner:
+                continue
+            n = min(len(path), len(parts))
+            if path[:n] == parts[:n] and not (path == parts and other_what == what):
+                return f"conflicts with the fix of {other_rule} at {pointer_str(path) or '/'}"
+        mine.append((parts, what))
+    for parts, what in mine:
+        claims.setdefault(parts, (owner, rule, what))
+    return None
+
+
+def _fix_chunk(path: str, chunk: Chunk, findings: list[Finding], fallback: Indent, result: FileFix) -> str:
+    """Patch one document of a YAML stream; returns its new text (or the old one when refused)."""
+    loaded = load_text(path, chunk.text)
+    docs = {id(o.document): o.document for o in loaded.objects}
+    if loaded.errors or len(docs) != 1:
+        why = "the document no longer reads as one valid document"
+        result.skipped.extend(Skipped(f, why) for f in findings)
+        return chunk.text
+    base = next(iter(docs.values())).data
+    patched, ops, accepted = _validated(loaded.objects, findings, base, chunk.line, result)
+    if not accepted:
+        return chunk.text
+    if patched == base:
+        result.skipped.extend(Skipped(f, "the fix changes nothing") for f in accepted)
+        return chunk.text
+    new_text, why = _rewrite(path, chunk.text, ops, patched, fallback)
+    if new_text is None:
+        result.skipped.extend(Skipped(f, why) for f in accepted)
+        return chunk.text
+    result.applied.extend(accepted)
+    return new_text
+
+
+def _validated(objects: list[K8sObject], findings: list[Finding], base: Any, first_line: int,
+               result: FileFix) -> tuple[Any, list[dict[str, Any]], list[Finding]]:
+    """Apply each finding's fix with ``jsonpatch`` in turn; keep the ones that apply without conflict."""
+    patched = copy.deepcopy(base)
+    ops_all: list[dict[str, Any]] = []
+    accepted: list[Finding] = []
+    claims: dict[tuple[str, ...], tuple[int, str, Any]] = {}
+    for f in findings:
+        obj = _match(objects, f, first_line)
+        if obj is None:
+            result.skipped.append(Skipped(f, "its object is no longer in the file as linted"))
+            continue
+        try:
+            ops = _rebased(f.fix, pointer_str(obj.prefix))
+            why = _conflict(claims, ops, id(f), f.rule)
+            if why is None:
+                patched = jsonpatch.apply_patch(patched, ops)
+        except (ValueError, TypeError, KeyError, jsonpatch.JsonPatchException,
+                jsonpointer.JsonPointerException) as exc:
+            why = f"the patch does not apply: {exc}"
+        if why is not None:
+            result.skipped.append(Skipped(f, why))
+            continue
+        ops_all.extend(ops)
+        accepted.append(f)
+    return patched, ops_all, accepted
+
+
+class FixError(Exception):
+    """A patch that cannot be applied to a document's text safely."""
+
+
+def patch_document(text: str, ops: list[dict[str, Any]], name: str = "<text>") -> str:
+    """One YAML document's text with an RFC 6902 patch (document-relative paths) applied.
+
+    The building block of :func:`fix_file`, public for callers that hold text rather than
+    findings. Raises :class:`FixError` when the text is not one document, the patch does not
+    apply, or the result would not read back as the patched data.
+    """
+    loaded = load_text(name, text)
+    docs = {id(o.document): o.document for o in loaded.objects}
+    if loaded.errors or len(docs) != 1:
+        raise FixError("the text is not one valid Kubernetes document")
+    try:
+        expected = jsonpatch.apply_patch(next(iter(docs.values())).data, ops)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+        raise FixError(f"the patch does not apply: {exc}") from exc
+    new_text, why = _rewrite(name, text, ops, expected, None)
+    if new_text is None:
+        raise FixError(why)
+    return new_text
+
+
+def _rewrite(path: str, text: str, ops: list[dict[str, Any]], expected: Any,
+             fallback: Indent | None) -> tuple[str | None, str]:
+    """The document's text with ``ops`` applied, proven to read back as ``expected``."""
+    from ruamel.yaml.error import YAMLError, YAMLWarning
+
+    lf = text.replace("\r\n", "\n")
+    y = round_trip(detect_indent(lf, fallback))
+    explicit = lf.startswith("---")
+    try:
+        tree = y.load(lf)
+        before = dump(y, tree, explicit)
+        apply_patch(tree, ops)
+        after = dump(y, tree, explicit)
+    except PatchError as exc:
+        return None, f"the patch does not apply to the file's text: {exc}"
+    except (YAMLError, YAMLWarning, ValueError, TypeError) as exc:
+        return None, f"the document cannot be round-tripped: {type(exc).__name__}"
+    crlf = "\r\n" in text
+    for candidate in (merge(text, before, after), after.replace("\n", "\r\n") if crlf else after):
+        if candidate is not None and _reads_as(path, candidate, expected):
+            return candidate, ""
+    return None, "the rewritten document would not read back as the patched object"
+
+
+def _reads_as(path: str, text: str, expected: Any) -> bool:
+    loaded = load_text(path, text)
+    docs = {id(o.document): o.document for o in loaded.objects}
+    return not loaded.errors and len(docs) == 1 and next(iter(docs.values())).data == expected
+
+
+def _fix_json(path: str, text: str, findings: list[Finding], result: FileFix) -> str:
+    """JSON has no comments to keep; the layout is kept by the same merge where it is ``json.dumps``-like."""
+    loaded = load_text(path, text)
+    base = json.loads(text)
+    patched, _, accepted = _validated(loaded.objects, findings, base, 1, result)
+    if not accepted or patched == base:
+        result.skipped.extend(Skipped(f, "the fix changes nothing") for f in accepted)
+        return text
+    second = text.split("\n", 2)[1] if text.count("\n") >= 2 else ""
+    indent = (len(second) - len(second.lstrip(" "))) or None
+    ending = "\n" if text.endswith("\n") else ""
+    before = json.dumps(base, indent=indent, ensure_ascii=False) + ending
+    after = json.dumps(patched, indent=indent, ensure_ascii=False) + ending
+    for candidate in (merge(text, before, after), after):
+        if candidate is not None:
+            try:
+                if json.loads(candidate) == patched:
+                    result.applied.extend(accepted)
+                    return candidate
+            except ValueError:
+                continue
+    result.skipped.extend(Skipped(f, "the rewritten JSON would not read back as the patched object")
+                          for f in accepted)
+    return text
+
+
+def unified_diff(fix: FileFix, context: int = 3) -> str:
+    """``git apply``-able diff of one file (``a/``, ``b/`` prefixes; missing final newlines marked).
+
+    ``difflib.unified_diff`` treats lines that recur often in a long file as junk and then
+    reports untouched lines as changed; the matcher here considers every line.
+    """
+    old, new = fix.original.splitlines(keepends=True), fix.fixed.splitlines(keepends=True)
+    name = fix.path.replace(os.sep, "/").removeprefix("./")
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        out.append(f"@@ -{_span(i1, i2)} +{_span(j1, j2)} @@\n")
+        for tag, a1, a2, b1, b2 in group:
+            lines = [(" ", ln) for ln in old[a1:a2]] if tag == "equal" else \
+                [("-", ln) for ln in old[a1:a2]] + [("+", ln) for ln in new[b1:b2]]
+            for mark, line in lines:
+                out.append(mark + line if line.endswith("\n") else f"{mark}{line}\n\\ No newline at end of file\n")
+    return "".join(out) if len(out) > 2 else ""
+
+
+def _span(start: int, stop: int) -> str:
+    """A hunk range as unified diffs write it: ``start,length`` (1-based; ``start`` alone for one line)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def write_fixed(fix: FileFix) -> None:
+    """Replace the file atomically (same directory, same mode); a symlink's target is rewritten."""
+    target = os.path.realpath(fix.path)
+    folder = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".crashlint-fix-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(fix.fixed.encode("utf-8"))
+        os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,158 @@
+"""Which in-cluster Service a host name means, and where pods name hosts.
+
+Cluster DNS resolves a Service as ``name`` (from a pod of the same namespace), ``name.ns``,
+``name.ns.svc`` or ``name.ns.svc.cluster.local``; a StatefulSet pod behind a headless Service
+as ``pod.name`` / ``pod.name.ns.svc...``. Anything else with dots (``db.example.com``) is
+outside the cluster and none of crashlint's business. The rules that use this
+(``unresolved-dependency``, ``init-container-waits-forever``) stay quiet whenever a host is
+not clearly one of those forms: IP addresses, templating (``$(VAR)``, ``{{ }}``), two-label
+names whose second label is not a namespace the linted set uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .inventory import Inventory
+
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*)://([^/\s?#'\"<>;]+)")
+_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+)(?::\d{1,5})?")
+TEMPLATING = ("$", "{{", "%(", "<")  # $(VAR), ${VAR}, Helm/Jinja, placeholders
+# Never Services: loopback names, and words that configuration values use for "no host".
+NOT_SERVICES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "host.docker.internal", "true",
+                          "false", "yes", "no", "on", "off", "none", "null", "nil", "auto", "any", "all", "disabled",
+                          "enabled", "default", "unset", "changeme"})
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    """A host read as in-cluster DNS: the Services it may mean (any one existing resolves it)."""
+
+    host: str
+    candidates: tuple[tuple[str, str], ...]  # (service name, namespace)
+
+
+def known_namespaces(inv: Inventory) -> set[str]:
+    """Namespaces the linted set (or cluster) uses: of its objects, and Namespace objects."""
+    out = {e.namespace for e in inv.entries.values() if e.namespace}
+    out.update(e.name for e in inv.of_kind("Namespace"))
+    return out
+
+
+def service_ref(host: str, namespace: str, namespaces: set[str], cluster_domain: str = "cluster.local") -> ServiceRef | None:
+    """Read ``host`` as a Service reference from a pod in ``namespace``; None when it is not one."""
+    h = host.strip().rstrip(".").lower()
+    if not h or h in NOT_SERVICES or any(t in host for t in TEMPLATING):
+        return None
+    labels = h.split(".")
+    if any(not _LABEL.fullmatch(lab) for lab in labels) or all(lab.isdigit() for lab in labels):
+        return None
+    domain = cluster_domain.split(".")
+    rest: list[str] | None = None
+    if len(labels) > 1 + len(domain) and labels[-len(domain) - 1:] == ["svc", *domain]:
+        rest = labels[:-len(domain) - 1]
+    elif len(labels) >= 3 and labels[-1] == "svc":
+        rest = labels[:-1]
+    if rest is not None:
+        if len(rest) == 2:
+            return ServiceRef(h, ((rest[0], rest[1]),))
+        if len(rest) == 3:  # pod.service.namespace.svc...
+            return ServiceRef(h, ((rest[1], rest[2]),))
+        return None
+    if len(labels) == 1:
+        if labels[0].isdigit():
+            return None
+        return ServiceRef(h, ((labels[0], namespace),))
+    if len(labels) == 2 and labels[1] in namespaces:
+        # service.namespace, or a StatefulSet pod behind headless Service `labels[1]` here.
+        return ServiceRef(h, ((labels[0], labels[1]), (labels[1], namespace)))
+    return None
+
+
+def is_defined(ref: ServiceRef, inv: Inventory, always: Iterable[str] = ()) -> bool:
+    """True when any candidate Service exists (or is one Kubernetes always has, ``name.ns``)."""
+    present = set(always)
+    return any(inv.has("Service", ns, name) or f"{name}.{ns}" in present for name, ns in ref.candidates)
+
+
+def url_hosts(text: str) -> Iterator[str]:
+    """Hosts of every URL in ``text`` (also inside JDBC URLs and JVM flags), multi-host aware."""
+    for m in _URL.finditer(text):
+        authority = m.group(2).rsplit("@", 1)[-1]
+        for part in authority.split(","):
+            if part.startswith("["):
+                continue  # IPv6 literal
+            hm = _HOST_PORT.fullmatch(part)
+            if hm:
+                yield hm.group(1)
+
+
+def plain_hosts(text: str) -> Iterator[str]:
+    """``host``, ``host:port`` and comma/space separated lists of them (broker lists)."""
+    if "://" in text or "/" in text or "=" in text:
+        return
+    for part in re.split(r"[,\s]+", text.strip()):
+        hm = _HOST_PORT.fullmatch(part)
+        if hm and hm.group(1):
+            yield hm.group(1)
+
+
+# Options that take a value, per probe program, so the value is not read as the host.
+_NC_VALUE_OPTS = {"-w", "-i", "-p", "-s", "-q", "-x", "-X", "-O", "-I", "-T", "-W", "-c", "-e"}
+_PING_VALUE_OPTS = {"-c", "-W", "-w", "-i", "-s", "-t", "-I"}
+_HOST_FLAG_TOOLS = {"pg_isready", "mysqladmin", "mysql", "redis-cli", "mongo", "mongosh", "psql", "valkey-cli",
+                    "clickhouse-client", "cqlsh", "nats", "rabbitmqctl"}
+
+
+def _positional(args: list[str], value_opts: set[str]) -> list[str]:
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a in value_opts:
+            skip = True
+            continue
+        if a.startswith("-") or a.startswith("+") or a.startswith("@"):
+            continue
+        out.append(a)
+    return out
+
+
+def probe_host(argv: list[str]) -> str | None:
+    """The host a connectivity check waits for (``nc -z db 5432``, ``nslookup db``, ``pg_isready -h db``)."""
+    if not argv:
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    rest = argv[1:]
+    if prog in ("nslookup", "host", "dig"):
+        pos = _positional(rest, {"-t", "-c", "-p", "-type", "-port"})
+        return pos[0] if pos else None
+    if prog == "getent":
+        pos = _positional(rest, set())
+        return pos[1] if len(pos) >= 2 and pos[0] in ("hosts", "ahosts", "ahostsv4", "ahostsv6") else None
+    if prog in ("nc", "ncat", "netcat", "telnet"):
+        pos = _positional(rest, _NC_VALUE_OPTS)
+        return pos[0] if pos else None
+    if prog == "ping":
+        pos = _positional(rest, _PING_VALUE_OPTS)
+        return pos[0] if pos else None
+    if prog in ("wget", "curl"):
+        for a in rest:
+            hosts = list(url_hosts(a))
+            if hosts:
+                return hosts[0]
+        return None
+    if prog in _HOST_FLAG_TOOLS:
+        for i, a in enumerate(rest):
+            if a in ("-h", "--host", "-host") and i + 1 < len(rest):
+                return rest[i + 1]
+            if a.startswith("--host="):
+                return a.split("=", 1)[1]
+            if a.startswith("-h") and len(a) > 2 and a != "-host":
+                return a[2:]  # -hdb
+        return None
+    return None

@@ -1,0 +1,77 @@
+"""What an init container runs, read as argv and shell script.
+
+Init containers must end for the pod to start; the two init rules ask how a container's
+process can end (a ``break``/``exit`` in a ``while true`` loop) and what it waits for (the
+``nc -z db 5432`` of an ``until`` loop). Both read the same argv and ``sh -c`` script here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .commands import split_commands
+from .workloads import Container
+
+# Shell words that open or continue a compound command; the simple command follows them.
+_KEYWORDS = {"until", "while", "!", "do", "then", "if", "elif", "else", "{", "}"}
+_EXITS = {"break", "exit", "return"}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A container's argv and, when it runs ``sh -c SCRIPT``, the script's simple commands."""
+
+    argv: list[str]
+    script: str | None
+    commands: list[list[str]] | None  # simple commands of the script, keywords stripped
+    loops: bool = False  # the script has a while/until loop
+    where: tuple[str | int, ...] = ("command",)  # the script's element (or the command), container-relative
+
+    @property
+    def can_leave_loop(self) -> bool:
+        """A ``break``/``exit`` anywhere: a ``while true`` loop may end after all."""
+        return any(cmd and cmd[0] in _EXITS for cmd in self.commands or [])
+
+
+def program_of(c: Container, shells: list[str]) -> Program | None:
+    """The container's argv from its own ``command``/``args`` (images' defaults are unknown here)."""
+    command, args = c.str_list("command"), c.str_list("args")
+    if not command:
+        return None
+    argv = command + (args or [])
+    at = shell_script_index(argv, shells)
+    script = argv[at] if at is not None else None
+    where: tuple[str | int, ...] = ("command",)
+    if at is not None:
+        where = ("command", at) if at < len(command) else ("args", at - len(command))
+    commands, loops = None, False
+    if script is not None:
+        raw = split_commands(script)
+        if raw is not None:
+            commands = [strip_keywords(cmd) for cmd in raw]
+            loops = any(cmd and cmd[0] in ("while", "until") for cmd in raw)
+    return Program(argv, script, commands, loops, where)
+
+
+def shell_script_index(argv: list[str], shells: list[str]) -> int | None:
+    """Index in ``argv`` of ``SCRIPT`` in ``sh -c SCRIPT`` / ``bash -ec SCRIPT``; None for anything else."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in shells:
+        return None
+    for i, a in enumerate(argv[1:], start=1):
+        if a.startswith("-") and not a.startswith("--") and "c" in a[1:]:
+            return i + 1 if i + 1 < len(argv) else None
+        if not a.startswith("-"):
+            return None
+    return None
+
+
+def strip_keywords(cmd: list[str]) -> list[str]:
+    """``until nc -z db 5432`` -> ``nc -z db 5432``; ``do timeout 2 nc ...`` -> ``nc ...``."""
+    out = list(cmd)
+    while out and out[0] in _KEYWORDS:
+        out = out[1:]
+    if out and out[0] == "timeout":  # per-attempt timeout: look at what it runs
+        out = out[1:]
+        while out and (out[0].startswith("-") or out[0][:1].isdigit()):
+            out = out[1:]
+    return out

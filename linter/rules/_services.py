@@ -1,0 +1,31 @@
+"""What the two Service rules share: which Services route to pods, and which pods they reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import K8sObject
+from ..rules import RuleContext
+from ..selectors import PodTemplate, map_matches, pod_templates, readable_map
+
+
+def routed_selector(obj: K8sObject) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """(spec, selector) of a core Service that picks its endpoints by selector; None otherwise.
+
+    ExternalName Services, Services without a selector (endpoints managed by hand or by a
+    controller) and other API groups' ``Service`` kinds (Knative) are not about pod labels.
+    """
+    if obj.api_version not in ("v1", ""):
+        return None
+    spec = obj.data.get("spec")
+    if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        return None
+    selector = readable_map(spec.get("selector"))
+    if not selector:
+        return None
+    return spec, selector
+
+
+def selected(obj: K8sObject, selector: dict[str, str], ctx: RuleContext) -> list[PodTemplate]:
+    """Pod templates of the Service's namespace whose labels the selector matches."""
+    return [t for t in pod_templates(ctx.inventory, obj.namespace) if map_matches(selector, t.labels)]

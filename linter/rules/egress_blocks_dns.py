@@ -1,0 +1,109 @@
+"""egress-blocks-dns: a NetworkPolicy cuts the selected pods off from DNS.
+
+A NetworkPolicy with an Egress type allows only what its egress rules list, for every pod its
+``podSelector`` selects. Without a rule reaching port 53 (UDP or TCP), every name lookup of
+those pods times out: ``lookup db on 10.96.0.10:53: ... i/o timeout``, ``EAI_AGAIN``,
+``Temporary failure in name resolution``. Applications that resolve a dependency at start-up
+exit, and the pod crash-loops although the dependency is up.
+
+Policies are additive: a default-deny policy next to an ``allow-dns`` policy that selects the
+same pods is the recommended pattern and is fine. So the policy is reported only when a pod
+template of its namespace that it selects gets DNS from no Egress policy of the set; when the
+set has no such pod template, only when no policy of the namespace allows DNS at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..findings import Hit
+from ..model import K8sObject
+from ..rules import RuleContext
+from ..selectors import label_selector_matches, pod_templates
+
+ID = "egress-blocks-dns"
+KINDS = frozenset({"NetworkPolicy"})
+
+
+def _spec(obj: K8sObject) -> dict[str, Any]:
+    spec = obj.data.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def restricts_egress(spec: dict[str, Any]) -> bool:
+    """Egress in policyTypes, or (policyTypes unset) a non-empty egress list, as the API defaults it."""
+    types = spec.get("policyTypes")
+    if isinstance(types, list):
+        return "Egress" in types
+    egress = spec.get("egress")
+    return isinstance(egress, list) and len(egress) > 0
+
+
+def _port_allows_dns(p: Any, dns_names: set[str]) -> bool:
+    if not isinstance(p, dict):
+        return False
+    port = p.get("port")
+    if port is None:
+        return True  # every port of that protocol
+    if isinstance(port, str) and not port.isdigit():
+        return port in dns_names
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        return False
+    end = p.get("endPort")
+    if isinstance(end, int) and number <= 53 <= end:
+        return True
+    return number == 53
+
+
+def allows_dns(spec: dict[str, Any], dns_names: set[str]) -> bool:
+    """Some egress rule reaches port 53: a rule without ports allows every port."""
+    egress = spec.get("egress")
+    if not isinstance(egress, list):
+        return False
+    for rule in egress:
+        if not isinstance(rule, dict):
+            continue
+        ports = rule.get("ports")
+        if not ports:
+            return True
+        if isinstance(ports, list) and any(_port_allows_dns(p, dns_names) for p in ports):
+            return True
+    return False
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    spec = _spec(obj)
+    if not restricts_egress(spec):
+        return
+    dns_names = set(ctx.params.get("dns_port_names") or ["dns", "dns-tcp"])
+    if allows_dns(spec, dns_names):
+        return
+    selector = spec.get("podSelector", {})
+    if label_selector_matches(selector, {}) is None:
+        return  # unreadable selector: no guess
+    ns = obj.namespace
+    others = [e.obj for e in ctx.inventory.of_kind("NetworkPolicy", ns) if e.obj is not None and e.obj is not obj]
+    dns_policies = [_spec(o) for o in others if restricts_egress(_spec(o)) and allows_dns(_spec(o), dns_names)]
+    templates = [t for t in pod_templates(ctx.inventory, ns)
+                 if t.spec.get("hostNetwork") is not True and label_selector_matches(selector, t.labels)]
+    if templates:
+        cut = [t for t in templates
+               if not any(label_selector_matches(p.get("podSelector", {}), t.labels) for p in dns_policies)]
+        if not cut:
+            return
+        who = ", ".join(f"{t.obj.kind} '{t.obj.name}'" for t in cut[:3])
+    elif dns_policies:
+        return
+    else:
+        who = "the pods it selects"
+    pointer = ("spec", "egress") if "egress" in spec else ("spec", "policyTypes")
+    yield Hit(pointer, (
+        f"NetworkPolicy '{obj.name}' restricts egress and allows no port 53, and no other Egress policy of "
+        f"namespace '{ns}' in the linted files gives DNS to {who}: every name lookup times out "
+        f"(`lookup ... on 10.96.0.10:53: i/o timeout`, `Temporary failure in name resolution`), so "
+        f"applications that resolve a dependency at start-up fail and crash-loop. Allow UDP and TCP port 53 "
+        f"to kube-dns (namespace kube-system, label k8s-app=kube-dns), here or in a policy selecting the same pods."),
+        anchor="key")

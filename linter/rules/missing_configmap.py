@@ -1,0 +1,30 @@
+"""missing-configmap: a pod references a ConfigMap that does not exist.
+
+The kubelet resolves env ``configMapKeyRef``/``envFrom`` when it creates the container and
+fails with ``CreateContainerConfigError: configmap "x" not found``; a ``configMap`` (or
+projected) volume fails to mount (``FailedMount``) and the pod never leaves
+``ContainerCreating``. References with ``optional: true`` are exempt. A ConfigMap missing from
+the files may be made elsewhere, so that is a warning; missing from a completely listed
+cluster namespace too, it is an error.
+
+``KINDS`` adds ``Kustomization`` so the loader keeps kustomizations, whose
+``configMapGenerator`` entries define ConfigMaps too (their subject is ignored here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..model import K8sObject
+from ..references import CONFIGMAP, GENERATOR_KINDS
+from ..rules import RuleContext
+from ..workloads import WORKLOAD_KINDS
+from ._refcheck import missing_objects
+
+ID = "missing-configmap"
+KINDS = WORKLOAD_KINDS | frozenset(GENERATOR_KINDS)
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    return missing_objects(obj, ctx, CONFIGMAP)

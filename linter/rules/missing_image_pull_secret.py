@@ -1,0 +1,55 @@
+"""missing-image-pull-secret: ``imagePullSecrets`` names a Secret that does not exist.
+
+The kubelet does not stop on it — it records ``FailedToRetrieveImagePullSecret: Unable to
+retrieve some image pull secrets (x); attempting to pull the image may not succeed.`` and pulls
+without credentials, so a private image then fails with ``ErrImagePull`` /
+``ImagePullBackOff``. Pull secrets are commonly created out of band (per cluster, by CI), so
+the rule is graded: a warning when a cluster look-up listed the namespace's Secrets, or when the
+linted files define registry credentials themselves (type ``kubernetes.io/dockerconfigjson`` or
+``kubernetes.io/dockercfg``); ``info`` otherwise. Secrets made by SealedSecrets, ExternalSecrets
+or kustomize generators of the set count as defined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..inventory import Inventory
+from ..references import SECRET, resolve
+from ..rules import RuleContext
+from ..workloads import Workload
+
+ID = "missing-image-pull-secret"
+REGISTRY_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
+
+
+def _defines_registry_credentials(inv: Inventory) -> bool:
+    return any(e.obj is not None and e.obj.data.get("type") in REGISTRY_TYPES for e in inv.of_kind(SECRET))
+
+
+def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    pulls = wl.spec.get("imagePullSecrets")
+    if not isinstance(pulls, list):
+        return
+    ns = wl.obj.namespace
+    inv = ctx.inventory
+    for i, p in enumerate(pulls):
+        name = p.get("name") if isinstance(p, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        exists, _ = resolve(inv, SECRET, ns, name)
+        if exists:
+            continue
+        if (SECRET, ns) in inv.complete:
+            severity, scope = None, "is neither in the linted files nor in the cluster"
+        elif _defines_registry_credentials(inv):
+            severity, scope = None, "is not defined in the linted files"
+        else:
+            severity = ctx.params.get("severity_when_none_defined", "info")
+            scope = "is not defined in the linted files (which define no registry credentials)"
+        yield Hit(wl.at("imagePullSecrets", i, "name"), (
+            f"image pull Secret \"{name}\" (namespace \"{ns}\") {scope}; the kubelet reports "
+            f"`Unable to retrieve some image pull secrets ({name}); attempting to pull the image may not "
+            f"succeed.` and a private image then fails with ErrImagePull / ImagePullBackOff. Create the Secret "
+            f"in this namespace or fix the name."), anchor="value", severity=severity)

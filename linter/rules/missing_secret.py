@@ -1,0 +1,28 @@
+"""missing-secret: a pod references a Secret that does not exist.
+
+Like a missing ConfigMap: env ``secretKeyRef``/``envFrom`` give ``CreateContainerConfigError:
+secret "x" not found``, ``secret`` and projected volumes ``FailedMount`` with the pod stuck in
+``ContainerCreating``. ``optional: true`` references are exempt. Secrets are often created
+by other objects, so a Secret made by an object of the linted set — a SealedSecret, an
+ExternalSecret, a cert-manager Certificate, a Vault Secrets Operator or 1Password resource, a
+SecretProviderClass's synced Secret, a kustomize ``secretGenerator`` — counts as defined;
+``KINDS`` names those kinds so the loader keeps them (their subject is ignored here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..model import K8sObject
+from ..references import GENERATOR_KINDS, SECRET, SECRET_PRODUCERS
+from ..rules import RuleContext
+from ..workloads import WORKLOAD_KINDS
+from ._refcheck import missing_objects
+
+ID = "missing-secret"
+KINDS = WORKLOAD_KINDS | frozenset(GENERATOR_KINDS) | frozenset(SECRET_PRODUCERS)
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    return missing_objects(obj, ctx, SECRET)

@@ -1,0 +1,45 @@
+"""missing-service-account: a pod runs as a ServiceAccount that does not exist.
+
+The ServiceAccount admission plugin refuses such a pod, so the controller keeps failing:
+``FailedCreate ... pods "web-7d9c-" is forbidden: error looking up service account
+ns/web: serviceaccount "web" not found`` — no pod ever starts. ``default`` exists in every
+namespace. Severity follows what is known: an error when a cluster look-up listed the
+namespace's ServiceAccounts and it is not there; a warning when the linted files define
+ServiceAccounts (they manage them, so a missing one is an omission or a typo); otherwise
+``info``, because a set that defines no ServiceAccount at all is usually applied next to one
+made elsewhere (a platform team, a Helm release of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..rules import RuleContext
+from ..workloads import Workload
+
+ID = "missing-service-account"
+KIND = "ServiceAccount"
+
+
+def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    field = "serviceAccountName" if isinstance(wl.spec.get("serviceAccountName"), str) else "serviceAccount"
+    name = wl.spec.get(field)
+    if not isinstance(name, str) or not name or name in (ctx.params.get("always_present") or ["default"]):
+        return
+    ns = wl.obj.namespace
+    inv = ctx.inventory
+    if inv.has(KIND, ns, name):
+        return
+    if (KIND, ns) in inv.complete:
+        severity, scope = "error", "is neither in the linted files nor in the cluster"
+    elif inv.defines_any(KIND):
+        severity, scope = None, "is not defined in the linted files"
+    else:
+        severity = ctx.params.get("severity_when_none_defined", "info")
+        scope = "is not defined in the linted files (which define no ServiceAccount at all)"
+    yield Hit(wl.at(field), (
+        f"ServiceAccount \"{name}\" (namespace \"{ns}\") {scope}; the API server refuses the pods: "
+        f"`pods ... is forbidden: error looking up service account {ns}/{name}: serviceaccount \"{name}\" "
+        f"not found`, and the {wl.kind} never gets a pod. Create the ServiceAccount or fix the name."),
+        anchor="value", severity=severity)

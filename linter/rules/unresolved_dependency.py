@@ -1,0 +1,122 @@
+"""unresolved-dependency: configuration names an in-cluster host that no Service provides.
+
+An application told ``DB_HOST=postgres`` or ``http://api.payments.svc:8080`` that resolves to
+nothing fails its first connection (``getaddrinfo ENOTFOUND postgres``, ``no such host``,
+``Name or service not known``) and, like most services, exits — the container restarts into
+CrashLoopBackOff while the real cause is a Service name. crashlint reads env values and args
+for in-cluster DNS names (``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, also inside
+URLs, JDBC URLs and broker lists) and reports those the set does not define.
+
+It is deliberately quiet: info severity; only when the linted set defines Services at all (a
+directory holding only the Deployment proves nothing); bare host values only in variables
+named like hosts (``*_HOST``, ``*_ADDR``; ``host:port`` for ``*_SERVICE``, ``*_SERVERS``,
+``*_BROKERS`` ...); variables about the pod itself or the outside world (``LISTEN``,
+``BIND``, ``PUBLIC``, ``PROXY`` ...) skipped; external names (``db.example.com``) and IPs ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..findings import Hit
+from ..hosts import ServiceRef, is_defined, known_namespaces, plain_hosts, service_ref, url_hosts
+from ..inventory import Inventory
+from ..rules import RuleContext
+from ..workloads import Container, Workload
+
+ID = "unresolved-dependency"
+_FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)")
+
+
+def _upper_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w}
+
+
+class _Checker:
+    """Per-workload state: what the set defines, and which hosts were already reported."""
+
+    def __init__(self, wl: Workload, ctx: RuleContext) -> None:
+        p = ctx.params
+        self.inv: Inventory = ctx.inventory
+        self.ns = wl.obj.namespace or "default"
+        self.namespaces = known_namespaces(self.inv)
+        self.domain = str(p.get("cluster_domain", "cluster.local"))
+        self.always = list(p.get("always_present") or [])
+        self.host_suffixes = tuple(s.upper() for s in p.get("host_env_suffixes") or ())
+        self.hostport_suffixes = tuple(s.upper() for s in p.get("host_port_env_suffixes") or ())
+        self.ignore = {w.upper() for w in p.get("ignore_env_words") or ()}
+        self.flag_words = tuple(w.lower() for w in p.get("host_flag_words") or ())
+        self.seen: set[tuple[str | None, str]] = set()
+
+    def missing(self, host: str) -> ServiceRef | None:
+        ref = service_ref(host, self.ns, self.namespaces, self.domain)
+        if ref is None or is_defined(ref, self.inv, self.always):
+            return None
+        return ref
+
+    def env_hosts(self, name: str, value: str) -> list[str]:
+        if _upper_words(name) & self.ignore:
+            return []
+        hosts = list(url_hosts(value))
+        upper = name.upper()
+        if not hosts and "://" not in value:
+            if upper.endswith(self.host_suffixes) or upper in {s.lstrip("_") for s in self.host_suffixes}:
+                hosts = list(plain_hosts(value))
+            elif upper.endswith(self.hostport_suffixes):
+                hosts = [h for h in plain_hosts(value) if re.search(re.escape(h) + r":\d+", value)]
+        return hosts
+
+    def arg_hosts(self, arg: str) -> list[str]:
+        hosts = list(url_hosts(arg))
+        if hosts:
+            return hosts
+        m = _FLAG.fullmatch(arg)
+        if m:
+            flag = m.group(1).lower()
+            words = set(re.split(r"[-_.]", flag.upper()))
+            if any(w in flag for w in self.flag_words) and not words & self.ignore:
+                return list(plain_hosts(m.group(2)))
+        return []
+
+
+def _message(c: Container, where: str, host: str, ref: ServiceRef) -> str:
+    name, ns = ref.candidates[0]
+    return (f"{where} of container '{c.name}' names host '{host}', but the linted files define no Service "
+            f"'{name}' in namespace '{ns}': unless it is created elsewhere, the connection fails (`no such host`, "
+            f"`Name or service not known`) and an application that exits on it restarts into CrashLoopBackOff. "
+            f"Check the Service name and namespace (`name.namespace` reaches another namespace).")
+
+
+def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    if not ctx.inventory.defines_any("Service"):
+        return
+    chk = _Checker(wl, ctx)
+    for c in wl.containers:
+        env = c.data.get("env")
+        if isinstance(env, list):
+            for i, e in enumerate(env):
+                if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+                    continue
+                value: Any = e.get("value")
+                if not isinstance(value, str) or not value:
+                    continue
+                for host in chk.env_hosts(e["name"], value):
+                    yield from _report(chk, c, c.at("env", i, "value"), f"env {e['name']}", host)
+        for field in ("command", "args"):
+            argv = c.str_list(field) or []
+            for j, arg in enumerate(argv):
+                for host in chk.arg_hosts(arg):
+                    yield from _report(chk, c, c.at(field, j), f"{field}[{j}]", host)
+
+
+def _report(chk: _Checker, c: Container, pointer: tuple[str | int, ...], where: str, host: str) -> Iterator[Hit]:
+    key = (c.name, host.lower())
+    if key in chk.seen:
+        return
+    ref = chk.missing(host)
+    if ref is None:
+        return
+    chk.seen.add(key)
+    yield Hit(pointer, _message(c, where, host, ref), container=c.name, anchor="value")

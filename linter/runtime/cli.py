@@ -1,0 +1,147 @@
+"""``crashlint runtime``: the sub-command, wiring sources, analysis and renderers.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 a confirmed finding at or above the
+severity given by ``--fail-on`` (default ``error``) or an unpredicted crash; with
+``--fail-on unpredicted`` only unpredicted crashes count, with ``never`` nothing does;
+2 an unreadable dump, logs file, ``--now`` or manifest, or an unreachable cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from ..config import find_config, load_settings
+from ..findings import SEVERITY_RANK
+from .analysis import analyse
+from .join import CONFIRMED, runtime_policy
+from .render import render_json, render_text
+from .state import DumpError, Snapshot, load_dump, parse_time
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+FAIL_ON = ("error", "warning", "info", "unpredicted", "never")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "runtime", help="classify live crashes and mark each finding confirmed / not observed / no pods",
+        description="Read pods, owners, events and previous logs (live, or a `kubectl get "
+                    "pods,replicasets,jobs,events -o json` dump), classify every crashing container, "
+                    "and join the crashes to the findings of --manifests (or of the cluster's own workloads).")
+    p.add_argument("--manifests", nargs="+", metavar="PATH", help="manifests to lint and join (default: the "
+                   "workloads found in the cluster or dump)")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", help="namespace to read (default: the kubeconfig context's)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="read every namespace")
+    p.add_argument("--kubeconfig")
+    p.add_argument("--context")
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    p.add_argument("--from", dest="from_file", metavar="FILE|-", help="offline: a `kubectl get "
+                   "pods,replicasets,jobs,events -o json` List ('-' for stdin)")
+    p.add_argument("--logs", metavar="FILE", help='offline logs: {"<ns>/<pod>/<container>": '
+                   '{"previous": "...", "current": "..."}}')
+    p.add_argument("--now", metavar="RFC3339", help="reference time for ages (default: the clock live, the "
+                   "newest timestamp of a dump)")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                   help="exit 1 on a confirmed finding at or above this severity or an unpredicted crash "
+                        "(unpredicted: only unpredicted crashes; never: always 0)")
+    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
+    p.set_defaults(func=run)
+
+
+def _err(msg: str) -> int:
+    print(f"crashlint runtime: {msg}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _read_logs(path: str) -> dict[str, dict[str, Any]]:
+    with open(path, "rb") as fh:
+        data = json.loads(fh.read())
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError('expected {"<ns>/<pod>/<container>": {"previous": "...", "current": "..."}}')
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config or find_config())
+    now = None
+    if args.now:
+        now = parse_time(args.now)
+        if now is None:
+            return _err(f"--now: not an RFC 3339 time: {args.now!r} (e.g. 2024-05-01T12:00:00Z)")
+    logs: dict[str, dict[str, Any]] = {}
+    if args.logs:
+        try:
+            logs = _read_logs(args.logs)
+        except (OSError, ValueError) as exc:
+            return _err(f"--logs {args.logs}: {getattr(exc, 'strerror', None) or exc}")
+    namespace = args.namespace
+    lower_bound = False
+    if args.from_file:
+        if "-" in (args.manifests or ()) and args.from_file == "-":
+            return _err("stdin can feed --from or --manifests, not both")
+        try:
+            if args.from_file == "-":
+                raw = sys.stdin.buffer.read()
+            else:
+                with open(args.from_file, "rb") as fh:
+                    raw = fh.read()
+            snap = load_dump(raw)
+        except OSError as exc:
+            return _err(f"--from {args.from_file}: {exc.strerror or exc}")
+        except DumpError as exc:
+            return _err(f"--from {args.from_file}: {exc}")
+        if namespace:
+            snap.pods = [p for p in snap.pods if ((p.get("metadata") or {}).get("namespace") or "default") == namespace]
+        if now is None:
+            now, lower_bound = snap.reference_time(), True
+    else:
+        snap, live_logs, err = _read_live(args, namespace)
+        if err is not None:
+            return _err(err)
+        namespace = args.namespace
+        logs = {**live_logs, **logs}
+        now = now or datetime.now(timezone.utc)
+    report = analyse(snap, settings, manifests=args.manifests, logs=logs, now=now, now_is_lower_bound=lower_bound,
+                     namespace=namespace, stdin=sys.stdin.buffer if "-" in (args.manifests or ()) else None)
+    for w in report.warnings:
+        print(f"crashlint runtime: warning: {w}", file=sys.stderr)
+    sys.stdout.write(render_json(report) if args.output == "json" else render_text(report))
+    if report.errors:
+        for e in report.errors:
+            print(f"crashlint runtime: {e.file}:{e.line}: {e.message}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_FAIL if _fails(report, args.fail_on) else EXIT_OK
+
+
+def _read_live(args: argparse.Namespace, namespace: str | None) -> tuple[Snapshot, dict[str, Any], str | None]:
+    from .live import LiveError, LiveSource
+
+    try:
+        source = LiveSource(args.kubeconfig, args.context, runtime_policy().live)
+        try:
+            scope = None if args.all_namespaces else (namespace or source.default_namespace)
+            args.namespace = scope
+            snap = source.read(scope, with_workloads=not args.manifests)
+            logs, warnings = source.previous_logs(snap)
+            snap.warnings.extend(warnings)
+        finally:
+            source.close()
+    except LiveError as exc:
+        return Snapshot(), {}, str(exc)
+    return snap, logs, None
+
+
+def _fails(report: Any, fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    if report.unpredicted:
+        return True
+    if fail_on == "unpredicted":
+        return False
+    threshold = SEVERITY_RANK[fail_on]
+    return any(jf.status == CONFIRMED and SEVERITY_RANK.get(jf.finding.severity, 0) >= threshold
+               for jf in report.findings)

@@ -1,0 +1,238 @@
+"""A cluster snapshot as plain dicts, indexed the way the classifier and the join read it.
+
+Both sources fill the same :class:`Snapshot`: the live reader page by page, the offline reader
+item by item from a ``kubectl get ... -o json`` List. Items are trimmed on the way in
+(``managedFields``, ``last-applied-configuration``, event fields nobody reads), so memory grows
+with what is analysed, not with what the API server sends; events are indexed by
+``involvedObject.uid`` because pod names are reused (StatefulSets, bare pods).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import yaml
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Kinds kept whole because they may be linted when no manifests are given.
+LINTABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+                            "Job", "CronJob", "Pod"})
+_EVENT_KEYS = ("involvedObject", "reason", "message", "type", "count", "firstTimestamp", "lastTimestamp",
+               "eventTime", "series", "source", "reportingComponent")
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class DumpError(ValueError):
+    """A dump that cannot be read as a Kubernetes List: the CLI exits 2 with this message."""
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp (``Z`` or offset, optional fraction) as an aware datetime; None if absent/bad."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def event_time(ev: dict[str, Any]) -> str | None:
+    """When an event last happened: ``lastTimestamp``, then ``series``/``eventTime`` (events.k8s.io writers)."""
+    series = ev.get("series") if isinstance(ev.get("series"), dict) else {}
+    for value in (ev.get("lastTimestamp"), series.get("lastObservedTime"), ev.get("eventTime"),
+                  ev.get("firstTimestamp"), (ev.get("metadata") or {}).get("creationTimestamp")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def _trim_meta(obj: dict[str, Any]) -> None:
+    meta = _meta(obj)
+    meta.pop("managedFields", None)
+    ann = meta.get("annotations")
+    if isinstance(ann, dict):
+        ann.pop(LAST_APPLIED, None)
+
+
+@dataclass
+class Snapshot:
+    """Pods, their owners and events of one read, plus the workload objects to lint."""
+
+    pods: list[dict[str, Any]] = field(default_factory=list)
+    owners: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> ReplicaSet/Job
+    owners_by_name: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    workloads: list[dict[str, Any]] = field(default_factory=list)  # Deployment, StatefulSet, ... CronJob
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    event_count: int = 0
+    newest: str = ""  # newest second-precision UTC timestamp seen ("YYYY-MM-DDTHH:MM:SS")
+    warnings: list[str] = field(default_factory=list)
+
+    def _see(self, value: Any) -> None:
+        if isinstance(value, str) and len(value) >= 19 and value[:19] > self.newest and value.endswith("Z"):
+            self.newest = value[:19]
+
+    def add(self, item: dict[str, Any]) -> None:
+        """Take one object of a List; kinds runtime mode does not read are dropped."""
+        kind = item.get("kind")
+        if kind == "Event":
+            self._add_event(item)
+            return
+        if kind not in LINTABLE_KINDS:
+            return
+        _trim_meta(item)
+        meta = _meta(item)
+        self._see(meta.get("creationTimestamp"))
+        if kind == "Pod":
+            self._see_pod_times(item)
+            self.pods.append(item)
+        elif kind in ("ReplicaSet", "Job"):
+            uid = meta.get("uid")
+            if isinstance(uid, str) and uid:
+                self.owners[uid] = item
+            self.owners_by_name[(kind, str(meta.get("namespace") or "default"), str(meta.get("name") or ""))] = item
+        else:
+            self.workloads.append(item)
+
+    def _see_pod_times(self, pod: dict[str, Any]) -> None:
+        status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
+        self._see(status.get("startTime"))
+        for cond in status.get("conditions") or ():
+            if isinstance(cond, dict):
+                self._see(cond.get("lastTransitionTime"))
+        for section in ("initContainerStatuses", "containerStatuses"):
+            for cs in status.get(section) or ():
+                if not isinstance(cs, dict):
+                    continue
+                for which in ("state", "lastState"):
+                    st = cs.get(which)
+                    if isinstance(st, dict):
+                        for sub in st.values():
+                            if isinstance(sub, dict):
+                                self._see(sub.get("startedAt"))
+                                self._see(sub.get("finishedAt"))
+
+    def _add_event(self, ev: dict[str, Any]) -> None:
+        inv = ev.get("involvedObject")
+        if not isinstance(inv, dict) or inv.get("kind") != "Pod":
+            return  # events of Nodes/ReplicaSets/Jobs say nothing about a container
+        uid = inv.get("uid")
+        if not isinstance(uid, str) or not uid:
+            return  # a name-only join would attribute a reused pod name's events wrongly
+        slim = {k: ev[k] for k in _EVENT_KEYS if k in ev}
+        when = event_time(ev)
+        slim["_time"] = when
+        self._see(when)
+        self.events[uid].append(slim)
+        self.event_count += 1
+
+    def reference_time(self) -> datetime | None:
+        """The newest timestamp of the snapshot: a lower bound of when it was taken."""
+        return parse_time(self.newest + "Z") if self.newest else None
+
+
+def _skip_ws(text: str, i: int) -> int:
+    return _WS.match(text, i).end()
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def iter_items(text: str) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON List (or a single object), decoded one item at a time.
+
+    The top level is walked by hand so each element of ``items`` is decoded, handed over and
+    released before the next: a 100 MB dump never exists twice in memory as Python objects.
+    Nested Lists (``kubectl get a,b -o json`` of several scopes) are expanded.
+    """
+    dec = json.JSONDecoder()
+    i = _skip_ws(text, 0)
+    if text[i:i + 1] != "{":
+        raise DumpError("line 1: expected a JSON object (a List from `kubectl get ... -o json`)")
+    top: dict[str, Any] = {}
+    saw_items = False
+    i += 1
+    try:
+        while True:
+            i = _skip_ws(text, i)
+            if text[i:i + 1] == "}":
+                break
+            key, i = dec.raw_decode(text, i)
+            i = _skip_ws(text, i)
+            if not isinstance(key, str) or text[i:i + 1] != ":":
+                raise DumpError(f"line {_line_of(text, i)}: invalid JSON object")
+            i = _skip_ws(text, i + 1)
+            if key == "items" and text[i:i + 1] == "[":
+                saw_items = True
+                i = _skip_ws(text, i + 1)
+                if text[i:i + 1] == "]":
+                    i += 1
+                while text[i - 1:i] != "]":
+                    item, i = dec.raw_decode(text, i)
+                    yield from _expand(item)
+                    i = _skip_ws(text, i)
+                    sep = text[i:i + 1]
+                    if sep not in (",", "]"):
+                        raise DumpError(f"line {_line_of(text, i)}: expected ',' or ']' in items")
+                    i = _skip_ws(text, i + 1) if sep == "," else i + 1
+            else:
+                top[key], i = dec.raw_decode(text, i)
+            i = _skip_ws(text, i)
+            sep = text[i:i + 1]
+            if sep == ",":
+                i += 1
+            elif sep != "}":
+                raise DumpError(f"line {_line_of(text, i)}: expected ',' or '}}'")
+    except ValueError as exc:
+        if isinstance(exc, DumpError):
+            raise
+        pos = getattr(exc, "pos", i)
+        raise DumpError(f"line {_line_of(text, pos)}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+    if not saw_items:
+        yield from _expand(top)
+
+
+def _expand(item: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(item, dict):
+        return
+    kind = item.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(item.get("items"), list):
+        for sub in item["items"]:
+            yield from _expand(sub)
+    elif isinstance(kind, str):
+        yield item
+
+
+def load_dump(raw: bytes, snapshot: Snapshot | None = None) -> Snapshot:
+    """A Snapshot of what ``kubectl get pods,replicasets,jobs,events -o json`` printed (YAML accepted too)."""
+    snap = snapshot or Snapshot()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DumpError(f"not UTF-8 text (byte offset {exc.start})") from None
+    if text.lstrip().startswith("{"):
+        for item in iter_items(text):
+            snap.add(item)
+        return snap
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise DumpError(f"neither JSON nor YAML: {exc}") from None
+    items = list(_expand(data))
+    if not items:
+        raise DumpError("no Kubernetes objects found (expected a List from `kubectl get ... -o json`)")
+    for item in items:
+        snap.add(item)
+    return snap

@@ -1,0 +1,139 @@
+"""Label selectors as the API server evaluates them.
+
+Two shapes exist: a Service's ``spec.selector`` (a plain map, every pair must match) and a
+``LabelSelector`` (``matchLabels`` plus ``matchExpressions`` with In/NotIn/Exists/DoesNotExist),
+used by NetworkPolicies and controllers. A selector crashlint cannot read (wrong types, an
+unknown operator) matches nothing *and* is reported as unreadable, so callers can stay quiet
+instead of guessing.
+
+:func:`pod_templates` lists what selectors are matched against: the labels and pod spec of
+every pod-running object of the linted files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .inventory import Inventory
+from .model import K8sObject
+from .workloads import WORKLOAD_KINDS, workload_of
+
+
+def _label_value(v: Any) -> str | None:
+    """Label values are strings; YAML turns ``true``/``1`` into other scalars, which kubectl refuses."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (str, int, float)):
+        return str(v)
+    return None
+
+
+def readable_map(selector: Any) -> dict[str, str] | None:
+    """A Service-style selector as ``{key: value}``; None when it is not a map of scalars."""
+    if not isinstance(selector, dict):
+        return None
+    out: dict[str, str] = {}
+    for k, v in selector.items():
+        val = _label_value(v)
+        if not isinstance(k, str) or val is None:
+            return None
+        out[k] = val
+    return out
+
+
+def map_matches(selector: dict[str, str], labels: dict[str, Any]) -> bool:
+    """Every selector pair present in ``labels`` with the same value (an empty map matches all)."""
+    return all(_label_value(labels.get(k)) == v for k, v in selector.items())
+
+
+def label_selector_matches(selector: Any, labels: dict[str, Any]) -> bool | None:
+    """Evaluate a ``LabelSelector``; None when the selector is malformed.
+
+    ``{}`` (and a missing selector given as ``{}``) matches every label set, as for a
+    NetworkPolicy's ``podSelector: {}``.
+    """
+    if not isinstance(selector, dict):
+        return None
+    match_labels = selector.get("matchLabels")
+    if match_labels is not None:
+        ml = readable_map(match_labels)
+        if ml is None:
+            return None
+        if not map_matches(ml, labels):
+            return False
+    exprs = selector.get("matchExpressions")
+    if exprs is None:
+        return True
+    if not isinstance(exprs, list):
+        return None
+    for expr in exprs:
+        result = _expression_matches(expr, labels)
+        if result is None:
+            return None
+        if not result:
+            return False
+    return True
+
+
+def _expression_matches(expr: Any, labels: dict[str, Any]) -> bool | None:
+    if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
+        return None
+    key, op = expr["key"], expr.get("operator")
+    raw_values = expr.get("values") or []
+    if not isinstance(raw_values, list):
+        return None
+    values = {_label_value(v) for v in raw_values}
+    present = key in labels
+    actual = _label_value(labels.get(key)) if present else None
+    if op == "In":
+        return present and actual in values
+    if op == "NotIn":
+        return not present or actual not in values
+    if op == "Exists":
+        return present
+    if op == "DoesNotExist":
+        return not present
+    return None
+
+
+# Pod-running kinds of other projects whose pod template sits at spec.template (Argo Rollouts,
+# OpenKruise): loaded for the networking rules so their pods count as Service targets.
+EXTRA_TEMPLATE_KINDS = ("Rollout", "CloneSet")
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """Labels and pod spec of something in the set that runs pods."""
+
+    obj: K8sObject
+    labels: dict[str, Any]
+    spec: dict[str, Any]
+
+    def containers(self, with_sidecars: bool = True) -> list[dict[str, Any]]:
+        """App containers (and native sidecars, whose ports also serve traffic)."""
+        out = [c for c in self.spec.get("containers") or [] if isinstance(c, dict)]
+        if with_sidecars:
+            out += [c for c in self.spec.get("initContainers") or []
+                    if isinstance(c, dict) and c.get("restartPolicy") == "Always"]
+        return out
+
+
+def pod_templates(inv: Inventory, namespace: str | None = None) -> list[PodTemplate]:
+    """Every pod template of the linted files (in ``namespace`` when given)."""
+    out: list[PodTemplate] = []
+    for kind in (*WORKLOAD_KINDS, *EXTRA_TEMPLATE_KINDS):
+        for e in inv.of_kind(kind, namespace):
+            if e.obj is None:
+                continue
+            wl = workload_of(e.obj)
+            if wl is not None:
+                out.append(PodTemplate(e.obj, wl.template_labels, wl.spec))
+                continue
+            spec = e.obj.data.get("spec")
+            tmpl = spec.get("template") if isinstance(spec, dict) else None
+            if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
+                meta = tmpl.get("metadata") if isinstance(tmpl.get("metadata"), dict) else {}
+                labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+                out.append(PodTemplate(e.obj, labels, tmpl["spec"]))
+    return out

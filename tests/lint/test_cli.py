@@ -1,0 +1,240 @@
+"""The CLI contract of DESIGN.md: exit codes, --fail-on, config discovery, suppression, discoverability."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, ISSUE2_RULES, isolated_config_text, write
+
+# One finding of each severity, each alone in its file.
+ONLY_WARNING = CLEAN_DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest")
+ONLY_INFO = BUSYBOX_DEPLOYMENT + '          command: ["sleep", "3600"]\n'
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    write(tmp_path, "error.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "warning.yaml", ONLY_WARNING)
+    write(tmp_path, "info.yaml", ONLY_INFO)
+    write(tmp_path, "clean.yaml", CLEAN_DEPLOYMENT)
+    return tmp_path
+
+
+def _severities(run) -> list[str]:
+    return [f["severity"] for f in run.json()["findings"]]
+
+
+def test_severity_fixtures_produce_one_finding_each(cli, tree: Path, isolated_config: Path) -> None:
+    cfg = str(isolated_config)
+    assert _severities(cli("lint", "-o", "json", "--config", cfg, "error.yaml")) == ["error"]
+    assert _severities(cli("lint", "-o", "json", "--config", cfg, "warning.yaml")) == ["warning"]
+    assert _severities(cli("lint", "-o", "json", "--config", cfg, "info.yaml")) == ["info"]
+    assert _severities(cli("lint", "-o", "json", "--config", cfg, "clean.yaml")) == []
+
+
+@pytest.mark.parametrize("path, fail_on, code", [
+    ("error.yaml", None, 1), ("error.yaml", "error", 1), ("error.yaml", "never", 0),
+    ("warning.yaml", None, 0), ("warning.yaml", "error", 0), ("warning.yaml", "warning", 1),
+    ("warning.yaml", "info", 1), ("warning.yaml", "never", 0),
+    ("info.yaml", None, 0), ("info.yaml", "warning", 0), ("info.yaml", "info", 1),
+    ("clean.yaml", None, 0), ("clean.yaml", "info", 0),
+])
+def test_fail_on_levels(cli, tree: Path, isolated_config: Path, path: str, fail_on: str | None, code: int) -> None:
+    args = ["lint", "--config", str(isolated_config), path] + (["--fail-on", fail_on] if fail_on else [])
+    assert cli(*args).code == code
+
+
+def test_input_error_exits_2_even_with_fail_on_never(cli, tree: Path, isolated_config: Path) -> None:
+    write(tree, "broken.yaml", "kind: [\n")
+    run = cli("lint", "--config", str(isolated_config), "--fail-on", "never", "broken.yaml", "clean.yaml")
+    assert run.code == 2
+    assert "broken.yaml:" in run.out
+
+
+def test_usage_errors_exit_2(cli, tree: Path) -> None:
+    for args in (["lint", "--fail-on", "sometimes", "clean.yaml"], ["lint", "-o", "xml", "clean.yaml"],
+                 ["frobnicate"], []):
+        run = cli(*args)
+        assert run.code == 2, args
+        assert run.err.strip(), args
+
+
+def test_text_output_format_and_summary(cli, tree: Path, isolated_config: Path) -> None:
+    run = cli("lint", "--config", str(isolated_config), "error.yaml", "clean.yaml")
+    lines = run.out.splitlines()
+    line, col = BUSYBOX_IMAGE_AT
+    assert any(s.startswith(f"error.yaml:{line}:{col}: error [completes-immediately] ") for s in lines)
+    assert "\033[" not in run.out  # no colour when stdout is not a terminal
+    assert lines[-1].startswith("2 file(s), 2 object(s): 1 error(s), 0 warning(s), 0 info")
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+def test_config_is_discovered_upwards(cli, tmp_path: Path) -> None:
+    write(tmp_path, ".crashlint.yaml", isolated_config_text(completes_immediately="off"))
+    work = tmp_path / "deploy" / "prod"
+    write(work, "app.yaml", BUSYBOX_DEPLOYMENT)
+    assert cli("lint", "-o", "json", "app.yaml", cwd=work).json()["findings"] == []
+    assert cli("lint", "app.yaml", cwd=work).code == 0
+    # Without the config above it, the same file fails.
+    (tmp_path / ".crashlint.yaml").unlink()
+    write(tmp_path, "other/.crashlint.yaml", isolated_config_text())
+    assert cli("lint", str(work / "app.yaml"), cwd=tmp_path / "other").code == 1
+
+
+def test_nearest_config_wins(cli, tmp_path: Path) -> None:
+    write(tmp_path, ".crashlint.yaml", isolated_config_text(completes_immediately="off"))
+    write(tmp_path, "team/.crashlint.yaml", isolated_config_text())
+    write(tmp_path, "team/app.yaml", BUSYBOX_DEPLOYMENT)
+    assert cli("lint", "app.yaml", cwd=tmp_path / "team").code == 1
+
+
+def test_severity_override_and_params(cli, tmp_path: Path) -> None:
+    write(tmp_path, "error.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "info.yaml", ONLY_INFO)
+    write(tmp_path, "sev.yaml", isolated_config_text(completes_immediately="warning"))
+    run = cli("lint", "-o", "json", "--config", "sev.yaml", "error.yaml")
+    assert _severities(run) == ["warning"] and run.code == 0
+    assert cli("lint", "--config", "sev.yaml", "--fail-on", "warning", "error.yaml").code == 1
+    # A configured severity also replaces a rule's per-finding grading (info for long sleeps).
+    assert _severities(cli("lint", "-o", "json", "--config", "sev.yaml", "info.yaml")) == ["warning"]
+    # Parameters: count an hour-long sleep as a keep-alive.
+    write(tmp_path, "params.yaml", isolated_config_text(completes_immediately="{params: {keepalive_seconds: 3600}}"))
+    assert cli("lint", "-o", "json", "--config", "params.yaml", "info.yaml").json()["findings"] == []
+    assert _severities(cli("lint", "-o", "json", "--config", "params.yaml", "error.yaml")) == ["error"]
+
+
+def test_exclude_globs(cli, tmp_path: Path) -> None:
+    write(tmp_path, ".crashlint.yaml",
+          isolated_config_text() + 'exclude: ["vendor/**", "*.generated.yaml"]\n')
+    write(tmp_path, "vendor/lib/a.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "apps/b.generated.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "vendor/broken.yaml", "kind: [\n")  # excluded files are not even read
+    write(tmp_path, "apps/c.yaml", BUSYBOX_DEPLOYMENT)
+    run = cli("lint", "-o", "json", ".")
+    report = run.json()
+    assert {f["file"].removeprefix("./") for f in report["findings"]} == {"apps/c.yaml"}
+    assert report["errors"] == [] and run.code == 1
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("rules: {no-such-rule: off}\n", "no-such-rule"),
+    ("rules: {completes-immediately: fatal}\n", "severity"),
+    ("rules: [completes-immediately]\n", "rules"),
+    ("rulez: {}\n", "rulez"),
+    ("rules: {completes-immediately: {params: 5}}\n", "params"),
+    ("exclude: vendor\n", "exclude"),
+    ("rules: {a: [\n", "invalid YAML"),
+    ("- just\n- a list\n", "mapping"),
+])
+def test_bad_config_exits_2_with_a_message(cli, tmp_path: Path, content: str, needle: str) -> None:
+    write(tmp_path, ".crashlint.yaml", content)
+    write(tmp_path, "app.yaml", CLEAN_DEPLOYMENT)
+    run = cli("lint", "app.yaml")
+    assert run.code == 2
+    assert ".crashlint.yaml" in run.err and needle in run.err
+    assert run.out == ""
+
+
+def test_missing_config_file_exits_2(cli, tmp_path: Path) -> None:
+    write(tmp_path, "app.yaml", CLEAN_DEPLOYMENT)
+    run = cli("lint", "--config", "nope.yaml", "app.yaml")
+    assert run.code == 2 and "nope.yaml" in run.err
+
+
+# --- suppression -------------------------------------------------------------------------------
+
+def _annotated(where: str, rules: str, reason: str | None) -> str:
+    """The busybox Deployment with ignore annotations on the object or on its pod template."""
+    notes = f'crashlint.io/ignore: "{rules}"' + (f', crashlint.io/ignore-reason: "{reason}"' if reason else "")
+    if where == "object":
+        return BUSYBOX_DEPLOYMENT.replace("  name: toolbox\n", "  name: toolbox\n  annotations: {%s}\n" % notes, 1)
+    return BUSYBOX_DEPLOYMENT.replace("      labels: {app: toolbox}\n",
+                                      "      labels: {app: toolbox}\n      annotations: {%s}\n" % notes, 1)
+
+
+@pytest.mark.parametrize("where", ["object", "template"])
+def test_ignore_annotation_suppresses_with_reason(cli, tmp_path: Path, isolated_config: Path, where: str) -> None:
+    write(tmp_path, "app.yaml", _annotated(where, "image-tag-mutable, completes-immediately", "debug shell, attached by hand"))
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "app.yaml")
+    report = run.json()
+    assert run.code == 0
+    assert report["findings"] == []
+    sup = [f for f in report["suppressed"] if f["rule"] == "completes-immediately"]
+    assert len(sup) == 1 and sup[0]["suppressed"] == {"reason": "debug shell, attached by hand"}
+    assert report["summary"]["error"] == 0
+    sarif = cli("lint", "-o", "sarif", "--config", str(isolated_config), "app.yaml").json()
+    results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "completes-immediately"]
+    assert len(results) == 1
+    assert results[0]["suppressions"] == [{"kind": "inSource", "justification": "debug shell, attached by hand"}]
+    assert "1 suppressed" in cli("lint", "--config", str(isolated_config), "app.yaml").out
+
+
+def test_ignore_annotation_of_another_rule_does_not_suppress(cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "app.yaml", _annotated("object", "image-tag-mutable", None))
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "app.yaml")
+    assert run.code == 1
+    assert [f["rule"] for f in run.json()["findings"]] == ["completes-immediately"]
+    assert run.json()["suppressed"] == []
+
+
+def test_ignore_without_reason_is_still_marked_suppressed(cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "app.yaml", _annotated("object", "completes-immediately", None))
+    report = cli("lint", "-o", "json", "--config", str(isolated_config), "app.yaml").json()
+    assert report["findings"] == []
+    assert [f["rule"] for f in report["suppressed"]] == ["completes-immediately"]
+    assert "suppressed" in report["suppressed"][0]
+
+
+# --- discoverability ---------------------------------------------------------------------------
+
+def test_rules_json_lists_every_rule_with_metadata(cli, tmp_path: Path) -> None:
+    run = cli("rules", "-o", "json")
+    assert run.code == 0
+    doc = run.json()
+    rows = {r["id"]: r for r in doc["rules"]}
+    for rid in ISSUE2_RULES:
+        assert rid in rows
+        assert rows[rid]["enabled"] is True and rows[rid]["summary"]
+        assert rows[rid]["severity"] in ("error", "warning", "info")
+    assert rows["completes-immediately"]["severity"] == "error"
+    assert rows["completes-immediately"]["cause"] == "invalid-command"
+    assert rows["image-tag-mutable"]["severity"] == "warning"
+    assert rows["image-pull-never"]["severity"] == "warning"
+    assert rows["rejected-by-api"]["severity"] == "error"
+    assert rows["image-reference-invalid"]["cause"] == "image-pull"
+
+
+def test_rules_reflect_the_discovered_config(cli, tmp_path: Path) -> None:
+    write(tmp_path, ".crashlint.yaml", "rules: {image-tag-mutable: off, image-pull-never: error}\n")
+    rows = {r["id"]: r for r in cli("rules", "-o", "json").json()["rules"]}
+    assert rows["image-tag-mutable"]["enabled"] is False
+    assert rows["image-pull-never"]["severity"] == "error"
+    text = cli("rules").out
+    assert any(line.startswith("completes-immediately") for line in text.splitlines())
+
+
+def test_explain_tells_why_an_example_and_the_fix(cli) -> None:
+    run = cli("explain", "completes-immediately")
+    assert run.code == 0
+    out = run.out
+    for needle in ("completes-immediately", "CrashLoopBackOff", "exit code 0", "busybox", "Fix", "Job"):
+        assert needle in out, needle
+    assert "kind: Deployment" in out  # the example manifest
+
+
+@pytest.mark.parametrize("rule", ISSUE2_RULES)
+def test_explain_every_issue2_rule(cli, rule: str) -> None:
+    run = cli("explain", rule)
+    assert run.code == 0 and run.out.startswith(rule)
+
+
+def test_explain_unknown_rule_exits_2(cli) -> None:
+    run = cli("explain", "no-such-rule")
+    assert run.code == 2
+    assert "no-such-rule" in run.err and run.out == ""
+    close = cli("explain", "immediately")
+    assert close.code == 2 and "completes-immediately" in close.err

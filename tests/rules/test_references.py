@@ -1,0 +1,125 @@
+"""missing-configmap, missing-secret, missing-key, missing-image-pull-secret, missing-service-account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crashlint.api import lint_paths
+from crashlint.config import load_settings
+from crashlint.inventory import Entry, Inventory
+from expect_markers import REFERENCE_RULES, check_fixture
+
+HERE = Path(__file__).parent.parent / "fixtures" / "rules" / "references"
+
+
+@pytest.mark.parametrize("name", ["missing-refs.yaml", "keys.yaml", "producers.yaml", "accounts.yaml",
+                                  "accounts-partial.yaml"])
+def test_fixture_findings_match_markers(name: str) -> None:
+    check_fixture([HERE / name], REFERENCE_RULES)
+
+
+def test_objects_in_another_directory_of_the_same_run_resolve() -> None:
+    check_fixture([HERE / "cross-file" / "app", HERE / "cross-file" / "config"], REFERENCE_RULES)
+
+
+def test_alone_the_deployment_reports_what_the_other_directory_defined() -> None:
+    report = lint_paths([str(HERE / "cross-file" / "app")], load_settings(raw={}))
+    got = sorted(f.rule for f in report.findings if f.rule in REFERENCE_RULES)
+    assert got == ["missing-configmap", "missing-secret", "missing-service-account"]
+
+
+def test_message_says_files_only_and_names_the_other_namespace() -> None:
+    report = check_fixture([HERE / "missing-refs.yaml"], REFERENCE_RULES)
+    msg = next(f for f in report.findings if f.rule == "missing-configmap" and "shared-settings" in f.message)
+    assert "not defined in the linted files" in msg.message
+    assert "exists in namespace platform" in msg.message
+    assert 'CreateContainerConfigError: configmap "shared-settings" not found' in msg.message
+    assert msg.path == "/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/name"
+    assert msg.container == "web"
+    vol = next(f for f in report.findings if "web-config" in f.message)
+    assert 'MountVolume.SetUp failed for volume "config" : configmap "web-config" not found' in vol.message
+    assert vol.container is None and vol.fix is None
+
+
+def test_key_messages_quote_the_kubelet() -> None:
+    report = check_fixture([HERE / "keys.yaml"], REFERENCE_RULES)
+    msgs = [f.message for f in report.findings if f.rule == "missing-key"]
+    assert any("couldn't find key log_level in ConfigMap shop/app-config" in m for m in msgs)
+    assert any("couldn't find key host in Secret shop/db-credentials" in m for m in msgs)
+    assert any("configmap references non-existent config key: app.yml" in m for m in msgs)
+    assert any("secret references non-existent secret key: passwd" in m for m in msgs)
+    assert any("binaryData" in m and "logo.png" in m for m in msgs)
+
+
+class _RecordedCluster:
+    """An InventorySource as the cluster look-up hands it over: listed namespaces are complete."""
+
+    def __init__(self, entries: list[Entry], complete: set[tuple[str, str | None]]) -> None:
+        self.entries, self.complete = entries, complete
+
+    def inventory_for(self, namespaces: set[str]) -> Inventory:
+        inv = Inventory()
+        for e in self.entries:
+            inv.add(e)
+        inv.complete |= self.complete
+        return inv
+
+
+def _lint_with_cluster(path: Path, cluster: _RecordedCluster) -> list[tuple[str, str, int]]:
+    report = lint_paths([str(path)], load_settings(raw={}), cluster=cluster)
+    return sorted((f.rule, f.severity, f.line) for f in report.findings if f.rule in REFERENCE_RULES)
+
+
+def test_missing_from_files_and_complete_cluster_listing_is_an_error() -> None:
+    cluster = _RecordedCluster(
+        [Entry("Secret", "shop", "db-credentials", None, origin="cluster"),
+         Entry("ConfigMap", "shop", "web-env", frozenset({"A"}), origin="cluster"),
+         Entry("ServiceAccount", "shop", "worker", origin="cluster")],
+        {("ConfigMap", "shop"), ("Secret", "shop"), ("ServiceAccount", "shop")})
+    got = _lint_with_cluster(HERE / "missing-refs.yaml", cluster)
+    # db-credentials and web-env are in the cluster: gone. The rest is now certain: errors.
+    # The ConfigMaps of namespace shop were listed: errors; report-smtp etc. are Secrets of shop: errors.
+    assert ("missing-secret", "error", 30) not in got and ("missing-configmap", "error", 49) not in got
+    assert ("missing-configmap", "error", 39) in got and ("missing-secret", "error", 51) in got
+    assert {sev for _, sev, _ in got} == {"error"}
+    accounts = _lint_with_cluster(HERE / "accounts.yaml", cluster)
+    # worker exists in the cluster; api in namespace tools was not listed: still a warning.
+    assert accounts == [("missing-image-pull-secret", "warning", 49), ("missing-service-account", "warning", 72)]
+
+
+def test_keys_known_from_the_cluster_are_checked_unknown_ones_are_not() -> None:
+    cluster = _RecordedCluster(
+        [Entry("ConfigMap", "shop", "api-config", frozenset({"OTHER"}), origin="cluster"),
+         Entry("Secret", "shop", "api-secrets", None, origin="cluster"),
+         Entry("ServiceAccount", "shop", "api", origin="cluster")],
+        {("ConfigMap", "shop"), ("Secret", "shop")})
+    got = _lint_with_cluster(HERE / "cross-file" / "app", cluster)
+    assert got == [("missing-key", "error", 21)]  # LOG_LEVEL not among the cluster's keys; Secret keys unknown
+
+
+def test_configured_severity_wins_over_graded_severity() -> None:
+    report = lint_paths([str(HERE / "accounts-partial.yaml")],
+                        load_settings(raw={"rules": {"missing-service-account": "error"}}))
+    assert [f.severity for f in report.findings if f.rule == "missing-service-account"] == ["error"]
+
+
+def test_malformed_references_never_crash(lint) -> None:
+    report = lint("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: odd}
+        spec:
+          serviceAccountName: [not, a, string]
+          imagePullSecrets: {name: regcred}
+          volumes: [{name: v, configMap: "cm"}, {name: w, projected: {sources: [{secret: [x]}]}}, 3]
+          containers:
+            - name: app
+              image: ghcr.io/acme/app:1.0.0
+              env: [{name: A, valueFrom: {configMapKeyRef: {name: 7, key: [k]}}}, "B"]
+              envFrom: [{configMapRef: null}, {secretRef: {name: ""}}]
+              volumeMounts: [{name: v, mountPath: /v}, {name: w, mountPath: /w}]
+        """)
+    assert not [e for e in report.errors if "internal error" in e.message]
+    assert not [f for f in report.findings if f.rule in REFERENCE_RULES]

@@ -1,0 +1,103 @@
+"""``crashlint webhook serve``: the Flask app under gunicorn, over TLS >= 1.2 with hot-reloaded certificates.
+
+gunicorn's ``ssl_context`` hook is called for every connection; it hands out the
+:class:`~crashlint.webhook.tls.ReloadingTLS` context, so a rotated certificate is served from the
+next connection on. The ``gthread`` worker keeps the API server's connections alive. Workers
+build their own app after the fork (cluster client, look-up threads, metrics files), and the
+Prometheus multiprocess directory sums their counters for ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .settings import ConfigWatcher
+from .tls import ReloadingTLS
+
+
+@dataclass
+class ServeOptions:
+    cert: str
+    key: str
+    host: str = "0.0.0.0"
+    port: int = 8443
+    config: str | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    cluster: bool | None = None  # None: in a pod, or when a kubeconfig/context is given
+    workers: int = 2
+    threads: int = 4
+    max_body: int = 8 * 1024 * 1024
+    lookup_timeout: float = 2.0
+
+
+def _wants_cluster(opts: ServeOptions) -> bool:
+    if opts.cluster is not None:
+        return opts.cluster
+    return bool(opts.kubeconfig or opts.context or "KUBERNETES_SERVICE_HOST" in os.environ)
+
+
+class WebhookServer(BaseApplication):
+    """gunicorn, configured in code rather than from a config file."""
+
+    def __init__(self, opts: ServeOptions) -> None:
+        self.opts = opts
+        self.tls = ReloadingTLS(opts.cert, opts.key)
+        super().__init__()
+
+    def load_config(self) -> None:
+        o = self.opts
+        tls = self.tls
+
+        def ssl_context(conf: Any, default_factory: Any) -> Any:
+            return tls.context()
+
+        def child_exit(server: Any, worker: Any) -> None:
+            if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+                from prometheus_client import multiprocess
+
+                multiprocess.mark_process_dead(worker.pid)
+
+        host = f"[{o.host}]" if ":" in o.host else o.host
+        for key, value in {
+            "bind": [f"{host}:{o.port}"], "workers": o.workers, "threads": o.threads, "worker_class": "gthread",
+            "certfile": o.cert, "keyfile": o.key, "ssl_context": ssl_context, "child_exit": child_exit,
+            "keepalive": 30, "timeout": 30, "graceful_timeout": 20, "accesslog": None, "errorlog": "-",
+            "loglevel": "warning", "proc_name": "crashlint-webhook", "worker_tmp_dir": tempfile.gettempdir(),
+        }.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from ..cluster import CachedLookup, ClusterSource
+        from .app import create_app
+
+        o = self.opts
+        watcher = ConfigWatcher(o.config)
+        lookup = None
+        if _wants_cluster(o):
+            wh = watcher.current().webhook
+            source = ClusterSource(kubeconfig=o.kubeconfig, context=o.context, timeout=o.lookup_timeout,
+                                   warn=lambda msg: None)  # per-kind problems are reported with results
+            lookup = CachedLookup(source, ttl=wh.cache_ttl_seconds, budget=wh.lookup_budget_seconds)
+        return create_app(watcher, self.tls, lookup, o.max_body)
+
+
+def serve(opts: ServeOptions) -> None:
+    """Run until stopped; the configuration and certificates are checked before any worker starts."""
+    ConfigWatcher(opts.config)  # raises ConfigError: the CLI exits 2 with the message
+    ReloadingTLS(opts.cert, opts.key).context()  # raises on an unreadable pair
+    own_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_dir = tempfile.mkdtemp(prefix="crashlint-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir
+    try:
+        WebhookServer(opts).run()
+    finally:
+        if own_dir:
+            shutil.rmtree(own_dir, ignore_errors=True)

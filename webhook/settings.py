@@ -1,0 +1,217 @@
+"""The webhook's configuration: a ``.crashlint.yaml`` with one extra top-level key, ``webhook:``.
+
+One file (one ConfigMap) configures the rules for the CLI and the webhook alike; the webhook
+key is taken out before the rest goes to :func:`crashlint.config.load_settings`::
+
+    rules: {image-tag-mutable: off}
+    webhook:
+      mode: deny                  # default enforcement: deny | warn | off
+      deny_on: error              # findings at or above this severity deny (in deny mode)
+      warn_on: warning            # findings at or above this (and below deny) become warnings
+      namespaces: {legacy: warn, sandbox: off}
+      labels:                     # object label selectors, first match wins over namespaces
+        - {selector: {crashlint.io/enforcement: warn}, mode: warn}
+      excluded_namespaces: [kube-system]
+      skip_owned: true            # objects with a controller ownerReference were checked upstream
+      update: changed             # changed | introduced | all (see UPDATE_POLICIES)
+      cluster_lookups: true
+      lookup_budget_seconds: 1.0  # hard wait per request for cluster look-ups
+      cache_ttl_seconds: 30
+      max_warnings: 10
+
+A file that changes while the server runs is re-read (the mounted ConfigMap is swapped
+atomically by the kubelet); a broken new version is reported and the last good one kept.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ..config import ConfigError, Settings, load_settings
+from ..engine import Engine
+from ..findings import SEVERITIES
+
+MODES = ("deny", "warn", "off")
+# changed: deny on findings the update introduced, and on kept ones when it changes the pod
+#          template (a new rollout would ship them again); a scale or label edit is only warned.
+# introduced: deny only on findings the old object did not have.
+# all: deny on every finding at the deny level, old or new.
+UPDATE_POLICIES = ("changed", "introduced", "all")
+
+
+@dataclass(frozen=True)
+class LabelRule:
+    selector: dict[str, str]
+    mode: str
+
+    def matches(self, labels: dict[str, Any]) -> bool:
+        return all(labels.get(k) == v for k, v in self.selector.items())
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    mode: str = "deny"
+    deny_on: str = "error"
+    warn_on: str = "warning"
+    namespaces: dict[str, str] = field(default_factory=dict)
+    labels: tuple[LabelRule, ...] = ()
+    excluded_namespaces: frozenset[str] = frozenset({"kube-system"})
+    skip_owned: bool = True
+    update: str = "changed"
+    cluster_lookups: bool = True
+    lookup_budget_seconds: float = 1.0
+    cache_ttl_seconds: float = 30.0
+    max_warnings: int = 10
+
+    def mode_for(self, namespace: str | None, labels: dict[str, Any]) -> str:
+        """Enforcement for one object: a matching label rule, else its namespace's, else the default."""
+        for rule in self.labels:
+            if rule.matches(labels):
+                return rule.mode
+        return self.namespaces.get(namespace or "", self.mode)
+
+
+def _mode(value: Any, where: str) -> str:
+    if value is False:  # YAML 1.1 reads a bare `off` as false
+        value = "off"
+    if value not in MODES:
+        raise ConfigError(f"{where}: must be one of {', '.join(MODES)}")
+    return str(value)
+
+
+def _number(raw: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"webhook.{key}: must be a number between {low:g} and {high:g}")
+    return float(value)
+
+
+def parse_webhook(raw: Any) -> WebhookSettings:
+    """Validate the ``webhook:`` mapping; every mistake is a ConfigError naming the key."""
+    if raw is None:
+        return WebhookSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("webhook: must be a mapping")
+    known = {"mode", "deny_on", "warn_on", "namespaces", "labels", "excluded_namespaces", "skip_owned", "update",
+             "cluster_lookups", "lookup_budget_seconds", "cache_ttl_seconds", "max_warnings"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"webhook: unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    for key in ("deny_on", "warn_on"):
+        if key in raw and raw[key] not in SEVERITIES:
+            raise ConfigError(f"webhook.{key}: must be one of {', '.join(SEVERITIES)}")
+    namespaces = raw.get("namespaces") or {}
+    if not isinstance(namespaces, dict):
+        raise ConfigError("webhook.namespaces: must map namespace names to deny | warn | off")
+    labels_raw = raw.get("labels") or []
+    if not isinstance(labels_raw, list):
+        raise ConfigError("webhook.labels: must be a list of {selector: {...}, mode: ...}")
+    labels = []
+    for i, item in enumerate(labels_raw):
+        sel = item.get("selector") if isinstance(item, dict) else None
+        if not isinstance(sel, dict) or not sel:
+            raise ConfigError(f"webhook.labels[{i}].selector: must be a non-empty mapping of labels")
+        labels.append(LabelRule({str(k): str(v) for k, v in sel.items()}, _mode(item.get("mode"), f"webhook.labels[{i}].mode")))
+    excluded = raw.get("excluded_namespaces", ["kube-system"])
+    if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
+        raise ConfigError("webhook.excluded_namespaces: must be a list of namespace names")
+    update = raw.get("update", "changed")
+    if update not in UPDATE_POLICIES:
+        raise ConfigError(f"webhook.update: must be one of {', '.join(UPDATE_POLICIES)}")
+    for key in ("skip_owned", "cluster_lookups"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise ConfigError(f"webhook.{key}: must be true or false")
+    return WebhookSettings(
+        mode=_mode(raw.get("mode", "deny"), "webhook.mode"),
+        deny_on=raw.get("deny_on", "error"), warn_on=raw.get("warn_on", "warning"),
+        namespaces={str(k): _mode(v, f"webhook.namespaces.{k}") for k, v in namespaces.items()},
+        labels=tuple(labels), excluded_namespaces=frozenset(excluded),
+        skip_owned=raw.get("skip_owned", True), update=update,
+        cluster_lookups=raw.get("cluster_lookups", True),
+        lookup_budget_seconds=_number(raw, "lookup_budget_seconds", 1.0, 0.0, 4.0),
+        cache_ttl_seconds=_number(raw, "cache_ttl_seconds", 30.0, 0.0, 3600.0),
+        max_warnings=int(_number(raw, "max_warnings", 10, 0, 50)),
+    )
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One consistent configuration: rule settings, the engine built from them, webhook settings."""
+
+    settings: Settings
+    engine: Engine
+    webhook: WebhookSettings
+
+
+def load(path: str | None) -> Loaded:
+    """Read ``path`` (None: shipped defaults) into a :class:`Loaded`; raises ConfigError."""
+    raw: Any = None
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                raw = yaml.safe_load(fh)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML in config: {exc}") from None
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the config must be a mapping")
+    rest = {k: v for k, v in raw.items() if k != "webhook"}
+    try:
+        webhook = parse_webhook(raw.get("webhook"))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    settings = load_settings(path, raw=rest)
+    return Loaded(settings, Engine(settings), webhook)
+
+
+def _signature(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)  # follows the ConfigMap mount's ..data symlink
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+class ConfigWatcher:
+    """The current configuration, re-read when the file changes (checked at most every ``interval`` s)."""
+
+    def __init__(self, path: str | None, interval: float = 2.0) -> None:
+        self.path = path
+        self.interval = interval
+        self.error: str | None = None
+        self.generation = 1
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._sig = _signature(path) if path else None
+        self._loaded = load(path)  # a broken file at start-up is fatal: the caller reports it
+
+    def current(self) -> Loaded:
+        if self.path is None:
+            return self._loaded
+        now = time.monotonic()
+        if now - self._checked < self.interval:
+            return self._loaded
+        with self._lock:
+            if now - self._checked < self.interval:
+                return self._loaded
+            self._checked = now
+            sig = _signature(self.path)
+            if sig == self._sig:
+                return self._loaded
+            self._sig = sig
+            try:
+                self._loaded = load(self.path)
+            except ConfigError as exc:
+                self.error = str(exc)  # keep serving with the last good configuration
+            else:
+                self.error = None
+                self.generation += 1
+            return self._loaded
