@@ -23,8 +23,10 @@ NOUNS = ("api worker web frontend backend scheduler indexer exporter consumer pu
          "gateway proxy auth ledger importer renderer collector router").split()
 ENV_KEYS = ("LOG_LEVEL LOG_FORMAT FEATURE_FLAGS CACHE_TTL_SECONDS MAX_CONNECTIONS REGION "
             "TRACING_SAMPLE_RATE HTTP_TIMEOUT WORKER_CONCURRENCY QUEUE_NAME").split()
-PUBLIC_SERVERS = (("nginx", "1.25.3", 8080, "http"), ("redis", "7.2.4", 6379, "tcp"),
-                  ("memcached", "1.6.22", 11211, "tcp"), ("grafana/grafana", "10.2.3", 3000, "http"))
+# (repository, tag, port, readiness check): liveness is a TCP connect, readiness asks the software.
+PUBLIC_SERVERS = (("nginx", "1.25.3", 8080, "/"), ("redis", "7.2.4", 6379, ["redis-cli", "ping"]),
+                  ("memcached", "1.6.22", 11211, ["sh", "-c", "echo stats | nc -w 1 127.0.0.1 11211"]),
+                  ("grafana/grafana", "10.2.3", 3000, "/api/health"))
 # (defect, rule that must report it)
 DEFECTS = (
     ("busybox-sidecar-without-command", "completes-immediately"),
@@ -111,17 +113,18 @@ class BundleFactory:
         return f"registry.example.com/{team}/{app}:{r.randint(0, 4)}.{r.randint(0, 30)}.{r.randint(0, 12)}"
 
     def _app_container(self, team: str, app: str, config: str, secret: str, keys: list[str],
-                       public: tuple[str, str, int, str] | None) -> dict[str, Any]:
+                       public: tuple[str, str, int, Any] | None) -> dict[str, Any]:
         r = self.rng
         if public is not None:
-            repo, tag, port, probe_kind = public
+            repo, tag, port, ready = public
+            pname = "http" if isinstance(ready, str) else "tcp"
             c: dict[str, Any] = {"name": repo.rsplit("/", 1)[-1], "image": f"{repo}:{tag}",
                                  "imagePullPolicy": "IfNotPresent",
-                                 "ports": [{"name": "http" if probe_kind == "http" else "tcp", "containerPort": port,
-                                            "protocol": "TCP"}]}
-            pname = c["ports"][0]["name"]
-            c["livenessProbe"] = _probe(r, probe_kind, pname, "/")
-            c["readinessProbe"] = {**_probe(r, probe_kind, pname, "/"), "periodSeconds": 5}
+                                 "ports": [{"name": pname, "containerPort": port, "protocol": "TCP"}]}
+            c["livenessProbe"] = _probe(r, "tcp", pname, "")
+            readiness = {"httpGet": {"path": ready, "port": pname}} if isinstance(ready, str) else \
+                {"exec": {"command": ready}}
+            c["readinessProbe"] = {**readiness, "periodSeconds": 5, "timeoutSeconds": 3}
             c["resources"] = _resources(r)
             c["volumeMounts"] = [{"name": "config", "mountPath": "/etc/" + c["name"], "readOnly": True}]
             return c

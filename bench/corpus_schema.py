@@ -67,6 +67,7 @@ KINDS = ("Prometheus Alertmanager ServiceMonitor PodMonitor PrometheusRule Probe
          "AuthorizationPolicy PeerAuthentication ExternalSecret SecretStore ClusterSecretStore Bucket "
          "Queue Workflow CronWorkflow WorkflowTemplate ScaledObject ScaledJob TriggerAuthentication "
          "Elasticsearch Kibana Redis RedisCluster VolumeSnapshot VolumeSnapshotClass Canary Alert").split()
+CONTROLLER_GEN = ("v0.13.0", "v0.14.0", "v0.15.0", "v0.16.1")
 OPERATORS = ("monitoring.coreos.com cert-manager.io kafka.strimzi.io postgresql.cnpg.io argoproj.io "
              "networking.istio.io security.istio.io external-secrets.io keda.sh elasticsearch.k8s.elastic.co "
              "redis.redis.opstreelabs.in snapshot.storage.k8s.io flagger.app source.toolkit.fluxcd.io "
@@ -153,18 +154,31 @@ def crd_document(rng: random.Random, group: str, kind: str, target_bytes: int,
     plural = _plural(kind)
     n_versions = rng.choices([1, 2, 3], [5, 3, 2])[0]
     versions = ["v1", "v1beta1", "v1alpha1"][:n_versions]
+    status, _ = schema_tree(rng, rng.randint(6, 30), 1)
     spec_props: dict[str, Any] = {}
     if shared is not None:
         spec_props["podTemplate"] = shared
-    base = len(dump({"spec": {"properties": spec_props}})) if spec_props else 0
-    size = base * n_versions
-    while size < target_bytes - 200:
-        sub, _ = schema_tree(rng, rng.randint(10, 120), 1)
+    gen_version = rng.choice(CONTROLLER_GEN)
+    size = len(dump(_crd_data(gen_version, group, kind, plural, versions, spec_props, status, chart)))
+    # Spec properties sit 14 columns deep in every version: that makes the size exact, so the
+    # corpus hits its byte share without re-dumping the whole CRD per added property.
+    while size < target_bytes:
+        nodes = max(2, min(120, (target_bytes - size) // (350 * n_versions)))
+        sub, _ = schema_tree(rng, nodes, 1)
         name = rng.choice(FIELDS) + rng.choice(["", "Spec", "Config", "Template", "Policy", "Options"])
+        while name in spec_props:
+            name += "Override"
         sub = {"description": _description(rng, name, True), **sub}
+        text = dump({name: sub})
         spec_props[name] = sub
-        size += int(len(dump({name: sub})) * 1.18) * n_versions  # + 14 columns of final indentation
-    status, _ = schema_tree(rng, rng.randint(15, 40), 1)
+        size += (len(text) + 14 * text.count("\n")) * n_versions
+    data = _crd_data(gen_version, group, kind, plural, versions, spec_props, status, chart)
+    header = [f"Source: {chart.rsplit('-', 1)[0]}/crds/{plural}.yaml"] if chart else None
+    return dump(data, header=header), data
+
+
+def _crd_data(gen_version: str, group: str, kind: str, plural: str, versions: list[str], spec_props: dict[str, Any],
+              status: dict[str, Any], chart: str | None) -> dict[str, Any]:
     schema = {
         "description": f"{kind} is the Schema for the {plural} API",
         "type": "object",
@@ -182,8 +196,7 @@ def crd_document(rng: random.Random, group: str, kind: str, target_bytes: int,
         "required": ["spec"],
     }
     metadata: dict[str, Any] = {"name": f"{plural}.{group}",
-                                "annotations": {"controller-gen.kubebuilder.io/version": rng.choice(
-                                    ["v0.13.0", "v0.14.0", "v0.15.0", "v0.16.1"])}}
+                                "annotations": {"controller-gen.kubebuilder.io/version": gen_version}}
     if chart:
         metadata["labels"] = {"app.kubernetes.io/managed-by": "Helm", "helm.sh/chart": chart}
     data = {
@@ -194,7 +207,7 @@ def crd_document(rng: random.Random, group: str, kind: str, target_bytes: int,
             "group": group,
             "names": {"categories": ["all"], "kind": kind, "listKind": f"{kind}List", "plural": plural,
                       "shortNames": [plural[:3]], "singular": kind.lower()},
-            "scope": rng.choice(["Namespaced", "Namespaced", "Cluster"]),
+            "scope": "Cluster" if kind.startswith("Cluster") else "Namespaced",
             "versions": [{
                 "additionalPrinterColumns": [
                     {"jsonPath": ".status.phase", "name": "Phase", "type": "string"},
@@ -203,5 +216,4 @@ def crd_document(rng: random.Random, group: str, kind: str, target_bytes: int,
                 "subresources": {"status": {}}} for i, v in enumerate(versions)],
         },
     }
-    header = [f"Source: {chart.rsplit('-', 1)[0]}/crds/{plural}.yaml"] if chart else None
-    return dump(data, header=header), data
+    return data

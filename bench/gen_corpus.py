@@ -15,6 +15,7 @@ report it) and a marker file; neither ends in .yaml/.yml/.json, so lint never re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import shutil
@@ -68,11 +69,11 @@ class Tree:
         return out
 
 
-def _place_bundle(tree: Tree, b: Bundle, rng: random.Random) -> None:
-    """Write one bundle in the layout its repository would use."""
+def _place_bundle(tree: Tree, b: Bundle, rng: random.Random, as_json: bool = False) -> None:
+    """Write one bundle in the layout its repository would use (``as_json``: a JSON export)."""
     team = b.namespace.rsplit("-", 1)[0]
-    roll = rng.random()
-    if b.chart:
+    roll = 0.0 if as_json else rng.random()
+    if b.chart and not as_json:
         path = f"charts/{team}/{b.app}/rendered.yaml"
         chart_dir = b.chart.rsplit("-", 1)[0]
         for item in b.items:
@@ -139,7 +140,7 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
                 _place_list(tree, listed)
                 listed = []
         else:
-            _place_bundle(tree, b, rng)
+            _place_bundle(tree, b, rng, as_json=factory.serial == 2)
     if listed:
         _place_list(tree, listed)
     # Exact count: top up with shared ConfigMaps.
@@ -158,16 +159,18 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
     other_bytes = sum(len(t.encode()) for t in tree.render().values())
     crd_bytes = int(other_bytes * CRD_BYTE_SHARE / (1 - CRD_BYTE_SHARE))
     weights = [rng.lognormvariate(0, 0.9) for _ in range(n_crd)]
-    total_w = sum(weights)
     shared_pod_template = {"description": "PodTemplate overrides the pods the operator creates.",
                            **schema_tree(rng, 700, 1)[0]}
     shared_size = len(dump({"podTemplate": shared_pod_template}))
+    written = 0
     for i, (group, kind) in enumerate(crd_kinds):
-        target = int(crd_bytes * weights[i] / total_w)
+        # Each CRD's share of what is still to write: small CRDs overshoot, later ones make up for it.
+        target = int((crd_bytes - written) * weights[i] / sum(weights[i:]))
         shared = shared_pod_template if target > 3 * shared_size and rng.random() < 0.5 else None
         operator = group.split(".")[0]
         chart = f"{operator}-{rng.randint(0, 60)}.{rng.randint(0, 9)}.0" if rng.random() < 0.3 else None
         text, _ = crd_document(rng, group, kind, target, shared, chart)
+        written += len(text.encode())
         if i % 7 == 3:
             tree.add(f"crds/{operator}/bundle.yaml", text, flush=False)
         elif chart:
@@ -175,6 +178,15 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
         else:
             tree.add(f"crds/{operator}/{group}_{kind.lower()}.yaml", text)
     return tree.render(), tree.expected
+
+
+def fingerprint(objects: int, seed: int) -> dict[str, Any]:
+    """What the corpus depends on: size, seed and the generator's own source."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("gen_corpus.py", "corpus_emit.py", "corpus_objects.py", "corpus_schema.py"):
+        digest.update((here / name).read_bytes())
+    return {"objects": objects, "seed": seed, "generator": digest.hexdigest()[:16]}
 
 
 def write(out: Path, files: dict[str, str], expected: list[tuple[str, ...]], objects: int, seed: int) -> None:
@@ -190,7 +202,7 @@ def write(out: Path, files: dict[str, str], expected: list[tuple[str, ...]], obj
         path.write_bytes(files[rel].encode("utf-8"))
     lines = ["file\tkind\tnamespace\tname\tdefect\trule"] + ["\t".join(row) for row in expected]
     (out / "EXPECTED.tsv").write_bytes(("\n".join(lines) + "\n").encode())
-    (out / MARKER).write_bytes(json.dumps({"objects": objects, "seed": seed}).encode() + b"\n")
+    (out / MARKER).write_bytes(json.dumps(fingerprint(objects, seed)).encode() + b"\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,6 +97,10 @@ class ClusterSource:
         self._client_lock = threading.Lock()
         self._cache: dict[tuple[str, str], list[Entry] | None] = {}
 
+    def connect(self) -> None:
+        """Load the client and the credentials now (not on the first look-up); raises ClusterError."""
+        self._api()
+
     def _api(self) -> Any:
         """The ApiClient, built once; configuration problems become a ClusterError."""
         with self._client_lock:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import difflib
 import json
 import os
 import tempfile
@@ -35,7 +34,8 @@ import jsonpatch
 import jsonpointer
 
 from .findings import Finding, pointer_str
-from .fixtext import Chunk, Indent, detect_indent, dump, merge, round_trip, split_documents
+from .fixtext import Chunk, Indent, detect_indent, dump, merge, round_trip, split_documents, split_lines
+from .linediff import grouped
 from .loader import load_text
 from .model import K8sObject
 from .yamlpatch import PatchError, apply_patch
@@ -142,7 +142,7 @@ def _rebased(ops: Any, prefix: str) -> list[dict[str, Any]]:
         raise ValueError("the fix is not a list of JSON patch operations")
     out = []
     for op in ops:
-        op = dict(op)
+        op = copy.deepcopy(op)  # jsonpatch inserts values as they are: keep the finding's own intact
         op["path"] = prefix + op["path"]
         if isinstance(op.get("from"), str):
             op["from"] = prefix + op["from"]
@@ -215,15 +215,22 @@ def _validated(objects: list[K8sObject], findings: list[Finding], base: Any, fir
         if obj is None:
             result.skipped.append(Skipped(f, "its object is no longer in the file as linted"))
             continue
+        saved = dict(claims)
         try:
             ops = _rebased(f.fix, pointer_str(obj.prefix))
             why = _conflict(claims, ops, id(f), f.rule)
             if why is None:
-                patched = jsonpatch.apply_patch(patched, ops)
+                # In place (a copy of the document per finding is quadratic on a List of hundreds
+                # of objects), with copies of the values so later operations cannot edit `ops`.
+                jsonpatch.apply_patch(patched, copy.deepcopy(ops), in_place=True)
         except (ValueError, TypeError, KeyError, jsonpatch.JsonPatchException,
                 jsonpointer.JsonPointerException) as exc:
             why = f"the patch does not apply: {exc}"
+            # A multi-operation patch may have failed half-way: rebuild from what was accepted.
+            patched = jsonpatch.apply_patch(base, copy.deepcopy(ops_all))
         if why is not None:
+            claims.clear()
+            claims.update(saved)  # a refused fix claims nothing
             result.skipped.append(Skipped(f, why))
             continue
         ops_all.extend(ops)
@@ -247,7 +254,7 @@ def patch_document(text: str, ops: list[dict[str, Any]], name: str = "<text>") -
     if loaded.errors or len(docs) != 1:
         raise FixError("the text is not one valid Kubernetes document")
     try:
-        expected = jsonpatch.apply_patch(next(iter(docs.values())).data, ops)
+        expected = jsonpatch.apply_patch(next(iter(docs.values())).data, copy.deepcopy(ops))
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
         raise FixError(f"the patch does not apply: {exc}") from exc
     new_text, why = _rewrite(name, text, ops, expected, None)
@@ -259,8 +266,6 @@ def patch_document(text: str, ops: list[dict[str, Any]], name: str = "<text>") -
 def _rewrite(path: str, text: str, ops: list[dict[str, Any]], expected: Any,
              fallback: Indent | None) -> tuple[str | None, str]:
     """The document's text with ``ops`` applied, proven to read back as ``expected``."""
-    from ruamel.yaml.error import YAMLError, YAMLWarning
-
     lf = text.replace("\r\n", "\n")
     y = round_trip(detect_indent(lf, fallback))
     explicit = lf.startswith("---")
@@ -271,7 +276,7 @@ def _rewrite(path: str, text: str, ops: list[dict[str, Any]], expected: Any,
         after = dump(y, tree, explicit)
     except PatchError as exc:
         return None, f"the patch does not apply to the file's text: {exc}"
-    except (YAMLError, YAMLWarning, ValueError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - ruamel has no narrow failure contract; refusing is always safe
         return None, f"the document cannot be round-tripped: {type(exc).__name__}"
     crlf = "\r\n" in text
     for candidate in (merge(text, before, after), after.replace("\n", "\r\n") if crlf else after):
@@ -313,16 +318,12 @@ def _fix_json(path: str, text: str, findings: list[Finding], result: FileFix) ->
 
 
 def unified_diff(fix: FileFix, context: int = 3) -> str:
-    """``git apply``-able diff of one file (``a/``, ``b/`` prefixes; missing final newlines marked).
-
-    ``difflib.unified_diff`` treats lines that recur often in a long file as junk and then
-    reports untouched lines as changed; the matcher here considers every line.
-    """
-    old, new = fix.original.splitlines(keepends=True), fix.fixed.splitlines(keepends=True)
+    """``git apply``-able diff of one file (``a/``, ``b/`` prefixes; missing final newlines marked)."""
+    old, new = split_lines(fix.original), split_lines(fix.fixed)
     name = fix.path.replace(os.sep, "/").removeprefix("./")
-    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
+    hunks = grouped(old, new, context)
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"] if hunks else []
+    for group in hunks:
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
         out.append(f"@@ -{_span(i1, i2)} +{_span(j1, j2)} @@\n")
         for tag, a1, a2, b1, b2 in group:
@@ -330,7 +331,7 @@ def unified_diff(fix: FileFix, context: int = 3) -> str:
                 [("-", ln) for ln in old[a1:a2]] + [("+", ln) for ln in new[b1:b2]]
             for mark, line in lines:
                 out.append(mark + line if line.endswith("\n") else f"{mark}{line}\n\\ No newline at end of file\n")
-    return "".join(out) if len(out) > 2 else ""
+    return "".join(out)
 
 
 def _span(start: int, stop: int) -> str:

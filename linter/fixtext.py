@@ -11,7 +11,6 @@ file is split at column-0 ``---`` lines exactly as the loader splits it.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from collections import Counter
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
+
+from .linediff import opcodes
 
 _DOC_SPLIT = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 # A mapping key that opens a block (nothing but a comment after the colon), maybe after "- ".
@@ -99,25 +100,34 @@ def dump(y: YAML, tree: Any, explicit_start: bool) -> str:
     return out.getvalue()
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split at ``\\n`` only (``str.splitlines`` also splits at
+    U+2028 and form feeds, which YAML keeps inside scalars)."""
+    lines = [ln + "\n" for ln in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def merge(original: str, before: str, after: str) -> str | None:
     """Carry the ``before`` → ``after`` edit into ``original`` (which ``before`` renders).
 
     Lines compare without their line endings, and untouched lines keep theirs; new lines get
-    the chunk's usual ending. Returns None when an edit touches a line that ``before`` does not
-    reproduce faithfully — the caller then falls back to ``after`` as a whole.
+    the chunk's usual ending. A line ruamel normalised (``~`` rendered empty) still corresponds
+    to its original when the rendering changed it one for one, so an edit of that very line
+    replaces it. Returns None when an edit touches lines without such a counterpart (ruamel
+    joined or split lines) — the caller then falls back to ``after`` as a whole.
     """
-    o_lines = original.splitlines(keepends=True)
+    o_lines = split_lines(original)
     o_keys = [ln.rstrip("\r\n") for ln in o_lines]
     b_keys = before.split("\n")[:-1] if before.endswith("\n") else before.split("\n")
     a_keys = after.split("\n")[:-1] if after.endswith("\n") else after.split("\n")
     newline = "\r\n" if original.count("\r\n") * 2 > original.count("\n") else "\n"
-    to_o: dict[int, int] = {}
-    for blk in difflib.SequenceMatcher(None, b_keys, o_keys, autojunk=False).get_matching_blocks():
-        for k in range(blk.size):
-            to_o[blk.a + k] = blk.b + k
+    to_o: dict[int, int] = {}  # line of `before` -> the line of `original` it renders
+    for tag, i1, i2, j1, j2 in opcodes(b_keys, o_keys):
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):  # same lines, or normalised 1:1
+            to_o.update(zip(range(i1, i2), range(j1, j2)))
     edits: list[tuple[int, int, list[str]]] = []  # (start, end) in original, new lines
-    ops = difflib.SequenceMatcher(None, b_keys, a_keys, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
+    for tag, i1, i2, j1, j2 in opcodes(b_keys, a_keys):
         if tag == "equal":
             continue
         i1, i2 = _outside_notes(b_keys, a_keys, i1, i2, j1, j2)
@@ -135,10 +145,16 @@ def merge(original: str, before: str, after: str) -> str | None:
             start = end = 0
         else:
             return None
-        edits.append((start, end, [ln + newline for ln in a_keys[j1:j2]]))
+        new = a_keys[j1:j2]
+        parent = b_keys[i1 - 1] if i1 > 0 else ""
+        if (new and parent.endswith(":") and _opens(parent, new[0]) and i1 - 1 in to_o
+                and to_o[i1 - 1] == start - 1 and o_keys[start - 1] != parent):
+            # `key: ~` followed by new children must become `key:`: take the rendering of that line too.
+            start, new = start - 1, [parent, *new]
+        edits.append((start, end, [ln + newline for ln in new]))
     edits.sort(key=lambda e: (e[0], e[1]))
-    for (s1, e1, _), (s2, _, _) in zip(edits, edits[1:]):
-        if s2 < e1:
+    for (_, end1, _), (start2, _, _) in zip(edits, edits[1:]):
+        if start2 < end1:
             return None
     had_final_newline = not o_lines or o_lines[-1].endswith(("\n", "\r"))
     if o_lines and not had_final_newline:
@@ -159,6 +175,12 @@ def _is_note(line: str) -> bool:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+def _opens(parent: str, child: str) -> bool:
+    """Whether ``child`` is the first line of the block that ``parent`` (``key:``) opens."""
+    depth, inner = _indent(parent), _indent(child)
+    return inner > depth or (inner == depth and child.lstrip().startswith("-"))
 
 
 def _outside_notes(before: list[str], after: list[str], i1: int, i2: int, j1: int, j2: int) -> tuple[int, int]:

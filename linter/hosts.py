@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from .invcache import memo
 from .inventory import Inventory
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -37,12 +39,15 @@ class ServiceRef:
 
 def known_namespaces(inv: Inventory) -> set[str]:
     """Namespaces the linted set (or cluster) uses: of its objects, and Namespace objects."""
-    out = {e.namespace for e in inv.entries.values() if e.namespace}
-    out.update(e.name for e in inv.of_kind("Namespace"))
-    return out
+    def compute() -> set[str]:
+        out = {e.namespace for e in inv.entries.values() if e.namespace}
+        out.update(e.name for e in inv.of_kind("Namespace"))
+        return out
+    return memo(inv, "namespaces", compute)
 
 
-def service_ref(host: str, namespace: str, namespaces: set[str], cluster_domain: str = "cluster.local") -> ServiceRef | None:
+def service_ref(host: str, namespace: str, namespaces: set[str],
+                cluster_domain: str = "cluster.local") -> ServiceRef | None:
     """Read ``host`` as a Service reference from a pod in ``namespace``; None when it is not one."""
     h = host.strip().rstrip(".").lower()
     if not h or h in NOT_SERVICES or any(t in host for t in TEMPLATING):
@@ -156,3 +161,27 @@ def probe_host(argv: list[str]) -> str | None:
                 return a[2:]  # -hdb
         return None
     return None
+
+
+def pod_resolves_elsewhere(spec: dict[str, Any]) -> set[str] | None:
+    """Host names this pod resolves without a Service, or None when its DNS is not the cluster's.
+
+    ``hostAliases`` write ``/etc/hosts`` entries, a pod knows its own ``hostname``; with
+    ``dnsPolicy: Default``/``None`` or extra ``dnsConfig.searches`` a short name may resolve
+    through other search domains, so no host of such a pod is judged.
+    """
+    if spec.get("dnsPolicy") in ("Default", "None"):
+        return None
+    dns_config = spec.get("dnsConfig")
+    if isinstance(dns_config, dict) and dns_config.get("searches"):
+        return None
+    names: set[str] = set()
+    aliases = spec.get("hostAliases")
+    if isinstance(aliases, list):
+        for a in aliases:
+            hostnames = a.get("hostnames") if isinstance(a, dict) else None
+            if isinstance(hostnames, list):
+                names.update(str(h).lower() for h in hostnames)
+    if isinstance(spec.get("hostname"), str):
+        names.add(spec["hostname"].lower())
+    return names

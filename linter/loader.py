@@ -280,9 +280,8 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
                wanted_kinds: frozenset[str] | None) -> bool:
     """JSON is validated with ``json`` (exact errors), then composed as YAML for positions.
 
-    JSON is YAML as far as libyaml is concerned, except for tab indentation; when composing
-    fails, or the file is too large to want positions, the objects keep document-level
-    positions. Returns False when the text is not JSON after all (let the YAML path try).
+    JSON is YAML as far as libyaml is concerned; when composing fails anyway, or the file is too
+    large to want positions, the objects keep document-level positions. Returns False when the text is not JSON after all (let the YAML path try).
     """
     try:
         data = json.loads(text)
@@ -295,10 +294,12 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
     except RecursionError:
         result.errors.append(LoadError(name, 1, f"JSON nested deeper than Python can read; not read"))
         return True
-    if len(text) <= limits.max_positioned_json_bytes and b"\t" not in text:
+    if len(text) <= limits.max_positioned_json_bytes:
         before = len(result.errors)
+        # In valid JSON a raw tab can only be whitespace outside strings; libyaml refuses tabs as
+        # indentation, so swap them for spaces (one for one: columns stay exact).
         with _gc_paused():
-            _parse_chunk(name, 0, 0, text, limits, result, wanted_kinds)
+            _parse_chunk(name, 0, 0, text.replace(b"\t", b" "), limits, result, wanted_kinds)
         if len(result.errors) == before:
             return True
         del result.errors[before:]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .inventory import Inventory
+from .invcache import memo
 from .model import K8sObject
 from .workloads import WORKLOAD_KINDS, workload_of
 
@@ -120,10 +121,37 @@ class PodTemplate:
 
 
 def pod_templates(inv: Inventory, namespace: str | None = None) -> list[PodTemplate]:
-    """Every pod template of the linted files (in ``namespace`` when given)."""
+    """Every pod template of the linted files (in ``namespace`` when given); built once per run."""
+    by_ns = memo(inv, "pod_templates", lambda: _templates_by_namespace(inv))
+    if namespace is None:
+        return [t for ts in by_ns.values() for t in ts]
+    return by_ns.get(namespace, [])
+
+
+def templates_with_label(inv: Inventory, namespace: str | None, key: str, value: str) -> list[PodTemplate]:
+    """Pod templates of ``namespace`` carrying ``key=value`` (indexed once per run)."""
+    def compute() -> dict[tuple[str | None, str, str], list[PodTemplate]]:
+        index: dict[tuple[str | None, str, str], list[PodTemplate]] = {}
+        for t in _all_templates(inv):
+            for k, v in t.labels.items():
+                val = _label_value(v)
+                if isinstance(k, str) and val is not None:
+                    index.setdefault((t.obj.namespace, k, val), []).append(t)
+        return index
+    return memo(inv, "label_index", compute).get((namespace, key, value), [])
+
+
+def _templates_by_namespace(inv: Inventory) -> dict[str | None, list[PodTemplate]]:
+    out: dict[str | None, list[PodTemplate]] = {}
+    for t in _all_templates(inv):
+        out.setdefault(t.obj.namespace, []).append(t)
+    return out
+
+
+def _all_templates(inv: Inventory) -> list[PodTemplate]:
     out: list[PodTemplate] = []
     for kind in (*WORKLOAD_KINDS, *EXTRA_TEMPLATE_KINDS):
-        for e in inv.of_kind(kind, namespace):
+        for e in inv.of_kind(kind):
             if e.obj is None:
                 continue
             wl = workload_of(e.obj)

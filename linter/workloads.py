@@ -209,7 +209,8 @@ def pod_spec_problems(obj: K8sObject) -> list[tuple[Pointer, str]]:
             continue
         for i, c in enumerate(items):
             if not isinstance(c, dict):
-                problems.append((path + (section, i), f"{section}[{i}] must be an object, not {type(c).__name__}"))
+                problems.append((path + (section, i), f"{section}[{i}] must be an object, not "
+                                                      f"{'null' if c is None else type(c).__name__}"))
     if not cur.get("containers") and cur.get("containers") in (None, []):
         problems.append((path, "the pod spec has no containers"))
     return problems

@@ -110,7 +110,7 @@ def to_node(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         seq = CommentedSeq(to_node(v) for v in value)
         scalars = all(not isinstance(v, (Mapping, list, tuple)) for v in value)
-        if value and scalars and sum(len(str(v)) + 2 for v in value) <= FLOW_LIST_WIDTH:
+        if scalars and sum(len(str(v)) + 2 for v in value) <= FLOW_LIST_WIDTH:  # [] included
             seq.fa.set_flow_style()
         else:
             seq.fa.set_block_style()

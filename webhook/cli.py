@@ -26,7 +26,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--key", required=True, help="its private key (PEM), e.g. tls.key")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8443)
-    serve.add_argument("--config", help=".crashlint.yaml with an optional webhook: section (re-read on change)")
+    serve.add_argument("--config", help="rule settings: a .crashlint.yaml (re-read on change)")
+    serve.add_argument("--webhook-config", metavar="FILE",
+                       help="enforcement settings: mode per namespace/label, threshold, exclusions (re-read on change)")
     serve.add_argument("--kubeconfig", help="cluster look-ups through this kubeconfig (default in a pod: its "
                                             "service account)")
     serve.add_argument("--context")
@@ -59,11 +61,17 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_ERROR
     opts = ServeOptions(cert=args.cert, key=args.key, host=args.host, port=args.port, config=args.config,
+                        webhook_config=args.webhook_config,
                         kubeconfig=args.kubeconfig, context=args.context,
                         cluster=False if args.no_cluster else None, workers=args.workers,
                         threads=args.threads, max_body=args.max_body_bytes)
+    from ..cluster import ClusterError
+
     try:
         serve(opts)
+    except ClusterError as exc:
+        print(f"crashlint: {exc} (use --no-cluster for file-only checks)", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:  # unreadable certificate files, a key not matching its certificate (SSLError)
         print(f"crashlint: cannot serve: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR

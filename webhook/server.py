@@ -9,6 +9,7 @@ Prometheus multiprocess directory sums their counters for ``/metrics``.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ class ServeOptions:
     host: str = "0.0.0.0"
     port: int = 8443
     config: str | None = None
+    webhook_config: str | None = None
     kubeconfig: str | None = None
     context: str | None = None
     cluster: bool | None = None  # None: in a pod, or when a kubeconfig/context is given
@@ -72,26 +74,40 @@ class WebhookServer(BaseApplication):
             "loglevel": "warning", "proc_name": "crashlint-webhook", "worker_tmp_dir": tempfile.gettempdir(),
         }.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket on a read-only root
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from ..cluster import CachedLookup, ClusterSource
         from .app import create_app
 
         o = self.opts
-        watcher = ConfigWatcher(o.config)
+        watcher = ConfigWatcher(o.config, o.webhook_config)
         lookup = None
         if _wants_cluster(o):
             wh = watcher.current().webhook
             source = ClusterSource(kubeconfig=o.kubeconfig, context=o.context, timeout=o.lookup_timeout,
                                    warn=lambda msg: None)  # per-kind problems are reported with results
+            source.connect()  # checked by serve() already; builds this worker's client before requests
             lookup = CachedLookup(source, ttl=wh.cache_ttl_seconds, budget=wh.lookup_budget_seconds)
-        return create_app(watcher, self.tls, lookup, o.max_body)
+        app = create_app(watcher, self.tls, lookup, o.max_body)
+        # Everything loaded so far (rules, policies, the kubernetes client's models) lives as long
+        # as the worker: keep it out of the collector's full passes, which would otherwise walk
+        # it on requests' time.
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def serve(opts: ServeOptions) -> None:
     """Run until stopped; the configuration and certificates are checked before any worker starts."""
-    ConfigWatcher(opts.config)  # raises ConfigError: the CLI exits 2 with the message
+    ConfigWatcher(opts.config, opts.webhook_config)  # raises ConfigError: the CLI exits 2 with the message
     ReloadingTLS(opts.cert, opts.key).context()  # raises on an unreadable pair
+    if _wants_cluster(opts):
+        from ..cluster import ClusterSource
+
+        # raises ClusterError for unusable credentials; imports the client once, before the fork
+        ClusterSource(kubeconfig=opts.kubeconfig, context=opts.context).connect()
     own_dir = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         own_dir = tempfile.mkdtemp(prefix="crashlint-metrics-")

@@ -1,25 +1,24 @@
-"""The webhook's configuration: a ``.crashlint.yaml`` with one extra top-level key, ``webhook:``.
+"""The webhook's configuration: the repository's ``.crashlint.yaml`` plus a webhook file of its own.
 
-One file (one ConfigMap) configures the rules for the CLI and the webhook alike; the webhook
-key is taken out before the rest goes to :func:`crashlint.config.load_settings`::
+The rule settings use the CLI's format unchanged (``--config``), so a repository's
+``.crashlint.yaml`` can be mounted as it is. Enforcement lives in a second file
+(``--webhook-config``), because the CLI rightly rejects keys it does not know::
 
-    rules: {image-tag-mutable: off}
-    webhook:
-      mode: deny                  # default enforcement: deny | warn | off
-      deny_on: error              # findings at or above this severity deny (in deny mode)
-      warn_on: warning            # findings at or above this (and below deny) become warnings
-      namespaces: {legacy: warn, sandbox: off}
-      labels:                     # object label selectors, first match wins over namespaces
-        - {selector: {crashlint.io/enforcement: warn}, mode: warn}
-      excluded_namespaces: [kube-system]
-      skip_owned: true            # objects with a controller ownerReference were checked upstream
-      update: changed             # changed | introduced | all (see UPDATE_POLICIES)
-      cluster_lookups: true
-      lookup_budget_seconds: 1.0  # hard wait per request for cluster look-ups
-      cache_ttl_seconds: 30
-      max_warnings: 10
+    mode: deny                  # default enforcement: deny | warn | off
+    deny_on: error              # findings at or above this severity deny (in deny mode)
+    warn_on: warning            # findings at or above this (and below deny) become warnings
+    namespaces: {legacy: warn, sandbox: off}
+    labels:                     # object label selectors; the first match wins over namespaces
+      - {selector: {crashlint.io/enforcement: warn}, mode: warn}
+    excluded_namespaces: [kube-system]
+    skip_owned: true            # objects with a controller ownerReference were checked upstream
+    update: changed             # changed | introduced | all (see UPDATE_POLICIES)
+    cluster_lookups: true
+    lookup_budget_seconds: 1.0  # hard wait per request for cluster look-ups
+    cache_ttl_seconds: 30
+    max_warnings: 10
 
-A file that changes while the server runs is re-read (the mounted ConfigMap is swapped
+Files that change while the server runs are re-read (a mounted ConfigMap is swapped
 atomically by the kubelet); a broken new version is reported and the last good one kept.
 """
 
@@ -88,49 +87,49 @@ def _mode(value: Any, where: str) -> str:
 def _number(raw: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ConfigError(f"webhook.{key}: must be a number between {low:g} and {high:g}")
+        raise ConfigError(f"{key}: must be a number between {low:g} and {high:g}")
     return float(value)
 
 
 def parse_webhook(raw: Any) -> WebhookSettings:
-    """Validate the ``webhook:`` mapping; every mistake is a ConfigError naming the key."""
+    """Validate the webhook settings mapping; every mistake is a ConfigError naming the key."""
     if raw is None:
         return WebhookSettings()
     if not isinstance(raw, dict):
-        raise ConfigError("webhook: must be a mapping")
+        raise ConfigError("webhook settings must be a mapping")
     known = {"mode", "deny_on", "warn_on", "namespaces", "labels", "excluded_namespaces", "skip_owned", "update",
              "cluster_lookups", "lookup_budget_seconds", "cache_ttl_seconds", "max_warnings"}
     unknown = set(raw) - known
     if unknown:
-        raise ConfigError(f"webhook: unknown keys: {', '.join(sorted(map(str, unknown)))}")
+        raise ConfigError(f"webhook settings: unknown keys: {', '.join(sorted(map(str, unknown)))}")
     for key in ("deny_on", "warn_on"):
         if key in raw and raw[key] not in SEVERITIES:
-            raise ConfigError(f"webhook.{key}: must be one of {', '.join(SEVERITIES)}")
+            raise ConfigError(f"{key}: must be one of {', '.join(SEVERITIES)}")
     namespaces = raw.get("namespaces") or {}
     if not isinstance(namespaces, dict):
-        raise ConfigError("webhook.namespaces: must map namespace names to deny | warn | off")
+        raise ConfigError("namespaces: must map namespace names to deny | warn | off")
     labels_raw = raw.get("labels") or []
     if not isinstance(labels_raw, list):
-        raise ConfigError("webhook.labels: must be a list of {selector: {...}, mode: ...}")
+        raise ConfigError("labels: must be a list of {selector: {...}, mode: ...}")
     labels = []
     for i, item in enumerate(labels_raw):
         sel = item.get("selector") if isinstance(item, dict) else None
         if not isinstance(sel, dict) or not sel:
-            raise ConfigError(f"webhook.labels[{i}].selector: must be a non-empty mapping of labels")
-        labels.append(LabelRule({str(k): str(v) for k, v in sel.items()}, _mode(item.get("mode"), f"webhook.labels[{i}].mode")))
+            raise ConfigError(f"labels[{i}].selector: must be a non-empty mapping of labels")
+        labels.append(LabelRule({str(k): str(v) for k, v in sel.items()}, _mode(item.get("mode"), f"labels[{i}].mode")))
     excluded = raw.get("excluded_namespaces", ["kube-system"])
     if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
-        raise ConfigError("webhook.excluded_namespaces: must be a list of namespace names")
+        raise ConfigError("excluded_namespaces: must be a list of namespace names")
     update = raw.get("update", "changed")
     if update not in UPDATE_POLICIES:
-        raise ConfigError(f"webhook.update: must be one of {', '.join(UPDATE_POLICIES)}")
+        raise ConfigError(f"update: must be one of {', '.join(UPDATE_POLICIES)}")
     for key in ("skip_owned", "cluster_lookups"):
         if key in raw and not isinstance(raw[key], bool):
-            raise ConfigError(f"webhook.{key}: must be true or false")
+            raise ConfigError(f"{key}: must be true or false")
     return WebhookSettings(
-        mode=_mode(raw.get("mode", "deny"), "webhook.mode"),
+        mode=_mode(raw.get("mode", "deny"), "mode"),
         deny_on=raw.get("deny_on", "error"), warn_on=raw.get("warn_on", "warning"),
-        namespaces={str(k): _mode(v, f"webhook.namespaces.{k}") for k, v in namespaces.items()},
+        namespaces={str(k): _mode(v, f"namespaces.{k}") for k, v in namespaces.items()},
         labels=tuple(labels), excluded_namespaces=frozenset(excluded),
         skip_owned=raw.get("skip_owned", True), update=update,
         cluster_lookups=raw.get("cluster_lookups", True),
@@ -149,26 +148,26 @@ class Loaded:
     webhook: WebhookSettings
 
 
-def load(path: str | None) -> Loaded:
-    """Read ``path`` (None: shipped defaults) into a :class:`Loaded`; raises ConfigError."""
-    raw: Any = None
-    if path is not None:
-        try:
-            with open(path, "rb") as fh:
-                raw = yaml.safe_load(fh)
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML in config: {exc}") from None
-    raw = raw or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the config must be a mapping")
-    rest = {k: v for k, v in raw.items() if k != "webhook"}
+def _read_yaml(path: str) -> Any:
     try:
-        webhook = parse_webhook(raw.get("webhook"))
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    settings = load_settings(path, raw=rest)
+        with open(path, "rb") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML in config: {exc}") from None
+
+
+def load(config: str | None, webhook_config: str | None = None) -> Loaded:
+    """Rule settings from ``config`` and enforcement from ``webhook_config`` (None: defaults)."""
+    settings = load_settings(config)
+    webhook = WebhookSettings()
+    if webhook_config is not None:
+        try:
+            webhook = parse_webhook(_read_yaml(webhook_config))
+        except ConfigError as exc:
+            msg = str(exc)
+            raise ConfigError(msg if msg.startswith(webhook_config) else f"{webhook_config}: {msg}") from None
     return Loaded(settings, Engine(settings), webhook)
 
 
@@ -181,34 +180,36 @@ def _signature(path: str) -> tuple[int, int, int] | None:
 
 
 class ConfigWatcher:
-    """The current configuration, re-read when the file changes (checked at most every ``interval`` s)."""
+    """The current configuration, re-read when a file changes (checked at most every ``interval`` s)."""
 
-    def __init__(self, path: str | None, interval: float = 2.0) -> None:
-        self.path = path
+    def __init__(self, config: str | None, webhook_config: str | None = None, interval: float = 2.0) -> None:
+        self.paths = tuple(p for p in (config, webhook_config) if p)
+        self.config, self.webhook_config = config, webhook_config
         self.interval = interval
         self.error: str | None = None
         self.generation = 1
         self._lock = threading.Lock()
         self._checked = time.monotonic()
-        self._sig = _signature(path) if path else None
-        self._loaded = load(path)  # a broken file at start-up is fatal: the caller reports it
+        self._sig = self._signature()
+        self._loaded = load(config, webhook_config)  # a broken file at start-up is fatal: the caller says so
+
+    def _signature(self) -> tuple[tuple[int, int, int] | None, ...]:
+        return tuple(_signature(p) for p in self.paths)
 
     def current(self) -> Loaded:
-        if self.path is None:
-            return self._loaded
         now = time.monotonic()
-        if now - self._checked < self.interval:
+        if not self.paths or now - self._checked < self.interval:
             return self._loaded
         with self._lock:
             if now - self._checked < self.interval:
                 return self._loaded
             self._checked = now
-            sig = _signature(self.path)
+            sig = self._signature()
             if sig == self._sig:
                 return self._loaded
             self._sig = sig
             try:
-                self._loaded = load(self.path)
+                self._loaded = load(self.config, self.webhook_config)
             except ConfigError as exc:
                 self.error = str(exc)  # keep serving with the last good configuration
             else:

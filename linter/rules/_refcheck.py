@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Hit
+from ..invcache import memo
+from ..inventory import Inventory
 from ..model import K8sObject
 from ..references import iter_references, kubelet_symptom, resolve, where
 from ..rules import RuleContext
 from ..workloads import workload_of
+
+
+def _namespaces_by_name(inv: Inventory, kind: str) -> dict[str, set[str]]:
+    """name -> namespaces holding a ``kind`` of that name (for the "exists elsewhere" hint)."""
+    def compute() -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for e in inv.of_kind(kind):
+            out.setdefault(e.name, set()).add(e.namespace or "")
+        return out
+    return memo(inv, f"names:{kind}", compute)
 
 
 def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit]:
@@ -30,9 +42,10 @@ def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit
         if exists:
             continue
         complete = (kind, ns) in inv.complete
-        elsewhere = sorted({e.namespace or "" for e in inv.of_kind(kind) if e.name == ref.name})
+        elsewhere = sorted(_namespaces_by_name(inv, kind).get(ref.name, set()))
         hint = f" (a {kind} of that name exists in namespace {', '.join(elsewhere)})" if elsewhere else ""
-        scope = "is neither in the linted files nor in the cluster" if complete else "is not defined in the linted files"
+        scope = ("is neither in the linted files nor in the cluster" if complete
+                 else "is not defined in the linted files")
         yield Hit(ref.pointer, (
             f"{kind} \"{ref.name}\" used by {where(ref)} {scope} (namespace \"{ns}\"){hint}; without it "
             f"the kubelet reports {kubelet_symptom(ref, ns)}. Create it in this namespace, fix the name, "

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..model import K8sObject
 from ..rules import RuleContext
-from ..selectors import PodTemplate, map_matches, pod_templates, readable_map
+from ..selectors import PodTemplate, map_matches, readable_map, templates_with_label
 
 
 def routed_selector(obj: K8sObject) -> tuple[dict[str, Any], dict[str, str]] | None:
@@ -28,4 +28,6 @@ def routed_selector(obj: K8sObject) -> tuple[dict[str, Any], dict[str, str]] | N
 
 def selected(obj: K8sObject, selector: dict[str, str], ctx: RuleContext) -> list[PodTemplate]:
     """Pod templates of the Service's namespace whose labels the selector matches."""
-    return [t for t in pod_templates(ctx.inventory, obj.namespace) if map_matches(selector, t.labels)]
+    key, value = next(iter(selector.items()))
+    candidates = templates_with_label(ctx.inventory, obj.namespace, key, value)
+    return [t for t in candidates if map_matches(selector, t.labels)]

@@ -8,6 +8,7 @@ process known to end — and stays quiet whenever either is uncertain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..commands import FINITE, classify, effective_argv, image_entry
@@ -35,15 +36,18 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if not command and not args:
             if entry is None or (stdin_open and entry.get("reads_stdin")):
                 continue
-            keep = list(entry.get("keepalive") or ctx.params.get("keepalive_command") or ["sleep", "infinity"])
+            # The keep-alive fix is only offered where the image is known to have the program.
+            keep = entry.get("keepalive")
             default = " ".join(list(entry.get("entrypoint") or []) + list(entry.get("cmd") or []))
+            advice = (f"Give it a long-running command, e.g. `{' '.join(keep)}` for a debug pod, or run "
+                      "one-off work as a Job.") if keep else "Run it as a Job, whose pods are meant to complete."
             yield Hit(c.at("image"), (
                 f"{where} '{c.name}' runs image '{c.image}' with no command: its default process "
                 f"(`{default}`) exits at once with code 0, and a {wl.kind} restarts it forever "
-                f"(Completed, then CrashLoopBackOff). Give it a long-running command, e.g. "
-                f"`{' '.join(keep)}` for a debug pod, or run one-off work as a Job."),
+                f"(Completed, then CrashLoopBackOff). {advice}"),
                 container=c.name, anchor="value",
-                fix=[{"op": "add", "path": "/" + "/".join(map(str, c.at("command"))), "value": keep}])
+                fix=[{"op": "add", "path": "/" + "/".join(map(str, c.at("command"))), "value": list(keep)}]
+                if keep else None)
             continue
         argv = effective_argv(command, args, entry)
         if argv is None:
@@ -52,7 +56,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if verdict.kind != FINITE or verdict.seconds >= keepalive:
             continue
         field = "command" if command else "args"
-        shown = " ".join(argv)
+        shown = re.sub(r"\s+", " ", " ".join(argv)).strip()
         if len(shown) > 80:
             shown = shown[:77] + "..."
         if verdict.seconds <= window:

@@ -1,8 +1,9 @@
 """egress-blocks-dns: a NetworkPolicy cuts the selected pods off from DNS.
 
 A NetworkPolicy with an Egress type allows only what its egress rules list, for every pod its
-``podSelector`` selects. Without a rule reaching port 53 (UDP or TCP), every name lookup of
-those pods times out: ``lookup db on 10.96.0.10:53: ... i/o timeout``, ``EAI_AGAIN``,
+``podSelector`` selects. Without a rule reaching port 53 over UDP, every name lookup of those
+pods times out (resolvers ask over UDP and fall back to TCP only for truncated answers, and a
+port entry without ``protocol`` means TCP, so ``ports: [{port: 53}]`` alone is not enough): ``lookup db on 10.96.0.10:53: ... i/o timeout``, ``EAI_AGAIN``,
 ``Temporary failure in name resolution``. Applications that resolve a dependency at start-up
 exit, and the pod crash-loops although the dependency is up.
 
@@ -40,6 +41,9 @@ def restricts_egress(spec: dict[str, Any]) -> bool:
     return isinstance(egress, list) and len(egress) > 0
 
 
+ALL_PROTOCOLS = frozenset({"UDP", "TCP", "SCTP"})
+
+
 def _port_allows_dns(p: Any, dns_names: set[str]) -> bool:
     if not isinstance(p, dict):
         return False
@@ -58,20 +62,24 @@ def _port_allows_dns(p: Any, dns_names: set[str]) -> bool:
     return number == 53
 
 
-def allows_dns(spec: dict[str, Any], dns_names: set[str]) -> bool:
-    """Some egress rule reaches port 53: a rule without ports allows every port."""
+def dns_protocols(spec: dict[str, Any], dns_names: set[str]) -> set[str]:
+    """Protocols on which the policy's egress reaches port 53 (a port's protocol defaults to TCP).
+
+    A rule without ``ports`` allows every port of every protocol.
+    """
     egress = spec.get("egress")
+    out: set[str] = set()
     if not isinstance(egress, list):
-        return False
+        return out
     for rule in egress:
         if not isinstance(rule, dict):
             continue
         ports = rule.get("ports")
         if not ports:
-            return True
-        if isinstance(ports, list) and any(_port_allows_dns(p, dns_names) for p in ports):
-            return True
-    return False
+            return set(ALL_PROTOCOLS)
+        if isinstance(ports, list):
+            out.update(str(p.get("protocol") or "TCP") for p in ports if _port_allows_dns(p, dns_names))
+    return out
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
@@ -79,14 +87,16 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     if not restricts_egress(spec):
         return
     dns_names = set(ctx.params.get("dns_port_names") or ["dns", "dns-tcp"])
-    if allows_dns(spec, dns_names):
+    own = dns_protocols(spec, dns_names)
+    if "UDP" in own:
         return
     selector = spec.get("podSelector", {})
     if label_selector_matches(selector, {}) is None:
         return  # unreadable selector: no guess
     ns = obj.namespace
     others = [e.obj for e in ctx.inventory.of_kind("NetworkPolicy", ns) if e.obj is not None and e.obj is not obj]
-    dns_policies = [_spec(o) for o in others if restricts_egress(_spec(o)) and allows_dns(_spec(o), dns_names)]
+    dns_policies = [_spec(o) for o in others
+                    if restricts_egress(_spec(o)) and "UDP" in dns_protocols(_spec(o), dns_names)]
     templates = [t for t in pod_templates(ctx.inventory, ns)
                  if t.spec.get("hostNetwork") is not True and label_selector_matches(selector, t.labels)]
     if templates:
@@ -100,9 +110,11 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     else:
         who = "the pods it selects"
     pointer = ("spec", "egress") if "egress" in spec else ("spec", "policyTypes")
+    what = ("allows port 53 only over TCP (a port's protocol defaults to TCP; resolvers ask over UDP first)"
+            if own else "allows no port 53")
     yield Hit(pointer, (
-        f"NetworkPolicy '{obj.name}' restricts egress and allows no port 53, and no other Egress policy of "
-        f"namespace '{ns}' in the linted files gives DNS to {who}: every name lookup times out "
+        f"NetworkPolicy '{obj.name}' restricts egress and {what}, and no other Egress policy of "
+        f"namespace '{ns}' in the linted files gives DNS over UDP to {who}: every name lookup times out "
         f"(`lookup ... on 10.96.0.10:53: i/o timeout`, `Temporary failure in name resolution`), so "
         f"applications that resolve a dependency at start-up fail and crash-loop. Allow UDP and TCP port 53 "
         f"to kube-dns (namespace kube-system, label k8s-app=kube-dns), here or in a policy selecting the same pods."),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Hit
-from ..hosts import is_defined, known_namespaces, probe_host, service_ref
+from ..hosts import is_defined, known_namespaces, pod_resolves_elsewhere, probe_host, service_ref
 from ..initscripts import program_of
 from ..rules import RuleContext
 from ..workloads import Workload
@@ -37,6 +37,9 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     namespaces = known_namespaces(inv)
     domain = str(ctx.params.get("cluster_domain", "cluster.local"))
     always = list(ctx.params.get("always_present") or [])
+    local = pod_resolves_elsewhere(wl.spec)
+    if local is None:
+        return
     for c in wl.init_containers:
         if c.is_sidecar:
             continue
@@ -53,7 +56,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                 continue
             host = probe_host(cmd)
             ref = service_ref(host, ns, namespaces, domain) if host else None
-            if ref is None or ref.host in reported or is_defined(ref, inv, always):
+            if ref is None or ref.host in reported or ref.host in local or is_defined(ref, inv, always):
                 continue
             reported.add(ref.host)
             name, svc_ns = ref.candidates[0]

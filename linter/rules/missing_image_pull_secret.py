@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Hit
+from ..invcache import memo
 from ..inventory import Inventory
 from ..references import SECRET, resolve
 from ..rules import RuleContext
@@ -25,7 +26,8 @@ REGISTRY_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
 
 def _defines_registry_credentials(inv: Inventory) -> bool:
-    return any(e.obj is not None and e.obj.data.get("type") in REGISTRY_TYPES for e in inv.of_kind(SECRET))
+    return memo(inv, "registry-credentials", lambda: any(
+        e.obj is not None and e.obj.data.get("type") in REGISTRY_TYPES for e in inv.of_kind(SECRET)))
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:

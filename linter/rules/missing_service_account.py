@@ -3,11 +3,13 @@
 The ServiceAccount admission plugin refuses such a pod, so the controller keeps failing:
 ``FailedCreate ... pods "web-7d9c-" is forbidden: error looking up service account
 ns/web: serviceaccount "web" not found`` — no pod ever starts. ``default`` exists in every
-namespace. Severity follows what is known: an error when a cluster look-up listed the
-namespace's ServiceAccounts and it is not there; a warning when the linted files define
+namespace. Severity follows what is known: a warning when a cluster look-up listed the
+namespace's ServiceAccounts and it is not there, or when the linted files define
 ServiceAccounts (they manage them, so a missing one is an omission or a typo); otherwise
 ``info``, because a set that defines no ServiceAccount at all is usually applied next to one
-made elsewhere (a platform team, a Helm release of its own).
+made elsewhere (a platform team, a Helm release of its own). Never an error: the controller
+retries, so an account created a moment later (same ``kubectl apply``) heals the workload, and
+the webhook must not deny it for that.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     if inv.has(KIND, ns, name):
         return
     if (KIND, ns) in inv.complete:
-        severity, scope = "error", "is neither in the linted files nor in the cluster"
+        severity, scope = None, "is neither in the linted files nor in the cluster"
     elif inv.defines_any(KIND):
         severity, scope = None, "is not defined in the linted files"
     else:

@@ -32,6 +32,17 @@ _CONTAINER_MAPS = ("livenessProbe", "readinessProbe", "startupProbe", "securityC
 _POD_LISTS = ("volumes", "imagePullSecrets", "tolerations", "hostAliases")
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a value's type, as the API server's messages use."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {"dict": "object", "list": "list", "str": "string"}.get(type(value).__name__, type(value).__name__)
+
+
 def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
     dups = obj.document.duplicate_keys
     if not dups:
@@ -58,7 +69,7 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
             continue
         if not isinstance(values, dict):
             yield Hit(c.at("resources", section), f"container '{c.name}': resources.{section} must be a mapping "
-                      f"of resource names to quantities, not {type(values).__name__}", container=c.name)
+                      f"of resource names to quantities, not {_json_type(values)}", container=c.name)
             continue
         parsed[section] = {}
         for res, raw in values.items():
@@ -97,12 +108,12 @@ def _shape_hits(c: Container) -> Iterator[Hit]:
     for key in _CONTAINER_LISTS:
         v = c.data.get(key)
         if v is not None and not isinstance(v, list):
-            yield Hit(c.at(key), f"container '{c.name}': {key} must be a list, not {type(v).__name__}",
+            yield Hit(c.at(key), f"container '{c.name}': {key} must be a list, not {_json_type(v)}",
                       container=c.name, anchor="value")
     for key in _CONTAINER_MAPS:
         v = c.data.get(key)
         if v is not None and not isinstance(v, dict):
-            yield Hit(c.at(key), f"container '{c.name}': {key} must be a mapping, not {type(v).__name__}",
+            yield Hit(c.at(key), f"container '{c.name}': {key} must be a mapping, not {_json_type(v)}",
                       container=c.name, anchor="value")
 
 
@@ -117,11 +128,13 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
             continue
         if not isinstance(v, list):
             yield Hit(c.at(key), f"container '{c.name}': {key} must be a list of strings, not a "
-                      f"{type(v).__name__} (write {key}: [\"...\"])", container=c.name, anchor="value")
+                      f"{_json_type(v)} (write {key}: [\"...\"])", container=c.name, anchor="value")
         else:
             for i, item in enumerate(v):
+                if item is None:
+                    continue  # the API decodes null in a string list as ""
                 if not isinstance(item, str):
-                    yield Hit(c.at(key, i), f"container '{c.name}': {key}[{i}] is a {type(item).__name__}, "
+                    yield Hit(c.at(key, i), f"container '{c.name}': {key}[{i}] is a {_json_type(item)}, "
                               f"not a string; quote it (\"{item}\")", container=c.name, anchor="value")
     rp = c.data.get("restartPolicy")
     if rp is not None:
@@ -204,7 +217,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for key in _POD_LISTS:
         v = wl.spec.get(key)
         if v is not None and not isinstance(v, list):
-            yield Hit(wl.at(key), f"{key} must be a list, not {type(v).__name__}", anchor="value")
+            yield Hit(wl.at(key), f"{key} must be a list, not {_json_type(v)}", anchor="value")
     seen: dict[str, str] = {}
     for c in wl.containers:
         name = c.data.get("name")

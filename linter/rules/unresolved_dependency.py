@@ -11,7 +11,9 @@ It is deliberately quiet: info severity; only when the linted set defines Servic
 directory holding only the Deployment proves nothing); bare host values only in variables
 named like hosts (``*_HOST``, ``*_ADDR``; ``host:port`` for ``*_SERVICE``, ``*_SERVERS``,
 ``*_BROKERS`` ...); variables about the pod itself or the outside world (``LISTEN``,
-``BIND``, ``PUBLIC``, ``PROXY`` ...) skipped; external names (``db.example.com``) and IPs ignored.
+``BIND``, ``PUBLIC``, ``PROXY`` ...) skipped; external names (``db.example.com``) and IPs ignored;
+``hostAliases`` names and pods with their own DNS settings (``dnsPolicy: Default``, extra search
+domains) left alone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Hit
-from ..hosts import ServiceRef, is_defined, known_namespaces, plain_hosts, service_ref, url_hosts
+from ..hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
+                     url_hosts)
 from ..inventory import Inventory
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -49,8 +52,11 @@ class _Checker:
         self.ignore = {w.upper() for w in p.get("ignore_env_words") or ()}
         self.flag_words = tuple(w.lower() for w in p.get("host_flag_words") or ())
         self.seen: set[tuple[str | None, str]] = set()
+        self.local = pod_resolves_elsewhere(wl.spec)
 
     def missing(self, host: str) -> ServiceRef | None:
+        if self.local is None or host.lower() in self.local:
+            return None
         ref = service_ref(host, self.ns, self.namespaces, self.domain)
         if ref is None or is_defined(ref, self.inv, self.always):
             return None
@@ -62,7 +68,7 @@ class _Checker:
         hosts = list(url_hosts(value))
         upper = name.upper()
         if not hosts and "://" not in value:
-            if upper.endswith(self.host_suffixes) or upper in {s.lstrip("_") for s in self.host_suffixes}:
+            if upper.endswith(self.host_suffixes):  # not a bare HOST: that is usually the bind address
                 hosts = list(plain_hosts(value))
             elif upper.endswith(self.hostport_suffixes):
                 hosts = [h for h in plain_hosts(value) if re.search(re.escape(h) + r":\d+", value)]

@@ -18,16 +18,18 @@ import yaml
 from ..api import lint_objects, lint_paths
 from ..config import Settings
 from ..findings import Finding
-from ..loader import load_text
+from ..loader import Document
 from ..model import K8sObject, LoadError
 from ..workloads import WORKLOAD_KINDS
-from .classify import Crash, Note, classify_pod, observations
+from .classify import Crash, Note, classify_pod, log_wanted, observations
 from .join import JoinedFinding, Observed, RuntimePolicy, join, runtime_policy
 from .owners import resolve, workload_ref
+from .shape import obj, seq, text
 from .state import Snapshot
 
 TOP_LEVEL_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController"})
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -74,13 +76,16 @@ def observe(snap: Snapshot, logs: dict[str, dict[str, Any]], now: datetime | Non
     observed = Observed()
     crashes: list[Crash] = []
     notes: list[Note] = []
+    by_pod: dict[str, dict[str, Any]] = {}
+    for key, value in logs.items():
+        pod_key, _, container = key.rpartition("/")
+        by_pod.setdefault(pod_key, {})[container] = value
     for pod in snap.pods:
-        meta = pod.get("metadata") if isinstance(pod.get("metadata"), dict) else {}
+        meta = obj(pod.get("metadata"))
         wl = resolve(snap, pod)
         observed.pods[wl] += 1
         events = snap.events.get(str(meta.get("uid") or ""), [])
-        prefix = f"{meta.get('namespace') or 'default'}/{meta.get('name')}/"
-        pod_logs = {k[len(prefix):]: v for k, v in logs.items() if k.startswith(prefix)} if logs else {}
+        pod_logs = by_pod.get(f"{meta.get('namespace') or 'default'}/{meta.get('name')}", {})
         found, note = classify_pod(pod, events, pod_logs, now, policy.classifier, wl)
         if note is not None:
             notes.append(note)
@@ -94,75 +99,110 @@ def observe(snap: Snapshot, logs: dict[str, dict[str, Any]], now: datetime | Non
 
 
 def _manifest_workload(finding: Finding, observed: Observed, namespace: str | None) -> str | None:
-    """The cluster workload a manifest finding is about (kind/namespace/name)."""
+    """The cluster workload a manifest finding is about (``Kind/namespace/name``); None for non-pod kinds.
+
+    A manifest without a namespace lands in ``-n`` when given (as ``kubectl apply -n`` would put
+    it); otherwise in ``default``, unless exactly one namespace of the snapshot runs a workload
+    of that kind and name.
+    """
     obj = finding.object
     kind, name = str(obj.get("kind") or ""), str(obj.get("name") or "")
     if kind not in WORKLOAD_KINDS:
         return None
     ns = str(obj.get("namespace") or "default")
     if namespace and ns == "default":
-        ns = namespace  # manifests without a namespace are applied with `-n`
+        ns = namespace
     ref = workload_ref(kind, ns, name)
-    if ref in observed.pods or namespace:
+    if ref in observed.pods or namespace or ns != "default":
         return ref
-    same = [w for w in observed.pods if w.startswith(kind + "/") and w.endswith("/" + name)
-            and w.count("/") == 2]
-    return same[0] if len(same) == 1 and ns == "default" else ref
+    same = [w for w in observed.pods if w.split("/")[0] == kind and w.split("/", 2)[2] == name]
+    return same[0] if len(same) == 1 else ref
+
+
+def log_targets(snap: Snapshot, now: datetime | None, policy: RuntimePolicy) -> list[tuple[str, str, str]]:
+    """(namespace, pod, container) of crashing containers with a dead previous instance: whose logs to read."""
+    out: list[tuple[str, str, str]] = []
+    for pod in snap.pods:
+        status = obj(pod.get("status"))
+        wanted = {cs.get("name") for key in ("initContainerStatuses", "containerStatuses")
+                  for cs in seq(status.get(key)) if isinstance(cs, dict) and log_wanted(cs)}
+        if not wanted:
+            continue
+        meta = obj(pod.get("metadata"))
+        crashes, _ = classify_pod(pod, snap.events.get(str(meta.get("uid") or ""), []), {}, now, policy.classifier, "")
+        out += [(str(meta.get("namespace") or "default"), str(meta.get("name")), c.container)
+                for c in crashes if c.container in wanted]
+    return out
 
 
 def _representatives(snap: Snapshot) -> dict[str, dict[str, Any]]:
     """One object per workload to lint: the workload itself, else its newest ReplicaSet/Job, else a pod."""
-    best: dict[str, tuple[tuple[int, str], dict[str, Any]]] = {}
+    best: dict[str, tuple[int, str, dict[str, Any]]] = {}
 
-    def offer(wl: str, rank: int, obj: dict[str, Any]) -> None:
-        created = str((obj.get("metadata") or {}).get("creationTimestamp") or "")
-        key = (rank, _invert(created))
-        if wl not in best or key < best[wl][0]:
-            best[wl] = (key, obj)
+    def offer(wl: str, rank: int, o: dict[str, Any]) -> None:
+        created = text(obj(o.get("metadata")).get("creationTimestamp"))
+        old = best.get(wl)
+        if old is None or rank < old[0] or (rank == old[0] and created > old[1]):
+            best[wl] = (rank, created, o)
 
-    for obj in snap.workloads:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") in TOP_LEVEL_KINDS:
-            offer(workload_ref(str(obj["kind"]), str(meta.get("namespace") or "default"), str(meta.get("name"))),
-                  0, obj)
-    for obj in snap.owners.values():
-        offer(resolve(snap, obj), 1, obj)
+    for o in snap.workloads:
+        if o.get("kind") in TOP_LEVEL_KINDS:
+            offer(_ref_of(o), 0, o)
+    for o in snap.owners.values():
+        offer(resolve(snap, o), 1, o)
     for pod in snap.pods:
         offer(resolve(snap, pod), 2, pod)
-    return {wl: obj for wl, (_, obj) in best.items()}
+    return {wl: obj for wl, (_, _, obj) in best.items()}
 
 
-def _invert(stamp: str) -> str:
-    """Sort key that puts the newest RFC 3339 timestamp first."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in stamp)
+class _ClusterDocument(Document):
+    """A cluster object's document: rendered as YAML and composed only when a finding needs a line.
+
+    Linting a thousand workloads must not cost a thousand YAML renderings when few of them
+    have findings; the rendering (sorted keys, like ``kubectl get -o yaml`` without status)
+    happens on the first position look-up.
+    """
+
+    def _compose(self) -> None:
+        if self.node is None:
+            text = yaml.dump(self.data, Dumper=_DUMPER, sort_keys=True, default_flow_style=False)
+            self.node = yaml.compose(text, Loader=_COMPOSER)
+
+    def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:
+        self._compose()
+        return super().locate(pointer, anchor)
+
+    def node_lines(self, pointer: Iterable[str | int]) -> tuple[int, int]:
+        self._compose()
+        return super().node_lines(pointer)
 
 
 def lint_cluster(snap: Snapshot, settings: Settings,
                  policy: RuntimePolicy) -> tuple[list[tuple[Finding, str | None]], list[LoadError]]:
     """Lint the snapshot's own workloads (no manifests given), one object per workload.
 
-    Each object is rendered as YAML with sorted keys, like ``kubectl get -o yaml``, under the name
-    ``cluster:Kind/namespace/name``, so positions point into that rendering. Rules that judge
-    references against the whole set are off: the snapshot holds no ConfigMaps or Services.
+    Findings name the file ``cluster:Kind/namespace/name``; lines point into that object rendered
+    as YAML with sorted keys and without ``status``. Rules that judge references against the
+    whole set are off: the snapshot holds no ConfigMaps or Services.
     """
     rules = {rid: (dataclasses.replace(rs, enabled=False) if rid in policy.rules_needing_manifests else rs)
              for rid, rs in settings.rules.items()}
     settings = dataclasses.replace(settings, rules=rules)
     objects: list[K8sObject] = []
-    owner_of: dict[int, str] = {}
-    for wl, obj in sorted(_representatives(snap).items()):
-        data = {k: v for k, v in obj.items() if k != "status"}
+    owner_of: dict[str, str] = {}
+    for wl, o in sorted(_representatives(snap).items()):
+        data = {k: v for k, v in o.items() if k != "status"}
         data.setdefault("apiVersion", "v1")
-        meta = obj.get("metadata") or {}
-        name = f"cluster:{obj.get('kind')}/{meta.get('namespace') or 'default'}/{meta.get('name')}"
-        loaded = load_text(name, yaml.dump(data, Dumper=_DUMPER, sort_keys=True, default_flow_style=False))
-        for o in loaded.objects:
-            owner_of[id(o)] = wl
-            objects.append(o)
+        k8s = K8sObject(data, _ClusterDocument(f"cluster:{_ref_of(data)}", 0, 0, data), ())
+        owner_of[k8s.ref()] = wl
+        objects.append(k8s)
     result = lint_objects(objects, settings)
-    by_ref = {o.ref(): owner_of[id(o)] for o in objects}
-    pairs = [(f, by_ref.get(_ref(f.object))) for f in result.findings]
-    return pairs, result.errors
+    return [(f, owner_of.get(_ref(f.object))) for f in result.findings], result.errors
+
+
+def _ref_of(data: dict[str, Any]) -> str:
+    meta = obj(data.get("metadata"))
+    return workload_ref(text(data.get("kind")), text(meta.get("namespace")) or "default", text(meta.get("name")))
 
 
 def _ref(identity: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .shape import count, obj, seq, text
 from .state import parse_time
 
 SIGNATURES = ("completed", "command-failed", "exited-with-error", "oom-killed", "liveness-failed",
@@ -137,13 +138,9 @@ def clean_message(msg: Any) -> str:
 
 def container_of_event(ev: dict[str, Any]) -> tuple[str, str] | None:
     """(section, name) from ``involvedObject.fieldPath`` like ``spec.initContainers{init-db}``."""
-    fp = (ev.get("involvedObject") or {}).get("fieldPath")
+    fp = obj(ev.get("involvedObject")).get("fieldPath")
     m = _FIELD_PATH.match(fp) if isinstance(fp, str) else None
     return (m[1], m[2]) if m else None
-
-
-def _d(x: Any) -> dict[str, Any]:
-    return x if isinstance(x, dict) else {}
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -169,12 +166,12 @@ class PodView:
     def __init__(self, pod: dict[str, Any], events: list[dict[str, Any]], workload: str) -> None:
         self.pod = pod
         self.workload = workload
-        meta = _d(pod.get("metadata"))
-        self.name = str(meta.get("name") or "")
-        self.namespace = str(meta.get("namespace") or "default")
-        self.uid = str(meta.get("uid") or "")
-        self.spec = _d(pod.get("spec"))
-        self.status = _d(pod.get("status"))
+        meta = obj(pod.get("metadata"))
+        self.name = text(meta.get("name"))
+        self.namespace = text(meta.get("namespace")) or "default"
+        self.uid = text(meta.get("uid"))
+        self.spec = obj(pod.get("spec"))
+        self.status = obj(pod.get("status"))
         self.deleting = bool(meta.get("deletionTimestamp"))
         rp = self.spec.get("restartPolicy")
         self.restart_policy = rp if isinstance(rp, str) and rp else "Always"
@@ -188,7 +185,7 @@ class PodView:
                 self.by_container.setdefault(key, []).append(ev)
 
     def spec_container(self, section: str, name: str) -> dict[str, Any]:
-        for c in self.spec.get(section) or ():
+        for c in seq(self.spec.get(section)):
             if isinstance(c, dict) and c.get("name") == name:
                 return c
         return {}
@@ -248,11 +245,11 @@ def _termination_of_interest(c: _Ctx) -> dict[str, Any] | None:
     ``lastState.terminated`` the previous one, relevant while waiting to restart or for a
     while after running again.
     """
-    state, last = _d(c.status.get("state")), _d(_d(c.status.get("lastState")).get("terminated"))
-    now_term = _d(state.get("terminated"))
+    state, last = obj(c.status.get("state")), obj(obj(c.status.get("lastState")).get("terminated"))
+    now_term = obj(state.get("terminated"))
     if now_term:
         return now_term
-    restarts = int(c.status.get("restartCount") or 0)
+    restarts = count(c.status.get("restartCount"))
     if not last or restarts == 0:
         return None
     if "waiting" in state:
@@ -282,30 +279,31 @@ def _exit_code(term: dict[str, Any] | None) -> int | None:
 
 def _decide(c: _Ctx) -> tuple[str, dict[str, Any] | None] | None:
     """(signature, termination used) for one container, or None when it is not crashing."""
-    state = _d(c.status.get("state"))
-    waiting = _d(state.get("waiting"))
-    wreason = waiting.get("reason")
+    state = obj(c.status.get("state"))
+    waiting = obj(state.get("waiting"))
+    wreason = text(waiting.get("reason"))
     if wreason in IMAGE_WAITING:
         return "image-pull-failed", None
     if wreason == "CreateContainerConfigError":
         return "config-missing", None
     if wreason in ("ContainerCreating", "PodInitializing"):
         missing = c.view.missing_mounts()
-        mounts = {m.get("name") for m in c.spec.get("volumeMounts") or () if isinstance(m, dict)}
-        mounted_anywhere = {m.get("name") for sec in ("initContainers", "containers")
-                            for ctr in c.view.spec.get(sec) or () if isinstance(ctr, dict)
-                            for m in ctr.get("volumeMounts") or () if isinstance(m, dict)}
+        mounts = {text(m.get("name")) for m in seq(c.spec.get("volumeMounts")) if isinstance(m, dict)}
+        mounted_anywhere = {text(m.get("name")) for sec in ("initContainers", "containers")
+                            for ctr in seq(c.view.spec.get(sec)) if isinstance(ctr, dict)
+                            for m in seq(ctr.get("volumeMounts")) if isinstance(m, dict)}
         if any(v in mounts or v not in mounted_anywhere for v in missing):
             return "config-missing", None
         return None
     term = _termination_of_interest(c)
     code = _exit_code(term)
-    if term and term.get("reason") in UNKNOWN_REASONS:
+    reason = text((term or {}).get("reason"))
+    if reason in UNKNOWN_REASONS:
         return None  # the node or runtime lost the container: not the container's doing
     if c.is_init:
         if wreason in CRASH_WAITING or (code is not None and code != 0):
             return "init-failed", term
-        running = _d(state.get("running"))
+        running = obj(state.get("running"))
         age = _age(running.get("startedAt"), c.now)
         if running and age is not None and age >= c.params.init_stuck_after_seconds:
             return "init-stuck", None
@@ -316,15 +314,15 @@ def _decide(c: _Ctx) -> tuple[str, dict[str, Any] | None] | None:
         return ("exited-with-error", None) if wreason in HOOK_WAITING else None
     if code == 0 and not c.restarts and wreason not in CRASH_WAITING:
         return None  # a Job's container that finished its work
-    if term.get("reason") == "OOMKilled":
+    if reason == "OOMKilled":
         return "oom-killed", term
     if any(ev.get("reason") == "Killing" and _PROBE_KILL.search(clean_message(ev.get("message")))
            and _in_lifetime(ev, term) for ev in c.events):
         return "liveness-failed", term
     if (code in (137, 143) and _probe_failures(c, term) > 0) or (code == 0 and _killed_gracefully(c, term)):
         return "liveness-failed", term  # the Killing event expired (1 h) but the failures recur
-    message = str(term.get("message") or "")
-    if (wreason in COMMAND_WAITING or term.get("reason") in COMMAND_REASONS or code in (126, 127)
+    message = text(term.get("message"))
+    if (wreason in COMMAND_WAITING or reason in COMMAND_REASONS or code in (126, 127)
             or (code == 128 and _COMMAND_TEXT.search(message))):
         return "command-failed", term
     if code == 0:
@@ -337,7 +335,7 @@ def _decide(c: _Ctx) -> tuple[str, dict[str, Any] | None] | None:
 
 def _probe_failures(c: _Ctx, term: dict[str, Any]) -> int:
     """Liveness/startup probe failures reported while the terminating instance ran."""
-    return sum(int(ev.get("count") or 1) for ev in c.events
+    return sum(count(ev.get("count"), 1) for ev in c.events
                if ev.get("reason") == "Unhealthy" and _PROBE_FAILED.search(clean_message(ev.get("message")))
                and _in_lifetime(ev, term))
 
@@ -348,7 +346,7 @@ def _killed_gracefully(c: _Ctx, term: dict[str, Any]) -> bool:
     The failures must reach the probe's ``failureThreshold`` (default 3), so one failed probe
     of a process that simply completes does not turn ``completed`` into a liveness kill.
     """
-    probe = _d(c.spec.get("livenessProbe")) or _d(c.spec.get("startupProbe"))
+    probe = obj(c.spec.get("livenessProbe")) or obj(c.spec.get("startupProbe"))
     if not probe:
         return False
     threshold = probe.get("failureThreshold")
@@ -357,35 +355,34 @@ def _killed_gracefully(c: _Ctx, term: dict[str, Any]) -> bool:
 
 def log_wanted(status: dict[str, Any]) -> bool:
     """Whether a container's previous log is worth fetching: it has a dead previous instance."""
-    last = _d(_d(status.get("lastState")).get("terminated"))
-    return int(status.get("restartCount") or 0) > 0 and bool(last)
+    last = obj(obj(status.get("lastState")).get("terminated"))
+    return count(status.get("restartCount")) > 0 and bool(last)
 
 
 def _evidence(c: _Ctx, term: dict[str, Any] | None) -> dict[str, Any]:
     p = c.params
-    state = _d(c.status.get("state"))
-    waiting = _d(state.get("waiting"))
-    ev: dict[str, Any] = {"restart_count": int(c.status.get("restartCount") or 0),
+    state = obj(c.status.get("state"))
+    waiting = obj(state.get("waiting"))
+    ev: dict[str, Any] = {"restart_count": count(c.status.get("restartCount")),
                           "state": next(iter(state), "unknown")}
     if waiting:
-        ev["waiting"] = {"reason": waiting.get("reason"), "message": _shorten(str(waiting.get("message") or ""),
+        ev["waiting"] = {"reason": text(waiting.get("reason")), "message": _shorten(text(waiting.get("message")),
                                                                               p.max_message_chars)}
-    running = _d(state.get("running"))
+    running = obj(state.get("running"))
     if running.get("startedAt"):
         ev["running_since"] = running["startedAt"]
     if term:
         started, finished = term.get("startedAt"), term.get("finishedAt")
         t0, t1 = parse_time(started), parse_time(finished)
         duration = (t1 - t0).total_seconds() if t0 and t1 and started != _EPOCH else None
-        ev["last_termination"] = {"reason": term.get("reason"), "exit_code": term.get("exitCode"),
-                                  "message": _shorten(str(term.get("message") or ""), p.max_message_chars),
+        ev["last_termination"] = {"reason": text(term.get("reason")), "exit_code": _exit_code(term),
+                                  "message": _shorten(text(term.get("message")), p.max_message_chars),
                                   "started_at": started, "finished_at": finished, "duration_seconds": duration}
-    relevant = [e for e in c.events if e.get("reason") in DECISIVE_EVENTS]
-    relevant += [e for e in c.view.pod_level if e.get("reason") in DECISIVE_EVENTS]
+    relevant = [e for e in c.events + c.view.pod_level if text(e.get("reason")) in DECISIVE_EVENTS]
     relevant.sort(key=lambda e: e.get("_time") or "", reverse=True)
-    ev["events"] = [{"type": e.get("type"), "reason": e.get("reason"),
+    ev["events"] = [{"type": text(e.get("type")), "reason": text(e.get("reason")),
                      "message": _shorten(clean_message(e.get("message")), p.max_message_chars),
-                     "count": e.get("count") or 1, "last_seen": e.get("_time")} for e in relevant[: p.max_events]]
+                     "count": count(e.get("count"), 1), "last_seen": e.get("_time")} for e in relevant[: p.max_events]]
     previous = c.log.get("previous")
     if isinstance(previous, str) and previous.strip():
         ev["log_tail"] = previous.rstrip("\n").splitlines()[-p.log_tail_lines:]
@@ -408,7 +405,9 @@ def _summary(sig: str, ev: dict[str, Any]) -> str:
         parts.append(f"running since {ev['running_since']}")
     if ev.get("restart_count"):
         parts.append(f"{ev['restart_count']} restarts")
-    decisive = next((e for e in ev.get("events", ()) if e["reason"] in ("Killing", "FailedMount", "Failed")), None)
+    events = ev.get("events", ())
+    decisive = next((e for e in events if e["reason"] in ("Killing", "FailedMount", "Failed")
+                     and (sig != "config-missing" or _names_in([e["message"]]))), None)
     if decisive and sig in ("liveness-failed", "config-missing", "image-pull-failed", "command-failed"):
         parts.append(f"{decisive['reason']}: {decisive['message']}")
     return "; ".join(parts)
@@ -421,9 +420,9 @@ def classify_pod(pod: dict[str, Any], events: list[dict[str, Any]], logs: dict[s
     ``logs`` maps a container name to ``{"previous": ..., "current": ...}``.
     """
     view = PodView(pod, events, workload)
-    reason = view.status.get("reason")
+    reason = text(view.status.get("reason"))
     if reason in NOT_CRASH_POD_REASONS:
-        return [], Note(workload, view.name, str(reason), str(view.status.get("message") or ""))
+        return [], Note(workload, view.name, reason, text(view.status.get("message")))
     if view.status.get("phase") == "Succeeded":
         return [], None
     if view.deleting:
@@ -431,17 +430,17 @@ def classify_pod(pod: dict[str, Any], events: list[dict[str, Any]], logs: dict[s
                         "the pod is being deleted (rollout, scale-down); its exits are not crashes")
     crashes: list[Crash] = []
     for section, status_key in (("initContainers", "initContainerStatuses"), ("containers", "containerStatuses")):
-        for cs in view.status.get(status_key) or ():
+        for cs in seq(view.status.get(status_key)):
             if not isinstance(cs, dict) or not isinstance(cs.get("name"), str):
                 continue
             ctx = _Ctx(view, section, cs, view.spec_container(section, cs["name"]), now, params,
-                       _d(logs.get(cs["name"])))
+                       obj(logs.get(cs["name"])))
             decided = _decide(ctx)
             if decided is None:
                 continue
             sig, term = decided
             ev = _evidence(ctx, term)
-            texts = [str(_d(_d(cs.get("state")).get("waiting")).get("message") or "")]
+            texts = [text(obj(obj(cs.get("state")).get("waiting")).get("message"))]
             texts += [clean_message(e.get("message")) for e in ctx.events + view.pod_level
                       if e.get("reason") in ("Failed", "FailedMount")]
             crashes.append(Crash(workload, view.namespace, view.name, view.uid, cs["name"], ctx.is_init, sig, ev,

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..config import find_config, load_settings
 from ..findings import SEVERITY_RANK
-from .analysis import analyse
+from .analysis import analyse, log_targets
 from .join import CONFIRMED, runtime_policy
 from .render import render_json, render_text
-from .state import DumpError, Snapshot, load_dump, parse_time
+from .state import DumpError, Snapshot, load_dump, parse_time, read_dump_file
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "unpredicted", "never")
@@ -84,12 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if "-" in (args.manifests or ()) and args.from_file == "-":
             return _err("stdin can feed --from or --manifests, not both")
         try:
-            if args.from_file == "-":
-                raw = sys.stdin.buffer.read()
-            else:
-                with open(args.from_file, "rb") as fh:
-                    raw = fh.read()
-            snap = load_dump(raw)
+            snap = load_dump(sys.stdin.buffer.read()) if args.from_file == "-" else read_dump_file(args.from_file)
         except OSError as exc:
             return _err(f"--from {args.from_file}: {exc.strerror or exc}")
         except DumpError as exc:
@@ -99,12 +94,13 @@ def run(args: argparse.Namespace) -> int:
         if now is None:
             now, lower_bound = snap.reference_time(), True
     else:
+        args.now_time = now or datetime.now(timezone.utc)
         snap, live_logs, err = _read_live(args, namespace)
         if err is not None:
             return _err(err)
         namespace = args.namespace
         logs = {**live_logs, **logs}
-        now = now or datetime.now(timezone.utc)
+        now = args.now_time
     report = analyse(snap, settings, manifests=args.manifests, logs=logs, now=now, now_is_lower_bound=lower_bound,
                      namespace=namespace, stdin=sys.stdin.buffer if "-" in (args.manifests or ()) else None)
     for w in report.warnings:
@@ -126,7 +122,8 @@ def _read_live(args: argparse.Namespace, namespace: str | None) -> tuple[Snapsho
             scope = None if args.all_namespaces else (namespace or source.default_namespace)
             args.namespace = scope
             snap = source.read(scope, with_workloads=not args.manifests)
-            logs, warnings = source.previous_logs(snap)
+            targets = log_targets(snap, args.now_time, runtime_policy())
+            logs, warnings = source.previous_logs(targets)
             snap.warnings.extend(warnings)
         finally:
             source.close()

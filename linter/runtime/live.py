@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from .classify import log_wanted
 from .state import Snapshot
 
 IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
@@ -76,8 +75,7 @@ class LiveSource:
         try:
             self.api_client = k8s.config.new_client_from_config(config_file=kubeconfig, context=context,
                                                                 persist_config=False)
-            _, active = k8s.config.list_kube_config_contexts(config_file=kubeconfig)
-            contexts, _ = k8s.config.list_kube_config_contexts(config_file=kubeconfig)
+            contexts, active = k8s.config.list_kube_config_contexts(config_file=kubeconfig)
             chosen = next((c for c in contexts if c.get("name") == context), active) if context else active
             self.default_namespace = (chosen or {}).get("context", {}).get("namespace") or "default"
         except (k8s.config.ConfigException, OSError, TypeError, ValueError) as exc:
@@ -157,16 +155,8 @@ class LiveSource:
 
     # -- logs -----------------------------------------------------------------------------
 
-    def previous_logs(self, snap: Snapshot) -> tuple[dict[str, dict[str, str]], list[str]]:
-        """``{"ns/pod/container": {"previous": text}}`` for containers with a dead previous instance."""
-        targets: list[tuple[str, str, str]] = []
-        for pod in snap.pods:
-            meta = pod.get("metadata") or {}
-            status = pod.get("status") or {}
-            for key in ("initContainerStatuses", "containerStatuses"):
-                for cs in status.get(key) or ():
-                    if isinstance(cs, dict) and log_wanted(cs):
-                        targets.append((str(meta.get("namespace")), str(meta.get("name")), str(cs.get("name"))))
+    def previous_logs(self, targets: list[tuple[str, str, str]]) -> tuple[dict[str, dict[str, str]], list[str]]:
+        """``{"ns/pod/container": {"previous": text}}`` for the given crashed containers, a few at a time."""
         warnings: list[str] = []
         cap = int(self.settings.get("max_log_fetches", 200))
         if len(targets) > cap:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .shape import obj as obj_
+from .shape import seq
 from .state import Snapshot
 
 CRONJOB_INSTANTIATE = "cronjob.kubernetes.io/instantiate"
@@ -20,14 +22,13 @@ _CRONJOB_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<minutes>\d{8,9})$")
 _MINUTES_RANGE = (23_667_840, 68_373_360)
 
 
-def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    m = obj.get("metadata")
-    return m if isinstance(m, dict) else {}
+def _meta(o: dict[str, Any]) -> dict[str, Any]:
+    return obj_(o.get("metadata"))
 
 
 def controller_ref(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The controlling ownerReference (``controller: true``), else the first one."""
-    refs = [r for r in _meta(obj).get("ownerReferences") or () if isinstance(r, dict)]
+    refs = [r for r in seq(_meta(obj).get("ownerReferences")) if isinstance(r, dict)]
     for r in refs:
         if r.get("controller") is True:
             return r
@@ -60,7 +61,7 @@ def _resolve_job(snap: Snapshot, ns: str, ref: dict[str, Any]) -> tuple[str, str
             return "CronJob", str(up.get("name"))
         if up is not None:
             return str(up.get("kind")), str(up.get("name"))
-        ann = _meta(job).get("annotations") or {}
+        ann = obj_(_meta(job).get("annotations"))
         if CRONJOB_INSTANTIATE in ann:
             return "Job", name  # made by hand from a CronJob: its name says nothing about the CronJob
         base = _cronjob_from_job_name(name)
@@ -77,7 +78,7 @@ def _resolve_replicaset(snap: Snapshot, pod: dict[str, Any], ns: str, ref: dict[
         if up is not None:
             return str(up.get("kind")), str(up.get("name"))
         return "ReplicaSet", name
-    labels = _meta(pod).get("labels") or {}
+    labels = obj_(_meta(pod).get("labels"))
     h = labels.get("pod-template-hash")
     if isinstance(h, str) and h and name.endswith("-" + h):
         return "Deployment", name[: -len(h) - 1]
@@ -94,7 +95,7 @@ def resolve(snap: Snapshot, obj: dict[str, Any]) -> str:
     if kind == "ReplicaSet":
         if ref is not None:
             return workload_ref(str(ref.get("kind")), ns, str(ref.get("name")))
-        h = (meta.get("labels") or {}).get("pod-template-hash")
+        h = obj_(meta.get("labels")).get("pod-template-hash")
         if isinstance(h, str) and h and name.endswith("-" + h):
             return workload_ref("Deployment", ns, name[: -len(h) - 1])
         return workload_ref(kind, ns, name)

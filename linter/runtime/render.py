@@ -24,17 +24,27 @@ def _first_line(text: str) -> str:
     return ""
 
 
+def _first_paragraph(text: str) -> str:
+    """A policy's fix text up to its first blank line, as one line."""
+    return " ".join(text.strip().split("\n\n")[0].split())
+
+
 def _crash_lines(crash: Crash, indent: str) -> list[str]:
+    """Events, log tail or termination message: what the summary line does not already say."""
     lines = []
-    for e in crash.evidence.get("events", ())[:2]:
+    for e in crash.evidence.get("events", ())[:3]:
+        if e["message"] in crash.summary:
+            continue
         count = f" (x{e['count']})" if isinstance(e.get("count"), int) and e["count"] > 1 else ""
         lines.append(f"{indent}event {e['reason']}{count}: {e['message']}")
+        if len(lines) == 2:
+            break
     tail = crash.evidence.get("log_tail") or []
     for line in tail[-3:]:
         lines.append(f"{indent}log | {line}")
-    term = crash.evidence.get("last_termination") or {}
-    if not tail and term.get("message"):
-        lines.append(f"{indent}termination message | {_first_line(term['message'])}")
+    message = _first_line((crash.evidence.get("last_termination") or {}).get("message") or "")
+    if not tail and message and message not in crash.summary:
+        lines.append(f"{indent}termination message | {message}")
     return lines
 
 
@@ -58,8 +68,11 @@ def render_text(report: RuntimeReport) -> str:
         unpredicted[c.workload].append(c)
     out: list[str] = []
     for wl in sorted(set(by_wl) | set(unpredicted)):
+        shown = [jf for jf in by_wl.get(wl, []) if jf.status == CONFIRMED or jf.finding.severity != "info"]
+        if not shown and not unpredicted.get(wl):
+            continue  # only info findings nobody saw: the JSON output keeps them
         out.append(wl)
-        for jf in sorted(by_wl.get(wl, []), key=lambda j: (j.status != CONFIRMED, j.finding.sort_key())):
+        for jf in sorted(shown, key=lambda j: (j.status != CONFIRMED, j.finding.sort_key())):
             f = jf.finding
             where = f"{f.file}:{f.line}:{f.column}"
             ctr = f" [{f.container}]" if f.container else ""
@@ -76,7 +89,7 @@ def render_text(report: RuntimeReport) -> str:
                 out.append(f"      ({jf.confirmed_count} observations in all)")
             meta = metas.get(f.rule)
             if meta is not None and meta.fix:
-                out.append(f"      fix: {_first_line(meta.fix)}")
+                out.append(f"      fix: {_first_paragraph(meta.fix)}")
         for crash, n in _group_crashes(unpredicted.get(wl, [])):
             more = f" (and {n - 1} more pods)" if n > 1 else ""
             kind = "init container" if crash.init else "container"

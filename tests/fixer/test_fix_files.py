@@ -152,3 +152,25 @@ def test_write_keeps_mode_and_writes_through_symlinks(tmp_path: Path, manifest: 
     assert manifest.read_text() == result.fixed
     assert os.stat(manifest).st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "m.yaml"]
+
+
+def test_a_refused_multi_op_fix_leaves_no_trace(manifest: Path) -> None:
+    """Half of a failing patch must not stay applied, nor block a later fix of the same place."""
+    broken = finding(manifest, [{"op": "replace", "path": THRESHOLD, "value": 9},
+                                {"op": "replace", "path": "/spec/missing/x", "value": 1}])
+    later = finding(manifest, [{"op": "replace", "path": THRESHOLD, "value": 3}], rule="other-rule", line=17)
+    result = fix_file(str(manifest), [broken, later])
+    assert result.applied == [later] and [s.finding for s in result.skipped] == [broken]
+    assert result.fixed == TWO_DOCS.replace("failureThreshold: 1", "failureThreshold: 3")
+    assert broken.fix[0]["path"] == THRESHOLD  # the finding's own patch is not rebased in place
+
+
+def test_fixes_building_on_each_other_apply_once(manifest: Path) -> None:
+    """A list created by one fix and appended to by another holds the item once, not twice."""
+    container = "/spec/template/spec/containers/0"
+    create = finding(manifest, [{"op": "add", "path": f"{container}/args", "value": []}])
+    append = finding(manifest, [{"op": "add", "path": f"{container}/args/-", "value": "--x"}], rule="other-rule",
+                     line=17)
+    result = fix_file(str(manifest), [create, append])
+    assert result.skipped == [] and len(result.applied) == 2
+    assert "            failureThreshold: 1\n          args: [--x]\n" in result.fixed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crashlint.fixtext import Indent, detect_indent, merge, split_documents
+from crashlint.fixtext import Indent, detect_indent, merge, split_documents, split_lines
 
 
 def test_split_gives_the_text_back_and_first_lines() -> None:
@@ -39,8 +39,12 @@ def test_merge_keeps_lines_the_rendering_normalised() -> None:
     assert merge(original, before, after) == "a: ~\nb: True\nc: 2\nd: 3\n"
 
 
-def test_merge_refuses_an_edit_on_a_normalised_line() -> None:
-    assert merge("a: ~\n", "a:\n", "a: 1\n") is None
+def test_merge_replaces_a_normalised_line_it_edits() -> None:
+    assert merge("a: ~\nb: True\n", "a:\nb: true\n", "a: 1\nb: true\n") == "a: 1\nb: True\n"
+
+
+def test_merge_refuses_an_edit_of_lines_the_rendering_joined() -> None:
+    assert merge("a: [1,\n  2]\nb: 1\n", "a: [1, 2]\nb: 1\n", "a: [1, 2, 3]\nb: 1\n") is None
 
 
 def test_merge_keeps_crlf_and_a_missing_final_newline() -> None:
@@ -49,3 +53,17 @@ def test_merge_keeps_crlf_and_a_missing_final_newline() -> None:
 
 def test_merge_inserts_at_the_start() -> None:
     assert merge("b: 1\n", "b: 1\n", "a: 0\nb: 1\n") == "a: 0\nb: 1\n"
+
+
+def test_merge_takes_the_rendering_of_a_normalised_parent_line() -> None:
+    original = "a: ~\nb: True\n"
+    assert merge(original, "a:\nb: true\n", "a:\n- 1\nb: true\n") == "a:\n- 1\nb: True\n"
+
+
+def test_merge_keeps_a_normalised_sibling_line() -> None:
+    assert merge("a: ~\nb: 1\n", "a:\nb: 1\n", "a:\nc: 2\nb: 1\n") == "a: ~\nc: 2\nb: 1\n"
+
+
+def test_lines_split_at_newlines_only() -> None:
+    assert split_lines("a: \"x\u2028y\"\r\nb: 1") == ["a: \"x\u2028y\"\r\n", "b: 1"]
+    assert split_lines("a\n") == ["a\n"] and split_lines("") == []

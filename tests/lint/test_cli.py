@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from conftest import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, ISSUE2_RULES, isolated_config_text, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, ISSUE2_RULES, isolated_config_text, write
 
 # One finding of each severity, each alone in its file.
 ONLY_WARNING = CLEAN_DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest")
@@ -238,3 +237,66 @@ def test_explain_unknown_rule_exits_2(cli) -> None:
     assert "no-such-rule" in run.err and run.out == ""
     close = cli("explain", "immediately")
     assert close.code == 2 and "completes-immediately" in close.err
+
+
+def test_default_path_is_the_working_directory(cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "k8s/app.yaml", BUSYBOX_DEPLOYMENT)
+    run = cli("lint", "--config", str(isolated_config))
+    assert run.code == 1 and "app.yaml:14:18:" in run.out
+
+
+def test_rule_disabled_by_mapping_form(cli, tmp_path: Path) -> None:
+    write(tmp_path, "app.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "cfg.yaml", isolated_config_text(completes_immediately="{enabled: false}"))
+    run = cli("lint", "-o", "json", "--config", "cfg.yaml", "app.yaml")
+    assert run.code == 0 and run.json()["findings"] == []
+
+
+def _run_on_a_tty(args: list[str], cwd: Path, env_extra: dict[str, str]) -> str:
+    """Run the CLI with stdout attached to a pseudo-terminal; return what it printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env_extra
+    proc = subprocess.Popen([sys.executable, "-m", "crashlint", *args], cwd=cwd, stdout=follower,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO once the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(leader)
+    assert b"Traceback" not in proc.stderr.read()
+    return b"".join(chunks).decode()
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "app.yaml", BUSYBOX_DEPLOYMENT)
+    args = ["lint", "--config", str(isolated_config), "app.yaml"]
+    coloured = _run_on_a_tty(args, tmp_path, {})
+    assert "\033[31m" in coloured and "completes-immediately" in coloured
+    plain = _run_on_a_tty(args, tmp_path, {"NO_COLOR": "1"})
+    assert "\033[" not in plain and "app.yaml:14:18: error [completes-immediately]" in plain
+
+
+def test_bundled_examples_show_the_classic_and_spare_the_job(cli, tmp_path: Path) -> None:
+    """The README's first command: the busybox Deployment is flagged at its image, the Job is not."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    run = cli("lint", str(examples))
+    assert run.code == 1
+    lines = (examples / "busybox-deployment.yaml").read_text().splitlines()
+    line = next(i for i, s in enumerate(lines, 1) if s.strip().startswith("image: busybox"))
+    col = lines[line - 1].index("busybox") + 1
+    assert f"{examples / 'busybox-deployment.yaml'}:{line}:{col}: error [completes-immediately]" in run.out
+    assert not any("one-off-job.yaml" in s and "completes-immediately" in s for s in run.out.splitlines())
+    healthy = cli("lint", "-o", "json", str(examples / "healthy"))
+    assert [f for f in healthy.json()["findings"] if f["rule"] in ISSUE2_RULES] == []

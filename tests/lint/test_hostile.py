@@ -7,14 +7,13 @@ stderr, and every error names its file and a line. Small inputs are committed un
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, FIXTURES_DIR, Run, run_cli, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, FIXTURES_DIR, Run, run_cli, write
 
 HOSTILE = FIXTURES_DIR / "hostile"
 
@@ -137,6 +136,9 @@ def test_wrong_types_in_every_field_read(tmp_path: Path) -> None:
     # readinessProbe, lifecycle, securityContext, volumeMounts, and the three non-object containers.
     for line in (15, 16, 17, 19, 22, 23, 26, 27, 28, 29, 31, 33, 34, 35, 36, 37, 38):
         assert line in lines, f"no rejected-by-api finding on line {line}"
+    exact = {(f["line"], f["column"]) for f in report["findings"] if f["rule"] == "rejected-by-api"}
+    # At the offending value: restartPolicy's list, limits.memory's list, the envFrom string.
+    assert {(15, 22), (29, 40), (28, 20), (26, 18), (27, 16)} <= exact
     assert 48 in lines  # containers: "x"
     assert 53 in lines  # spec: [1, 2]
     assert 63 in lines  # resources: []

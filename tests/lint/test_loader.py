@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, write
 
 
 def _ci(report: dict) -> list[tuple[str, int, int, str]]:
@@ -173,3 +173,33 @@ def test_missing_path_is_an_input_error(cli, isolated_config: Path) -> None:
     run = cli("lint", "-o", "json", "--config", str(isolated_config), "no-such-dir")
     assert run.code == 2
     assert [e["file"] for e in run.json()["errors"]] == ["no-such-dir"]
+
+
+def test_tab_indented_json_keeps_exact_positions(cli, tmp_path: Path, isolated_config: Path) -> None:
+    """JSON may be indented with tabs (YAML may not); positions must still point at the node."""
+    write(tmp_path, "tabs.json", json.dumps(_deployment_dict("t", "busybox:1.36"), indent="\t"))
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "tabs.json")
+    lines = (tmp_path / "tabs.json").read_text().splitlines()
+    line = next(i for i, s in enumerate(lines, 1) if '"image"' in s)
+    col = lines[line - 1].index('"busybox') + 1
+    assert run.json()["errors"] == []
+    assert _ci(run.json()) == [("tabs.json", line, col, "t")]
+
+
+def test_minified_json_positions_are_columns_on_line_one(cli, tmp_path: Path, isolated_config: Path) -> None:
+    text = json.dumps(_deployment_dict("m", "busybox:1.36"))
+    write(tmp_path, "min.json", text)
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "min.json")
+    assert _ci(run.json()) == [("min.json", 1, text.index('"busybox') + 1, "m")]
+
+
+def test_stdin_json_list_like_kubectl_get(cli, isolated_config: Path) -> None:
+    """``kubectl get deploy -o json | crashlint lint -``: a JSON ``List`` on stdin."""
+    items = [_deployment_dict("a", "nginx:1.27"), _deployment_dict("b", "busybox:1.36")]
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items},
+                      indent=4)
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "-", stdin=text.encode())
+    lines = text.splitlines()
+    line = next(i for i, s in enumerate(lines, 1) if '"busybox:1.36"' in s)
+    assert run.code == 1
+    assert _ci(run.json()) == [("<stdin>", line, lines[line - 1].index('"busybox') + 1, "b")]

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, FIXTURES_DIR, Run, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, FIXTURES_DIR, Run, write
 
 SARIF_SCHEMA = json.loads((FIXTURES_DIR / "schemas" / "sarif-2.1.0-rtm.5.json").read_text())
 

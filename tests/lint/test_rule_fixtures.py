@@ -24,9 +24,9 @@ from crashlint.api import lint_paths
 from crashlint.config import load_settings
 from crashlint.rules import all_rules
 
-from conftest import FIXTURES
+from lint_helpers import FIXTURES_DIR
 
-LINT_FIXTURES = FIXTURES / "lint"
+LINT_FIXTURES = FIXTURES_DIR / "lint"
 _EXPECT_LINE = re.compile(r"^#\s*expect:\s*(?P<items>.*)$")
 _ITEM = re.compile(r"^(?P<rule>[a-z0-9-]+)@(?P<line>\d+):(?P<col>\d+)(?:\s+(?P<severity>error|warning|info))?$")
 RULES_UNDER_TEST = ("completes-immediately", "command-not-executable", "image-reference-invalid",

@@ -52,6 +52,6 @@ def check_fixture(paths: list[Path], rules: frozenset[str]) -> LintReport:
     for f in files:
         expected |= expected_in(f, rules)
     got = found(report, rules)
-    assert got == expected, (f"unexpected: {sorted(got - expected)}\nmissing: {sorted(expected - got)}\n"
-                             + "\n".join(f"{f.line}: {f.rule}: {f.message}" for f in report.findings if f.rule in rules))
+    shown = "\n".join(f"{f.line}: {f.rule}: {f.message}" for f in report.findings if f.rule in rules)
+    assert got == expected, f"unexpected: {sorted(got - expected)}\nmissing: {sorted(expected - got)}\n{shown}"
     return report

@@ -38,7 +38,9 @@ def test_egress_message_names_the_pods_cut_off() -> None:
     report = check_fixture([HERE / "netpol.yaml"], NETWORK_RULES)
     loader = next(f for f in report.findings if f.object["name"] == "loader-egress")
     assert "Deployment 'loader'" in loader.message and "reporter" not in loader.message
-    assert loader.path == "/spec/egress"
+    assert loader.path == "/spec/egress" and "allows no port 53" in loader.message
+    tcp = next(f for f in report.findings if f.object["name"] == "dns-tcp-only")
+    assert "only over TCP" in tcp.message
 
 
 def test_dependency_message_and_pointer() -> None:

@@ -123,3 +123,17 @@ def test_malformed_references_never_crash(lint) -> None:
         """)
     assert not [e for e in report.errors if "internal error" in e.message]
     assert not [f for f in report.findings if f.rule in REFERENCE_RULES]
+
+
+def test_cluster_listing_turns_partial_input_infos_into_warnings() -> None:
+    cluster = _RecordedCluster([Entry("ServiceAccount", "shop", "default", origin="cluster")],
+                               {("ServiceAccount", "shop"), ("Secret", "shop")})
+    got = _lint_with_cluster(HERE / "accounts-partial.yaml", cluster)
+    assert got == [("missing-image-pull-secret", "warning", 16), ("missing-service-account", "warning", 14)]
+
+
+def test_pull_secret_and_account_found_in_the_cluster_are_fine() -> None:
+    cluster = _RecordedCluster([Entry("ServiceAccount", "shop", "api", origin="cluster"),
+                                Entry("Secret", "shop", "regcred", None, origin="cluster")],
+                               {("ServiceAccount", "shop"), ("Secret", "shop")})
+    assert _lint_with_cluster(HERE / "accounts-partial.yaml", cluster) == []
