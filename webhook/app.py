@@ -125,6 +125,7 @@ def create_app(watcher: ConfigWatcher, tls: ReloadingTLS | None = None, lookup: 
             "uid": req["uid"], "kind": outcome.kind, "operation": outcome.operation,
             "namespace": outcome.namespace, "name": outcome.name, "dry_run": outcome.dry_run,
             "decision": outcome.decision, "rules": sorted(set(outcome.rules)), "lookup": outcome.lookup,
+            **({"lookup_error": outcome.lookup_error} if outcome.lookup_error else {}),
             "ms": round(elapsed * 1000, 2)}})
         return _json(200, outcome.response)
 

@@ -27,6 +27,7 @@ CHECKED_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "Rep
 CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 WARNING_CHARS = 120  # the API server's advice for admission warnings
 DENY_MESSAGE_CHARS = 4000
+DEGRADED_WARNING = "crashlint: cluster look-ups unavailable; references to ConfigMaps/Secrets/ServiceAccounts not verified"
 
 
 class BadReview(ValueError):
@@ -46,6 +47,7 @@ class Outcome:
     dry_run: bool = False
     rules: list[str] = field(default_factory=list)
     lookup: str = "none"  # none | fresh | stale | degraded
+    lookup_error: str | None = None  # why look-ups were unavailable (for the log, not the user)
 
 
 Lookup = Callable[[str], LookupResult]
@@ -155,8 +157,8 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         merge_inventory(inventory, found.inventory)
         out.lookup = "degraded" if found.degraded else "stale" if found.stale else "fresh"
         if found.degraded:
-            warnings.append(_cut(f"crashlint: cluster look-ups unavailable ({found.degraded}); "
-                                 "ConfigMap/Secret/ServiceAccount references not checked against the cluster"))
+            out.lookup_error = found.degraded
+            warnings.append(DEGRADED_WARNING)
     findings = loaded.engine.run([obj], inventory).findings
 
     old_keys: set[tuple[str, str, str]] | None = None
@@ -181,7 +183,7 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         excused = carried and (wh.update == "introduced" or not template_changed)
         if mode == "deny" and rank >= deny_rank and not excused:
             denying.append(f)
-        elif rank >= warn_rank or rank >= deny_rank:
+        else:  # warn mode, below the deny level, or excused on UPDATE: still worth telling
             warned.append(f)
     out.rules = [f.rule for f in denying + warned]
     shown = [_short(f) for f in warned[:wh.max_warnings]]
@@ -196,6 +198,3 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         out.decision = "warned" if warned else "allowed"
     return out
 
-
-def _cut(text: str) -> str:
-    return text if len(text) <= 2 * WARNING_CHARS else text[:2 * WARNING_CHARS - 3] + "..."

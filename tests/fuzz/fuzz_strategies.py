@@ -269,7 +269,7 @@ def manifest(draw: st.DrawFn, wrong_types: bool = False) -> tuple[str, str, list
 _plain = st.one_of(st.sampled_from(("a", "kind", "Deployment", "true", "~", "1e3", "0x10", "-", "?", ":", "=",
                                     "<<", "yes", "'q'", "\"d\\u00e9\"", "!!str 1", "!Ref x", "2001-01-01", "1_000")),
                    st.from_regex(r"[A-Za-z0-9_./-]{1,10}", fullmatch=True))
-_anchor = st.sampled_from(("", "", "", "&a ", "&b ", "!!map ", "!!seq ", "!custom "))
+_anchor = st.sampled_from(("", "", "", "", "", "&a ", "&b ", "!!map ", "!!seq ", "!custom "))
 
 
 @st.composite
@@ -280,10 +280,11 @@ def yaml_node(draw: st.DrawFn, depth: int = 0, indent: int = 0) -> str:
     if choice == 0:
         return draw(_plain)
     if choice == 1:
-        return draw(st.sampled_from(("*a", "*b", "*missing")))
+        return draw(st.sampled_from(("*a", "*b", "*missing", "plain", "'*a'")))
     if choice == 2:
-        body = draw(st.lists(st.text(max_size=12).map(lambda s: s.replace("\n", " ")), min_size=1, max_size=3))
-        indicator = draw(st.sampled_from(("|", ">", "|-", ">+", "|2", "|\t")))
+        body = draw(st.lists(st.one_of(_plain, st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=12)),
+                             min_size=1, max_size=3))
+        indicator = draw(st.sampled_from(("|", ">", "|-", ">+", "|2", "|\t", "|", ">-")))
         return indicator + "\n" + "\n".join(pad + "  " + line for line in body)
     if choice == 3:
         return "[" + ", ".join(draw(st.lists(_plain, max_size=3))) + "]" + draw(st.sampled_from(("", "", "]", "}")))
@@ -310,17 +311,19 @@ def yaml_node(draw: st.DrawFn, depth: int = 0, indent: int = 0) -> str:
 def yaml_stream(draw: st.DrawFn) -> str:
     """Documents from the grammar with directives, ``---``/``...`` markers, comments and stray tabs."""
     docs = []
-    for _ in range(draw(st.integers(1, 4))):
-        head = draw(st.sampled_from(("", "", "%YAML 1.1\n", "%YAML 1.2\n", "%TAG ! tag:example.com,2000:\n", "%BOGUS x\n")))
-        marker = draw(st.sampled_from(("", "---\n", "--- ", "--- !!map\n", "--- |\n")))
+    for i in range(draw(st.integers(1, 4))):
+        head = draw(st.sampled_from(("", "", "", "%YAML 1.1\n", "%YAML 1.2\n", "%TAG ! tag:example.com,2000:\n",
+                                     "%BOGUS x\n")))
+        markers = ("---\n", "---\n", "--- ", "--- !!map\n", "--- |\n") if head or i else ("", "", "---\n")
+        marker = draw(st.sampled_from(markers))
         body = draw(yaml_node())
-        if draw(st.booleans()):
+        if draw(st.booleans()) and not body.lstrip().startswith(("-", "[", "|", ">", "*", "&", "!")):
             body = "apiVersion: v1\nkind: " + draw(st.sampled_from(("Pod", "ConfigMap", "Deployment", "List"))) + "\n" + body
         tail = draw(st.sampled_from(("", "", "\n...", "\n# comment", " # trailing")))
         docs.append(head + marker + body + tail)
     text = "\n".join(docs)
     # Character-level damage: drop, duplicate or insert a troublesome character somewhere.
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.sampled_from((0, 0, 0, 1, 2, 3)))):
         if not text:
             break
         i = draw(st.integers(0, len(text) - 1))

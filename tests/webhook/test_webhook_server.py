@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, Webhook, admission_review, fixture, make_certs
+from webhook_harness import FIXTURES, Webhook, admission_review, fixture, make_certs
 
 
 def _warnings(resp: dict[str, Any]) -> list[str]:
@@ -144,6 +144,7 @@ def test_slow_cluster_degrades_within_the_budget_with_a_warning(webhook: Webhook
     assert resp["allowed"] is True  # file-only checks: a missing ConfigMap is a warning there
     warnings = _warnings(resp)
     assert any("cluster look-ups unavailable" in w for w in warnings)
+    assert all(len(w) <= 120 for w in warnings)
     assert any(w.startswith("crashlint missing-configmap:") for w in warnings)
     assert webhook.metric("crashlint_webhook_lookup_errors_total", result="degraded") == before + 1
 

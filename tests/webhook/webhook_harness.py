@@ -1,0 +1,163 @@
+"""Test harness of the webhook: gunicorn in a subprocess, TLS from ``crashlint certs``, HTTPS clients.
+
+Kept out of conftest.py so test modules can import it by a name no other test directory uses.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = TESTS / "fixtures" / "webhook"
+
+
+
+def _load_fakeapi() -> Any:
+    """The fake API server of tests/cluster (one module object, whichever suite imported it first)."""
+    if "k8s_fakeapi" in sys.modules:
+        return sys.modules["k8s_fakeapi"]
+    spec = importlib.util.spec_from_file_location("k8s_fakeapi", TESTS / "cluster" / "k8s_fakeapi.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["k8s_fakeapi"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fakeapi_mod = _load_fakeapi()
+
+GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps", "ReplicaSet": "apps",
+          "Job": "batch", "CronJob": "batch"}
+PLURALS = {"Deployment": "deployments", "Pod": "pods", "ConfigMap": "configmaps", "ReplicaSet": "replicasets"}
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return yaml.safe_load((FIXTURES / name).read_text())
+
+
+def admission_review(obj: dict[str, Any], operation: str = "CREATE", namespace: str = "default",
+                     old: dict[str, Any] | None = None, uid: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """A v1 AdmissionReview as the API server sends it."""
+    kind = obj["kind"]
+    group = GROUPS.get(kind, "")
+    gvk = {"group": group, "version": "v1", "kind": kind}
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid or str(uuid.uuid4()), "kind": gvk, "resource": {"group": group, "version": "v1",
+                                                                   "resource": PLURALS.get(kind, kind.lower() + "s")},
+        "requestKind": gvk, "name": obj.get("metadata", {}).get("name", ""), "namespace": namespace,
+        "operation": operation, "userInfo": {"username": "kubernetes-admin", "groups": ["system:masters"]},
+        "object": obj, "oldObject": old, "dryRun": dry_run,
+        "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions" if operation == "CREATE" else "UpdateOptions"},
+    }}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certs(out: Path) -> Path:
+    """Certificates for localhost/127.0.0.1 made by the real ``crashlint certs`` command."""
+    subprocess.run([sys.executable, "-m", "crashlint", "certs", "--out", str(out), "--dns", "localhost",
+                    "--ip", "127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return out
+
+
+class Webhook:
+    """A running ``crashlint webhook serve`` and an HTTPS client that verifies its CA."""
+
+    def __init__(self, certs: Path, args: list[str], log: Path) -> None:
+        self.certs = certs
+        self.port = free_port()
+        self.log = log
+        self._log_fh = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(certs / "tls.crt"),
+             "--key", str(certs / "tls.key"), "--host", "127.0.0.1", "--port", str(self.port), *args],
+            stdout=self._log_fh, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"webhook did not start: {log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def context(self, **kw: Any) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=str(self.certs / "ca.crt"))
+        for k, v in kw.items():
+            setattr(ctx, k, v)
+        return ctx
+
+    def request(self, method: str, path: str, body: bytes | None = None, ctx: ssl.SSLContext | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPSConnection("localhost", self.port, context=ctx or self.context(), timeout=10)
+        try:
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return self.request("GET", path)
+
+    def post(self, review: Any, path: str = "/validate") -> tuple[int, dict[str, Any]]:
+        status, data = self.request("POST", path, json.dumps(review).encode())
+        return status, json.loads(data)
+
+    def review(self, obj: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        """POST an AdmissionReview of ``obj``; returns ``response`` after checking the envelope."""
+        review = admission_review(obj, **kw)
+        status, body = self.post(review)
+        assert status == 200, body
+        assert body["apiVersion"] == "admission.k8s.io/v1" and body["kind"] == "AdmissionReview"
+        assert body["response"]["uid"] == review["request"]["uid"]
+        return body["response"]
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The value of one series in /metrics (0 when absent)."""
+        text = self.get("/metrics")[1].decode()
+        want = name + ("{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
+        for line in text.splitlines():
+            if line.startswith("#"):
+                continue
+            series, _, value = line.rpartition(" ")
+            if _canonical(series) == want:
+                return float(value)
+        return 0.0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log_fh.close()
+
+
+def _canonical(series: str) -> str:
+    if "{" not in series:
+        return series
+    name, _, rest = series.partition("{")
+    parts = sorted(p for p in rest.rstrip("}").split(",") if p)
+    return name + "{" + ",".join(parts) + "}"
