@@ -81,19 +81,22 @@ def manifest_files(corpus: Path) -> list[tuple[str, bytes]]:
     return out
 
 
-def timed(fn: Callable[[], Any], gc_paused: bool = False) -> tuple[float, Any]:
-    """Wall seconds of ``fn()``; with ``gc_paused`` the collector is off and its result frozen, as the loader does."""
+def timed(fn: Callable[[], Any], gc_paused: bool = False) -> tuple[dict[str, float], Any]:
+    """Wall and CPU seconds of ``fn()`` (CPU is what a busy shared machine distorts least).
+
+    With ``gc_paused`` the collector is off while ``fn`` runs, as in the linter's loader.
+    """
     gc.collect()
     if gc_paused:
         gc.disable()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         value = fn()
     finally:
-        elapsed = time.perf_counter() - start
+        took = {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
         if gc_paused:
             gc.enable()
-    return elapsed, value
+    return took, value
 
 
 def non_crd_documents(files: list[tuple[str, bytes]]) -> list[bytes]:
@@ -114,22 +117,19 @@ def parse_floors(files: list[tuple[str, bytes]], ruamel_share: float) -> dict[st
     """Seconds to parse the corpus with each parser (nothing else done with the result)."""
     texts = [raw for _, raw in files]
     floors: dict[str, Any] = {}
-    t, _ = timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts])
-    floors["pyyaml_c_compose_all_gc_on_s"] = t
-    t, kept = timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts], gc_paused=True)
-    floors["pyyaml_c_compose_all_gc_paused_s"] = t
+    floors["pyyaml_c_compose_all_gc_on"], _ = timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts])
+    floors["pyyaml_c_compose_all_gc_paused"], kept = timed(
+        lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts], gc_paused=True)
     del kept
     wanted = non_crd_documents(files)
-    t, kept = timed(lambda: [yaml.compose(t, Loader=CLoader) for t in wanted], gc_paused=True)
-    floors["pyyaml_c_compose_non_crd_gc_paused_s"] = t
+    floors["pyyaml_c_compose_non_crd_gc_paused"], kept = timed(
+        lambda: [yaml.compose(t, Loader=CLoader) for t in wanted], gc_paused=True)
     floors["non_crd_bytes"] = sum(len(t) for t in wanted)
     del kept
-    t, docs = timed(lambda: [list(yaml.load_all(t, Loader=CLoader)) for t in texts])
-    floors["pyyaml_c_load_all_s"] = t
+    floors["pyyaml_c_load_all"], docs = timed(lambda: [list(yaml.load_all(t, Loader=CLoader)) for t in texts])
     as_json = [json.dumps(d, default=str).encode() for d in docs]
     del docs
-    t, _ = timed(lambda: [json.loads(t) for t in as_json])
-    floors["json_loads_s"] = t
+    floors["json_loads"], _ = timed(lambda: [json.loads(t) for t in as_json])
     floors["json_bytes"] = sum(len(t) for t in as_json)
     del as_json
     floors.update(ruamel_floor(texts, ruamel_share))
@@ -146,11 +146,11 @@ def ruamel_floor(texts: list[bytes], share: float) -> dict[str, Any]:
     step = max(1, round(1 / share))
     sample = texts[::step]
     rt = YAML(typ="rt")
-    t, _ = timed(lambda: [list(rt.load_all(s)) for s in sample])
+    took, _ = timed(lambda: [list(rt.load_all(s)) for s in sample])
     sample_bytes = sum(len(s) for s in sample)
-    total = sum(len(s) for s in texts)
-    return {"ruamel_rt_sample_s": t, "ruamel_rt_sample_bytes": sample_bytes,
-            "ruamel_rt_extrapolated_s": t * total / sample_bytes}
+    factor = sum(len(s) for s in texts) / sample_bytes
+    return {"ruamel_rt_sample": took, "ruamel_rt_sample_bytes": sample_bytes,
+            "ruamel_rt_extrapolated": {k: v * factor for k, v in took.items()}}
 
 
 def crashlint_command() -> list[str]:
@@ -192,12 +192,12 @@ def run_cli(corpus: Path) -> dict[str, Any]:
             "peak_rss_mb": usage["maxrss_kb"] / 1024, "report": json.loads(raw)}
 
 
-def run_api(corpus: Path) -> tuple[float, Any]:
+def run_api(corpus: Path) -> dict[str, float]:
+    """Wall and CPU seconds of one in-process ``lint_paths`` (no interpreter start, no JSON output)."""
     from crashlint.api import lint_paths
-    gc.collect()
-    start = time.perf_counter()
-    report = lint_paths([str(corpus)])
-    return time.perf_counter() - start, report
+    took, report = timed(lambda: lint_paths([str(corpus)]))
+    del report
+    return took
 
 
 def profile_api(corpus: Path, top: int = 15) -> str:

@@ -230,6 +230,7 @@ class _Slot:
     fetched_at: float = 0.0
     pending: Future | None = None
     last_error: str | None = None
+    failed_at: float | None = None
 
 
 class CachedLookup:
@@ -239,14 +240,18 @@ class CachedLookup:
     running in the background (one per namespace at a time) and fills the cache for the next
     request. When the refresh fails, data up to ``max_stale`` seconds old is still used; with
     nothing usable the caller gets an empty inventory and a ``degraded`` reason to warn about.
+    While the API is failing, requests do not wait at all: a failed namespace is retried after
+    ``retry_after`` seconds, and a refresh already under way is not waited for when stale data
+    can answer.
     """
 
     def __init__(self, source: ClusterSource, ttl: float = 30.0, budget: float = 1.0, max_stale: float = 600.0,
-                 clock: Callable[[], float] = time.monotonic, workers: int = 4) -> None:
+                 clock: Callable[[], float] = time.monotonic, workers: int = 4, retry_after: float = 5.0) -> None:
         self.source = source
         self.ttl = ttl
         self.budget = budget
         self.max_stale = max_stale
+        self.retry_after = retry_after
         self.clock = clock
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
@@ -256,17 +261,28 @@ class CachedLookup:
         return self.source.fetch_namespace(namespace)
 
     def _settle(self, slot: _Slot, fut: Future) -> None:
-        """Record a finished refresh (called under the lock)."""
+        """Record a finished refresh (called under the lock; harmless when called twice)."""
         if slot.pending is fut:
             slot.pending = None
         try:
             inv, problems = fut.result()
-        except ClusterError as exc:
-            slot.last_error = str(exc)
-        except Exception as exc:  # a look-up bug must degrade the check, not fail the admission
-            slot.last_error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # ClusterError, or a look-up bug: degrade the check, never the admission
+            slot.last_error = str(exc) if isinstance(exc, ClusterError) else f"{type(exc).__name__}: {exc}"
+            if slot.failed_at is None:
+                slot.failed_at = self.clock()
         else:
-            slot.inventory, slot.problems, slot.fetched_at, slot.last_error = inv, problems, self.clock(), None
+            if slot.inventory is not inv:
+                slot.fetched_at = self.clock()
+            slot.inventory, slot.problems, slot.last_error, slot.failed_at = inv, problems, None, None
+
+    def _answer(self, slot: _Slot, budget: float) -> LookupResult:
+        """What can be said now (called under the lock)."""
+        age = self.clock() - slot.fetched_at
+        if slot.inventory is not None and age < self.ttl:
+            return LookupResult(slot.inventory, problems=slot.problems)
+        if slot.inventory is not None and age < self.max_stale:
+            return LookupResult(slot.inventory, stale=True, problems=slot.problems)
+        return LookupResult(Inventory(), degraded=slot.last_error or f"no answer within {budget:g}s")
 
     def lookup(self, namespace: str, budget: float | None = None) -> LookupResult:
         """The namespace's inventory within ``budget`` seconds (default: the configured budget)."""
@@ -276,8 +292,13 @@ class CachedLookup:
             slot = self._slots.setdefault(namespace, _Slot())
             if slot.inventory is not None and now - slot.fetched_at < self.ttl:
                 return LookupResult(slot.inventory, problems=slot.problems)
+            if slot.failed_at is not None and now - slot.failed_at < self.retry_after:
+                return self._answer(slot, budget)  # the API just failed: do not wait on it again yet
             fut = slot.pending
+            if fut is not None and slot.inventory is not None and now - slot.fetched_at < self.max_stale:
+                return self._answer(slot, budget)  # a refresh is under way; stale data answers now
             if fut is None:
+                slot.failed_at = None
                 fut = slot.pending = self._pool.submit(self._refresh, namespace)
                 fut.add_done_callback(lambda f, s=slot: self._done(s, f))
         try:
@@ -285,16 +306,11 @@ class CachedLookup:
         except FutureTimeout:
             pass
         except Exception:
-            pass  # recorded by _done
+            pass  # recorded by _settle
         with self._lock:
             if fut.done():
                 self._settle(slot, fut)
-            if slot.inventory is not None and self.clock() - slot.fetched_at < self.ttl:
-                return LookupResult(slot.inventory, problems=slot.problems)
-            if slot.inventory is not None and self.clock() - slot.fetched_at < self.max_stale:
-                return LookupResult(slot.inventory, stale=True, problems=slot.problems)
-            reason = slot.last_error or f"no answer within {budget:g}s"
-            return LookupResult(Inventory(), degraded=reason)
+            return self._answer(slot, budget)
 
     def _done(self, slot: _Slot, fut: Future) -> None:
         with self._lock:

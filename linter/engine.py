@@ -28,7 +28,7 @@ def wanted_kinds(settings: Settings) -> frozenset[str]:
     kinds: set[str] = {"ConfigMap", "Secret", "ServiceAccount", "Service", "NetworkPolicy", "Namespace"}
     for rid, rule in all_rules().items():
         if rid in settings.rules and settings.rules[rid].enabled:
-            kinds |= rule.kinds
+            kinds |= rule.kinds | rule.loads
     return frozenset(kinds)
 
 

@@ -47,7 +47,7 @@ class Outcome:
     dry_run: bool = False
     rules: list[str] = field(default_factory=list)
     lookup: str = "none"  # none | fresh | stale | degraded
-    lookup_error: str | None = None  # why look-ups were unavailable (for the log, not the user)
+    lookup_error: str | None = None  # why look-ups were unavailable or partial (for the log, not the user)
 
 
 Lookup = Callable[[str], LookupResult]
@@ -156,8 +156,8 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         found = lookup(obj.namespace or "default")
         merge_inventory(inventory, found.inventory)
         out.lookup = "degraded" if found.degraded else "stale" if found.stale else "fresh"
+        out.lookup_error = found.degraded or "; ".join(found.problems) or None  # e.g. a 403 on Secrets
         if found.degraded:
-            out.lookup_error = found.degraded
             warnings.append(DEGRADED_WARNING)
     findings = loaded.engine.run([obj], inventory).findings
 

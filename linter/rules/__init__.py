@@ -1,5 +1,8 @@
 """The rule modules, one per rule: each has ``ID``, optional ``KINDS`` and a pure ``check``.
 
+``LOADS`` (optional) names kinds the rule needs in the inventory without checking them
+(a Kustomization's secret generators, a SealedSecret): the loader keeps those documents.
+
 ``check(subject, ctx)`` receives a :class:`~crashlint.workloads.Workload` (for pod-running
 kinds) or the :class:`~crashlint.model.K8sObject` itself (for rules with their own ``KINDS``)
 and a :class:`RuleContext`; it yields :class:`~crashlint.findings.Hit` objects. It reads no
@@ -36,6 +39,7 @@ class Rule:
     kinds: frozenset[str]
     check: Callable[[Any, RuleContext], Iterable[Hit]]
     wants_workload: bool
+    loads: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -48,5 +52,5 @@ def all_rules() -> dict[str, Rule]:
         mod: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
         kinds = getattr(mod, "KINDS", None)
         out[mod.ID] = Rule(mod.ID, frozenset(kinds) if kinds is not None else WORKLOAD_KINDS, mod.check,
-                           kinds is None)
+                           kinds is None, frozenset(getattr(mod, "LOADS", ())))
     return out

@@ -3,8 +3,9 @@
 A NetworkPolicy with an Egress type allows only what its egress rules list, for every pod its
 ``podSelector`` selects. Without a rule reaching port 53 over UDP, every name lookup of those
 pods times out (resolvers ask over UDP and fall back to TCP only for truncated answers, and a
-port entry without ``protocol`` means TCP, so ``ports: [{port: 53}]`` alone is not enough): ``lookup db on 10.96.0.10:53: ... i/o timeout``, ``EAI_AGAIN``,
-``Temporary failure in name resolution``. Applications that resolve a dependency at start-up
+port entry without ``protocol`` means TCP, so ``ports: [{port: 53}]`` alone is not enough):
+``lookup db on 10.96.0.10:53: ... i/o timeout``, ``EAI_AGAIN``, ``Temporary failure in name
+resolution``. Applications that resolve a dependency at start-up
 exit, and the pod crash-loops although the dependency is up.
 
 Policies are additive: a default-deny policy next to an ``allow-dns`` policy that selects the

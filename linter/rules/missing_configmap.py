@@ -7,7 +7,7 @@ projected) volume fails to mount (``FailedMount``) and the pod never leaves
 the files may be made elsewhere, so that is a warning; missing from a completely listed
 cluster namespace too, it is an error.
 
-``KINDS`` adds ``Kustomization`` so the loader keeps kustomizations, whose
+``LOADS`` adds ``Kustomization`` so the loader keeps kustomizations, whose
 ``configMapGenerator`` entries define ConfigMaps too (their subject is ignored here).
 """
 
@@ -23,7 +23,8 @@ from ..workloads import WORKLOAD_KINDS
 from ._refcheck import missing_objects
 
 ID = "missing-configmap"
-KINDS = WORKLOAD_KINDS | frozenset(GENERATOR_KINDS)
+KINDS = WORKLOAD_KINDS
+LOADS = frozenset(GENERATOR_KINDS)
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:

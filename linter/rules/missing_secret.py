@@ -6,7 +6,7 @@ secret "x" not found``, ``secret`` and projected volumes ``FailedMount`` with th
 by other objects, so a Secret made by an object of the linted set — a SealedSecret, an
 ExternalSecret, a cert-manager Certificate, a Vault Secrets Operator or 1Password resource, a
 SecretProviderClass's synced Secret, a kustomize ``secretGenerator`` — counts as defined;
-``KINDS`` names those kinds so the loader keeps them (their subject is ignored here).
+``LOADS`` names those kinds so the loader keeps them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from ..workloads import WORKLOAD_KINDS
 from ._refcheck import missing_objects
 
 ID = "missing-secret"
-KINDS = WORKLOAD_KINDS | frozenset(GENERATOR_KINDS) | frozenset(SECRET_PRODUCERS)
+KINDS = WORKLOAD_KINDS
+LOADS = frozenset(GENERATOR_KINDS) | frozenset(SECRET_PRODUCERS)
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:

@@ -54,5 +54,6 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(("spec", "ports", i, "targetPort"), (
             f"Service '{obj.name}' port {port.get('port')} targets the named port '{target}' ({protocol}), but "
             f"no selected pod declares a container port of that name and protocol ({names}): the Service gets "
-            f"no endpoints for it and clients fail to connect. Name the container port '{target}' or use the port number."),
+            f"no endpoints for it and clients fail to connect. Name the container port '{target}' or use the "
+            f"port number."),
             anchor="value")

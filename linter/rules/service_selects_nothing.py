@@ -21,13 +21,12 @@ from ..selectors import EXTRA_TEMPLATE_KINDS, PodTemplate, map_matches, pod_temp
 from ._services import routed_selector, selected
 
 ID = "service-selects-nothing"
-# Rollout/CloneSet are loaded so their pods count as targets; only Services are checked.
-KINDS = frozenset({"Service", *EXTRA_TEMPLATE_KINDS})
+KINDS = frozenset({"Service"})
+# Rollout/CloneSet are loaded so their pods count as targets.
+LOADS = frozenset(EXTRA_TEMPLATE_KINDS)
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
-    if obj.kind != "Service":
-        return
     routed = routed_selector(obj)
     if routed is None:
         return

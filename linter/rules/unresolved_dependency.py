@@ -5,7 +5,8 @@ nothing fails its first connection (``getaddrinfo ENOTFOUND postgres``, ``no suc
 ``Name or service not known``) and, like most services, exits — the container restarts into
 CrashLoopBackOff while the real cause is a Service name. crashlint reads env values and args
 for in-cluster DNS names (``name``, ``name.ns``, ``name.ns.svc[.cluster.local]``, also inside
-URLs, JDBC URLs and broker lists) and reports those the set does not define.
+URLs, JDBC URLs and broker lists) and reports those the set does not define — and a
+StatefulSet's ``serviceName`` that names no Service, which leaves its pods' DNS names unresolvable.
 
 It is deliberately quiet: info severity; only when the linted set defines Services at all (a
 directory holding only the Deployment proves nothing); bare host values only in variables
@@ -25,6 +26,7 @@ from typing import Any
 from ..findings import Hit
 from ..hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
                      url_hosts)
+from ..initscripts import shell_script_index
 from ..inventory import Inventory
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -53,6 +55,7 @@ class _Checker:
         self.flag_words = tuple(w.lower() for w in p.get("host_flag_words") or ())
         self.seen: set[tuple[str | None, str]] = set()
         self.local = pod_resolves_elsewhere(wl.spec)
+        self.shells = list((ctx.knowledge.get("commands") or {}).get("shells") or [])
 
     def missing(self, host: str) -> ServiceRef | None:
         if self.local is None or host.lower() in self.local:
@@ -95,9 +98,25 @@ def _message(c: Container, where: str, host: str, ref: ServiceRef) -> str:
             f"Check the Service name and namespace (`name.namespace` reaches another namespace).")
 
 
+def _governing_service(wl: Workload, inv: Inventory) -> Iterator[Hit]:
+    """A StatefulSet's ``serviceName``: without that headless Service its pods' DNS names
+    (``web-0.web``) resolve to nothing, and peers that find each other by them fail."""
+    spec = wl.obj.data.get("spec")
+    name = spec.get("serviceName") if isinstance(spec, dict) else None
+    ns = wl.obj.namespace
+    if wl.kind != "StatefulSet" or not isinstance(name, str) or not name or inv.has("Service", ns, name):
+        return
+    yield Hit(("spec", "serviceName"), (
+        f"StatefulSet '{wl.obj.name}' names governing Service '{name}', which the linted files do not define in "
+        f"namespace '{ns}': its pods' DNS names ({wl.obj.name}-0.{name}) resolve to nothing, so members that "
+        f"find each other by them (databases, brokers) fail to start. Define the headless Service or fix "
+        f"serviceName."), anchor="value")
+
+
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     if not ctx.inventory.defines_any("Service"):
         return
+    yield from _governing_service(wl, ctx.inventory)
     chk = _Checker(wl, ctx)
     for c in wl.containers:
         env = c.data.get("env")
@@ -110,9 +129,12 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                     continue
                 for host in chk.env_hosts(e["name"], value):
                     yield from _report(chk, c, c.at("env", i, "value"), f"env {e['name']}", host)
-        for field in ("command", "args"):
-            argv = c.str_list(field) or []
+        command, args = c.str_list("command") or [], c.str_list("args") or []
+        script_at = shell_script_index(command + args, chk.shells)
+        for field, argv, offset in (("command", command, 0), ("args", args, len(command))):
             for j, arg in enumerate(argv):
+                if offset + j == script_at:
+                    continue  # a shell script: its wait loops are init-container-waits-forever's business
                 for host in chk.arg_hosts(arg):
                     yield from _report(chk, c, c.at(field, j), f"{field}[{j}]", host)
 

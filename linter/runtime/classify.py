@@ -3,15 +3,18 @@
 Pure functions over plain dicts (a pod as the API returns it, its events, its logs, a reference
 time): no client, no clock. Precedence, first match wins, per container (init containers too):
 
-1. the pod was evicted / shut down / lost / past its deadline (``status.reason``), is being
-   deleted, or finished (``Succeeded``)                     -> not a crash (a *note*)
+1. the pod was evicted / shut down / lost / past its deadline (``status.reason``) or is being
+   deleted -> not a crash (a *note*); ``Succeeded`` pods, and failed ones whose last exit is older
+   than ``restart_window_seconds`` (a CronJob's kept history), are not crashes either
 2. image waiting reasons (ErrImagePull, ImagePullBackOff, InvalidImageName, ...) -> image-pull-failed
 3. CreateContainerConfigError, or FailedMount naming a missing ConfigMap/Secret    -> config-missing
 4. an init container (not a native sidecar) that failed                          -> init-failed
    ... or has been running longer than ``init_stuck_after_seconds``              -> init-stuck
 5. last termination OOMKilled                                                    -> oom-killed
 6. a ``Killing`` event "failed liveness|startup probe" within the last instance's
-   lifetime (whatever the exit code: a graceful app exits 0 after SIGTERM)       -> liveness-failed
+   lifetime (whatever the exit code: a graceful app exits 0 after SIGTERM); or, once that
+   event has expired, Liveness/Startup ``Unhealthy`` failures within the lifetime and exit
+   137/143 (or exit 0 after ``failureThreshold`` failures)                     -> liveness-failed
 7. StartError / ContainerCannotRun / RunContainerError / CreateContainerError / 126 / 127
                                                                                  -> command-failed
 8. exit 0 in a pod that restarts containers (restartPolicy Always, or a sidecar) -> completed
@@ -248,6 +251,10 @@ def _termination_of_interest(c: _Ctx) -> dict[str, Any] | None:
     state, last = obj(c.status.get("state")), obj(obj(c.status.get("lastState")).get("terminated"))
     now_term = obj(state.get("terminated"))
     if now_term:
+        if c.view.status.get("phase") in ("Failed", "Succeeded"):
+            age = _age(now_term.get("finishedAt"), c.now)
+            if age is not None and age > c.params.restart_window_seconds:
+                return None  # a finished pod kept as history (a CronJob's last failed run): not crashing now
         return now_term
     restarts = count(c.status.get("restartCount"))
     if not last or restarts == 0:
@@ -426,8 +433,10 @@ def classify_pod(pod: dict[str, Any], events: list[dict[str, Any]], logs: dict[s
     if view.status.get("phase") == "Succeeded":
         return [], None
     if view.deleting:
-        return [], Note(workload, view.name, "Terminating",
-                        "the pod is being deleted (rollout, scale-down); its exits are not crashes")
+        stopped = any("terminated" in obj(obj(cs).get("state")) or obj(obj(obj(cs).get("state")).get("waiting")).get(
+            "reason") in CRASH_WAITING for cs in seq(view.status.get("containerStatuses")))
+        return [], (Note(workload, view.name, "Terminating",
+                        "the pod is being deleted (rollout, scale-down); its exits are not crashes") if stopped else None)
     crashes: list[Crash] = []
     for section, status_key in (("initContainers", "initContainerStatuses"), ("containers", "containerStatuses")):
         for cs in seq(view.status.get(status_key)):

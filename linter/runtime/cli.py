@@ -16,9 +16,11 @@ from typing import Any
 
 from ..config import find_config, load_settings
 from ..findings import SEVERITY_RANK
-from .analysis import analyse, log_targets
+from .analysis import RuntimeReport, analyse, log_targets
 from .join import CONFIRMED, runtime_policy
+from .live import LiveError, LiveSource
 from .render import render_json, render_text
+from .shape import obj, text
 from .state import DumpError, Snapshot, load_dump, parse_time, read_dump_file
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
@@ -90,17 +92,16 @@ def run(args: argparse.Namespace) -> int:
         except DumpError as exc:
             return _err(f"--from {args.from_file}: {exc}")
         if namespace:
-            snap.pods = [p for p in snap.pods if ((p.get("metadata") or {}).get("namespace") or "default") == namespace]
+            snap.pods = [p for p in snap.pods if (text(obj(p.get("metadata")).get("namespace")) or "default") == namespace]
         if now is None:
             now, lower_bound = snap.reference_time(), True
     else:
-        args.now_time = now or datetime.now(timezone.utc)
-        snap, live_logs, err = _read_live(args, namespace)
-        if err is not None:
-            return _err(err)
-        namespace = args.namespace
+        now = now or datetime.now(timezone.utc)
+        try:
+            snap, live_logs, namespace = _read_live(args, now)
+        except LiveError as exc:
+            return _err(str(exc))
         logs = {**live_logs, **logs}
-        now = args.now_time
     report = analyse(snap, settings, manifests=args.manifests, logs=logs, now=now, now_is_lower_bound=lower_bound,
                      namespace=namespace, stdin=sys.stdin.buffer if "-" in (args.manifests or ()) else None)
     for w in report.warnings:
@@ -113,26 +114,20 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAIL if _fails(report, args.fail_on) else EXIT_OK
 
 
-def _read_live(args: argparse.Namespace, namespace: str | None) -> tuple[Snapshot, dict[str, Any], str | None]:
-    from .live import LiveError, LiveSource
-
+def _read_live(args: argparse.Namespace, now: datetime) -> tuple[Snapshot, dict[str, Any], str | None]:
+    """Snapshot, previous logs of the crashed containers, and the namespace read (None: all)."""
+    source = LiveSource(args.kubeconfig, args.context, runtime_policy().live)
     try:
-        source = LiveSource(args.kubeconfig, args.context, runtime_policy().live)
-        try:
-            scope = None if args.all_namespaces else (namespace or source.default_namespace)
-            args.namespace = scope
-            snap = source.read(scope, with_workloads=not args.manifests)
-            targets = log_targets(snap, args.now_time, runtime_policy())
-            logs, warnings = source.previous_logs(targets)
-            snap.warnings.extend(warnings)
-        finally:
-            source.close()
-    except LiveError as exc:
-        return Snapshot(), {}, str(exc)
-    return snap, logs, None
+        scope = None if args.all_namespaces else (args.namespace or source.default_namespace)
+        snap = source.read(scope, with_workloads=not args.manifests)
+        logs, warnings = source.previous_logs(log_targets(snap, now, runtime_policy()))
+        snap.warnings.extend(warnings)
+    finally:
+        source.close()
+    return snap, logs, scope
 
 
-def _fails(report: Any, fail_on: str) -> bool:
+def _fails(report: RuntimeReport, fail_on: str) -> bool:
     if fail_on == "never":
         return False
     if report.unpredicted:

@@ -212,3 +212,22 @@ def test_cli_lint_unreachable_cluster_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("crashlint: cluster API at http://127.0.0.1:") and "unreachable" in proc.stderr
     assert time.monotonic() - start < 20
+
+
+def test_cached_lookup_does_not_wait_on_a_failing_api_again(kubeconfig: Path, fakeapi: FakeAPI) -> None:
+    fakeapi.status = 401  # every call fails at once with a ClusterError
+    clock = FakeClock()
+    source, _ = _source(kubeconfig)
+    lookup = CachedLookup(source, budget=1.0, retry_after=5.0, clock=clock)
+    try:
+        first = lookup.lookup("shop")
+        assert first.degraded and "401" in first.degraded
+        assert len(fakeapi.requests) == 1
+        again = lookup.lookup("shop")
+        assert again.degraded == first.degraded and len(fakeapi.requests) == 1  # not asked again yet
+        clock.now += 5
+        fakeapi.status = None
+        recovered = lookup.lookup("shop")
+        assert recovered.degraded is None and ("Secret", "shop") in recovered.inventory.complete
+    finally:
+        lookup.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +33,7 @@ from crashlint.policy import load_policies
 from crashlint.reporters import RENDERERS
 from crashlint.rules import all_rules
 
-from fuzz_strategies import alias_bomb, deep_nesting, manifest, yaml_stream
+from fuzz_strategies import alias_bomb, deep_nesting, emitted_yaml, manifest, yaml_stream
 
 RULE_CRASH = "internal error in rule"
 
@@ -147,6 +148,16 @@ def check_cli(directory: Path, name: str, raw: str | bytes) -> int:
     return code
 
 
+@lru_cache(maxsize=1)
+def _scratch() -> tempfile.TemporaryDirectory[str]:
+    """One scratch directory per process for the CLI target (removed at interpreter exit)."""
+    return tempfile.TemporaryDirectory(prefix="crashlint-fuzz-")
+
+
+def _check_cli_input(named: tuple[str, str | bytes]) -> None:
+    check_cli(Path(_scratch().name), *named)
+
+
 def expected_bomb_refused(expanded: int) -> bool:
     """Whether the loader's default limit must refuse a bomb that expands to ``expanded`` nodes."""
     return expanded > Limits().max_expanded_nodes
@@ -192,8 +203,9 @@ json_objects = st.builds(lambda extra, kind: {"apiVersion": "v1", "kind": kind, 
 CASES = (
     Case("loader-random-bytes", st.binary(max_size=4096), lambda b: check_load("fuzz.yaml", b)),
     Case("loader-random-bytes-json", st.binary(max_size=4096), lambda b: check_load("fuzz.json", b)),
-    Case("loader-yaml-grammar", yaml_stream(), lambda s: check_lint("fuzz.yaml", s)),
-    Case("loader-yaml-grammar-utf16", yaml_stream().map(_utf16), lambda b: check_load("fuzz.yaml", b)),
+    Case("loader-yaml-grammar", yaml_stream(), lambda s: check_lint("fuzz.yaml", s), cost=2),
+    Case("loader-yaml-emitted", emitted_yaml(), lambda s: check_lint("fuzz.yaml", s), cost=2),
+    Case("loader-yaml-grammar-utf16", yaml_stream().map(_utf16), lambda b: check_load("fuzz.yaml", b), cost=3),
     Case("loader-json", st.one_of(json_values, json_objects).map(lambda v: json.dumps(v, indent=1)),
          lambda s: check_lint("fuzz.json", s)),
     Case("loader-json-as-yaml", json_objects.map(json.dumps), lambda s: check_lint("fuzz.yaml", s)),
@@ -201,4 +213,8 @@ CASES = (
     Case("loader-alias-bomb", alias_bomb(), _check_bomb, cost=3),
     Case("rules-k8s-shapes", manifest(), lambda m: check_lint(m[0], m[1]), cost=2),
     Case("rules-wrong-types", manifest(wrong_types=True), lambda m: check_lint(m[0], m[1]), cost=2),
+    Case("cli-lint-file", st.one_of(
+        st.tuples(st.sampled_from(("in.yaml", "in.json", "in.yml")), st.binary(max_size=2048)),
+        st.tuples(st.just("in.yaml"), yaml_stream()),
+        manifest(wrong_types=True).map(lambda m: (m[0], m[1]))), _check_cli_input, cost=3),
 )

@@ -266,10 +266,13 @@ def manifest(draw: st.DrawFn, wrong_types: bool = False) -> tuple[str, str, list
 
 # ---------------------------------------------------------------- YAML text from a grammar
 
-_plain = st.one_of(st.sampled_from(("a", "kind", "Deployment", "true", "~", "1e3", "0x10", "-", "?", ":", "=",
-                                    "<<", "yes", "'q'", "\"d\\u00e9\"", "!!str 1", "!Ref x", "2001-01-01", "1_000")),
-                   st.from_regex(r"[A-Za-z0-9_./-]{1,10}", fullmatch=True))
-_anchor = st.sampled_from(("", "", "", "", "", "&a ", "&b ", "!!map ", "!!seq ", "!custom "))
+# Mostly well-formed pieces with a minority of troublesome ones, so that about half the
+# streams parse (and reach the rules) while the rest exercise the error paths.
+_odd_plain = st.sampled_from(("-", "?", ":", "=", "<<", "'q'", "\"d\\u00e9\"", "!!str 1", "!Ref x", "!!int x", "@x", "`x"))
+_plain = st.one_of(st.sampled_from(("a", "kind", "Deployment", "true", "~", "1e3", "0x10", "yes", "2001-01-01", "1_000",
+                                    "nginx:1.25", "500m", "128Mi", "/bin/sh", "echo hi")),
+                   st.from_regex(r"[A-Za-z][A-Za-z0-9_./-]{0,9}", fullmatch=True), _odd_plain)
+_anchor = st.sampled_from(("",) * 10 + ("&a ", "&b ", "!!map ", "!!seq ", "!custom ", "!!str "))
 
 
 @st.composite
@@ -287,14 +290,14 @@ def yaml_node(draw: st.DrawFn, depth: int = 0, indent: int = 0) -> str:
         indicator = draw(st.sampled_from(("|", ">", "|-", ">+", "|2", "|\t", "|", ">-")))
         return indicator + "\n" + "\n".join(pad + "  " + line for line in body)
     if choice == 3:
-        return "[" + ", ".join(draw(st.lists(_plain, max_size=3))) + "]" + draw(st.sampled_from(("", "", "]", "}")))
+        return "[" + ", ".join(draw(st.lists(_plain, max_size=3))) + "]" + draw(st.sampled_from(("",) * 8 + ("]", "}")))
     if choice in (4, 5, 6):
-        keys = draw(st.lists(st.one_of(_plain, st.sampled_from(("kind", "apiVersion", "<<", "? complex"))),
+        keys = draw(st.lists(st.one_of(_plain, _plain, st.sampled_from(("kind", "apiVersion", "<<", "? complex"))),
                              min_size=1, max_size=4))
         lines = []
         for k in keys:
             child = draw(yaml_node(depth + 1, indent + 2))
-            sep = draw(st.sampled_from((" ", " ", " ", "\t", "")))
+            sep = draw(st.sampled_from((" ",) * 8 + ("\t", "")))
             if child.startswith("\n"):  # a nested block collection goes on the following lines
                 tag = draw(_anchor).strip()
                 lines.append(f"{pad}{k}:{' ' + tag if tag else ''}{child}")
@@ -302,7 +305,7 @@ def yaml_node(draw: st.DrawFn, depth: int = 0, indent: int = 0) -> str:
                 lines.append(f"{pad}{k}:{sep}{draw(_anchor)}{child}")
         return "\n" + "\n".join(lines) if depth else "\n".join(lines)
     items = draw(st.lists(yaml_node(depth + 1, indent + 2), min_size=1, max_size=3))
-    dash = draw(st.sampled_from(("- ", "-\t", "-  ")))
+    dash = draw(st.sampled_from(("- ",) * 8 + ("-\t", "-  ")))
     lines = [f"{pad}{dash}{draw(_anchor)}{item.lstrip(chr(10)).lstrip()}" for item in items]
     return "\n" + "\n".join(lines) if depth else "\n".join(lines)
 
@@ -312,11 +315,12 @@ def yaml_stream(draw: st.DrawFn) -> str:
     """Documents from the grammar with directives, ``---``/``...`` markers, comments and stray tabs."""
     docs = []
     for i in range(draw(st.integers(1, 4))):
-        head = draw(st.sampled_from(("", "", "", "%YAML 1.1\n", "%YAML 1.2\n", "%TAG ! tag:example.com,2000:\n",
-                                     "%BOGUS x\n")))
-        markers = ("---\n", "---\n", "--- ", "--- !!map\n", "--- |\n") if head or i else ("", "", "---\n")
-        marker = draw(st.sampled_from(markers))
+        # Directives belong before the first document (later ones would need a "..." first).
+        head = "" if i else draw(st.sampled_from(("",) * 6 + ("%YAML 1.1\n", "%YAML 1.2\n",
+                                                              "%TAG ! tag:example.com,2000:\n", "%BOGUS x\n")))
         body = draw(yaml_node())
+        markers = ("---\n", "---\n", "--- # c\n", "--- !!map\n", "--- |\n") if head or i else ("", "", "---\n")
+        marker = draw(st.sampled_from(markers))
         if draw(st.booleans()) and not body.lstrip().startswith(("-", "[", "|", ">", "*", "&", "!")):
             body = "apiVersion: v1\nkind: " + draw(st.sampled_from(("Pod", "ConfigMap", "Deployment", "List"))) + "\n" + body
         tail = draw(st.sampled_from(("", "", "\n...", "\n# comment", " # trailing")))
@@ -362,3 +366,17 @@ def alias_bomb(draw: st.DrawFn) -> tuple[str, int]:
         lines.append(f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * fan) + "]")
     expanded = sum(fan ** i for i in range(levels + 1))  # lower bound of the node count
     return "\n".join(lines) + "\n", expanded
+
+
+@st.composite
+def emitted_yaml(draw: st.DrawFn) -> str:
+    """Valid YAML in every style PyYAML's emitter has: flow/block, canonical (explicit tags),
+    explicit document markers, odd indents and widths, anchors and aliases for shared values."""
+    objects = draw(st.lists(st.one_of(workload, support), min_size=1, max_size=3))
+    if len(objects) > 1 and draw(st.booleans()):
+        objects[-1]["metadata"] = objects[0]["metadata"]  # emitted as &id001 / *id001
+    return yaml.safe_dump_all(
+        objects, sort_keys=draw(st.booleans()), default_flow_style=draw(st.sampled_from((False, True, None))),
+        canonical=draw(st.sampled_from((False, False, True))), indent=draw(st.integers(2, 9)),
+        width=draw(st.sampled_from((20, 80, 10000))), explicit_start=draw(st.booleans()),
+        explicit_end=draw(st.booleans()), allow_unicode=draw(st.booleans()))

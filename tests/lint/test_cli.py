@@ -115,8 +115,9 @@ def test_exclude_globs(cli, tmp_path: Path) -> None:
     write(tmp_path, "apps/c.yaml", BUSYBOX_DEPLOYMENT)
     run = cli("lint", "-o", "json", ".")
     report = run.json()
-    assert {f["file"].removeprefix("./") for f in report["findings"]} == {"apps/c.yaml"}
+    assert {f["file"] for f in report["findings"]} == {str(Path("apps/c.yaml"))}  # no "./" prefix
     assert report["errors"] == [] and run.code == 1
+    assert report["summary"]["files"] == 1  # neither excluded files nor the hidden config file
 
 
 @pytest.mark.parametrize("content, needle", [

@@ -139,6 +139,7 @@ def test_wrong_types_in_every_field_read(tmp_path: Path) -> None:
     exact = {(f["line"], f["column"]) for f in report["findings"] if f["rule"] == "rejected-by-api"}
     # At the offending value: restartPolicy's list, limits.memory's list, the envFrom string.
     assert {(15, 22), (29, 40), (28, 20), (26, 18), (27, 16)} <= exact
+    assert not any("NoneType" in f["message"] or "quote it (\"None\")" in f["message"] for f in report["findings"])
     assert 48 in lines  # containers: "x"
     assert 53 in lines  # spec: [1, 2]
     assert 63 in lines  # resources: []

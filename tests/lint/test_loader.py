@@ -203,3 +203,11 @@ def test_stdin_json_list_like_kubectl_get(cli, isolated_config: Path) -> None:
     line = next(i for i, s in enumerate(lines, 1) if '"busybox:1.36"' in s)
     assert run.code == 1
     assert _ci(run.json()) == [("<stdin>", line, lines[line - 1].index('"busybox') + 1, "b")]
+
+
+def test_linting_dot_reports_paths_without_a_dot_prefix(cli, tmp_path: Path, isolated_config: Path) -> None:
+    """GitHub matches annotation paths against the repository tree: ``apps/a.yaml``, not ``./apps/a.yaml``."""
+    write(tmp_path, "apps/a.yaml", BUSYBOX_DEPLOYMENT)
+    run = cli("lint", "-o", "github", "--config", str(isolated_config), ".")
+    line, col = BUSYBOX_IMAGE_AT
+    assert run.out.startswith(f"::error file=apps/a.yaml,line={line},col={col},")

@@ -88,3 +88,8 @@ def test_unparsable_scripts_and_odd_types_never_crash(lint) -> None:
         """)
     assert not [e for e in report.errors if "internal error" in e.message]
     assert [f.rule for f in report.findings if f.rule in INIT_RULES] == ["init-container-never-completes"]
+
+
+def test_wait_scripts_are_not_reported_twice_as_unresolved_dependencies() -> None:
+    report = check_fixture([HERE / "waits.yaml"], INIT_RULES)
+    assert not [f for f in report.findings if f.rule == "unresolved-dependency"]

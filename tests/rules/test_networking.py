@@ -74,7 +74,7 @@ PEER_EXPECTATIONS: dict[str, set[tuple[str, str]]] = {
     "ingress-targets-service-no-match.yaml": {("service-selects-nothing", "info")},
     "statefulset-nested-ignores.yaml": {("missing-configmap", "warning"), ("missing-secret", "warning"),
                                         ("missing-service-account", "info")},
-    "statefulset-service-name-different-name.yaml": set(),
+    "statefulset-service-name-different-name.yaml": {("unresolved-dependency", "info")},
     "configmap-multi-dash.yaml": set(),
 }
 

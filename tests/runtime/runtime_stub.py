@@ -84,6 +84,9 @@ class StubAPI:
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any, str]:
         """(status, body, content type) for one GET."""
         m = _LOG.match(path)
+        if m and "pods/log" in self.forbidden:
+            return 403, _status(403, "Forbidden", 'pods "x" is forbidden: cannot get resource "pods/log"'), \
+                "application/json"
         if m:
             ns, pod = m[1], m[2]
             container = (query.get("container") or [""])[0]

@@ -126,3 +126,16 @@ def test_a_missing_previous_log_is_not_an_error(run_cli, tmp_path):
                                   "-o", "json"])
     assert code == 1 and err == "" and len(json.loads(out)["crashes"]) == 2
     assert len([p for p in stub.paths() if p.endswith("/log")]) == 2
+
+
+def test_forbidden_logs_and_events_degrade_to_status_only_evidence(run_cli, tmp_path):
+    case = load_case("dependency-unreachable")
+    stub = StubAPI(case.items, case.logs, forbidden=frozenset({"pods/log", "events"}))
+    with stub.running():
+        code, out, err = run_cli(["--kubeconfig", str(write_kubeconfig(tmp_path, stub.url)), "-n", "shop", *NOW,
+                                  "-o", "json"])
+    assert "cannot read pods/log" in err and "cannot list Events" in err
+    sigs = {c["pod"]: c["signature"] for c in json.loads(out)["crashes"]}
+    # without the log, the 'no such host' pod is an application error; the termination message still tells
+    assert sorted(sigs.values()) == ["dependency-unreachable", "exited-with-error"]
+    assert code == 1

@@ -130,3 +130,65 @@ def test_killing_wordings_across_kubelet_versions(message):
           "involvedObject": {"kind": "Pod", "uid": "u1", "fieldPath": "spec.containers{c}"}}
     assert _sig(_pod([_status(BACKOFF, _term("Error", 137), 2)]), [ev])[0] == ["liveness-failed"]
     assert _sig(_pod([_status(BACKOFF, _term("OOMKilled", 137), 2)]), [ev])[0] == ["oom-killed"]
+
+
+def _paths(x, pre=()):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield pre + (k,)
+            yield from _paths(v, pre + (k,))
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            yield pre + (i,)
+            yield from _paths(v, pre + (i,))
+
+
+def test_any_field_of_the_wrong_type_gives_no_traceback():
+    """Every field of a crashing pod and of its events, replaced by each JSON type in turn."""
+    import copy
+
+    from conftest import load_case
+
+    from crashlint.config import load_settings
+    from crashlint.runtime.analysis import analyse
+
+    items = load_case("liveness-failed").items
+    pod = next(i for i in items if i["kind"] == "Pod")
+    events = [i for i in items if i["kind"] == "Event" and i["involvedObject"]["uid"] == pod["metadata"]["uid"]]
+    settings = load_settings(raw={})
+    runs = 0
+    for index, original in enumerate([pod, *events]):
+        for path in list(_paths(original)):
+            for value in (None, "x", 7, [], {"k": 1}):
+                subject = [copy.deepcopy(pod), *copy.deepcopy(events)]
+                target = subject[index]
+                for token in path[:-1]:
+                    target = target[token]
+                target[path[-1]] = value
+                snap = load_dump(json.dumps({"kind": "List", "apiVersion": "v1", "items": subject}))
+                analyse(snap, settings, now=NOW)  # must not raise
+                runs += 1
+    assert runs > 500
+
+
+def test_policy_names_only_known_signatures_rules_and_hints():
+    from conftest import CASES, load_case
+
+    from crashlint.rules import all_rules
+    from crashlint.runtime.classify import SIGNATURES
+
+    policy = runtime_policy()
+    known = set(SIGNATURES) | set(policy.observations)
+    assert all(sigs <= known and sigs for sigs in policy.confirmations.values())
+    assert set(policy.confirmations) <= set(all_rules())
+    assert policy.match_names <= set(policy.confirmations)
+    assert set(policy.hints) == set(SIGNATURES)
+    covered = {row[3] for name in CASES for row in load_case(name).expected["crashes"]}
+    assert covered == set(SIGNATURES)  # the corpus shows every signature at least once
+
+
+def test_a_failed_job_pod_kept_as_history_is_not_a_crash_now():
+    old = _term("Error", 1, "2026-02-27T03:00:00Z", "2026-02-27T03:00:04Z")
+    assert _sig(_pod([_status(old)], restart="Never", phase="Failed"))[0] == []
+    recent = _term("Error", 1, "2026-03-01T11:50:00Z", "2026-03-01T11:50:04Z")
+    assert _sig(_pod([_status(recent)], restart="Never", phase="Failed"))[0] == ["exited-with-error"]
