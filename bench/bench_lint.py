@@ -211,9 +211,18 @@ def profile_api(corpus: Path, top: int = 15) -> str:
     return buf.getvalue()
 
 
-def table(rows: list[tuple[str, str, str]]) -> str:
+def table(rows: list[tuple[str, str, str, str]]) -> str:
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{name:<{width}}  {value:>10}  {note}" for name, value, note in rows)
+    head = f"{'':<{width}}  {'wall':>9}  {'CPU':>9}  note"
+    return "\n".join([head] + [f"{name:<{width}}  {wall:>9}  {cpu:>9}  {note}" for name, wall, cpu, note in rows])
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in ("wall_s", "cpu_s")}
+
+
+def secs(t: dict[str, float]) -> tuple[str, str]:
+    return f"{t['wall_s']:.2f} s", f"{t['cpu_s']:.2f} s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,68 +239,64 @@ def main(argv: list[str] | None = None) -> int:
     files = manifest_files(args.corpus)
     total_bytes = sum(len(raw) for _, raw in files)
     mb = total_bytes / 1e6
-    print(f"corpus {args.corpus}: {len(files)} files, {mb:.1f} MB", file=sys.stderr)
-
+    print(f"corpus {args.corpus}: {len(files)} files, {mb:.1f} MB; measuring ...", file=sys.stderr)
     floors = parse_floors(files, args.ruamel_share)
     del files
     gc.collect()
     cli_runs = [run_cli(args.corpus) for _ in range(args.repeat)]
-    api_times = []
-    for _ in range(args.repeat):
-        t, api_report = run_api(args.corpus)
-        api_times.append(t)
-        del api_report
+    api_runs = [run_api(args.corpus) for _ in range(args.repeat)]
     report = cli_runs[-1]["report"]
     objects = report["summary"]["objects"]
-    wall = statistics.median(r["wall_s"] for r in cli_runs)
-    api = statistics.median(api_times)
-    peak = max(r["peak_rss_mb"] for r in cli_runs)
-    cpu = statistics.median(r["cpu_s"] for r in cli_runs)
-    compose = floors["pyyaml_c_compose_all_gc_paused_s"]
+    cli, api = median_of(cli_runs), median_of(api_runs)
+    wall, peak = cli["wall_s"], max(r["peak_rss_mb"] for r in cli_runs)
+    compose = floors["pyyaml_c_compose_all_gc_paused"]
     from crashlint.rules import all_rules
     results = {
         "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": os.cpu_count(), "load_avg_1m_at_end": os.getloadavg()[0], "platform": platform.platform(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "load_avg_1m_at_end": os.getloadavg()[0],
+                    "platform": platform.platform(), "python": platform.python_version(),
                     "pyyaml": yaml.__version__, "libyaml": yaml.__with_libyaml__},
         "corpus": {"path": str(args.corpus), "objects_requested": args.objects, "seed": args.seed,
                    "files": report["summary"]["files"], "objects": objects, "bytes": total_bytes},
         "rules": len(all_rules()),
         "floors": floors,
-        "lint_cli": {"command": "crashlint lint CORPUS -o json", "runs_wall_s": [r["wall_s"] for r in cli_runs],
-                     "median_wall_s": wall, "median_cpu_s": cpu, "objects_per_s": objects / wall, "mb_per_s": mb / wall,
-                     "peak_rss_mb": peak, "exit_code": cli_runs[-1]["exit_code"],
+        "lint_cli": {"command": "crashlint lint CORPUS -o json", "runs": [{k: r[k] for k in (
+                         "wall_s", "cpu_s", "peak_rss_mb", "exit_code")} for r in cli_runs],
+                     "median": cli, "objects_per_s": objects / wall, "mb_per_s": mb / wall, "peak_rss_mb": peak,
                      "findings": len(report["findings"]), "errors": len(report["errors"]),
                      "summary": report["summary"]},
-        "lint_api": {"call": "crashlint.api.lint_paths([CORPUS])", "runs_s": api_times, "median_s": api},
-        "ratio_lint_to_compose_gc_paused": wall / compose,
+        "lint_api": {"call": "crashlint.api.lint_paths([CORPUS])", "runs": api_runs, "median": api},
+        "ratio_lint_to_compose_gc_paused": {k: cli[k] / compose[k] for k in cli},
         "checkov_reference": {**CHECKOV, "speedup": CHECKOV["seconds"] / wall,
                               "memory_fraction": peak / CHECKOV["peak_rss_mb"],
                               "goal_speedup": GOAL_SPEEDUP, "goal_met": CHECKOV["seconds"] / wall >= GOAL_SPEEDUP},
     }
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     rows = [
-        ("corpus", f"{mb:.1f} MB", f"{objects} objects in {report['summary']['files']} files"),
-        ("PyYAML C load_all", f"{floors['pyyaml_c_load_all_s']:.2f} s", "GC on"),
-        ("PyYAML C compose_all", f"{floors['pyyaml_c_compose_all_gc_on_s']:.2f} s", "GC on"),
-        ("PyYAML C compose_all", f"{compose:.2f} s", "GC paused (the floor for positions)"),
-        ("  non-CRD documents only", f"{floors['pyyaml_c_compose_non_crd_gc_paused_s']:.2f} s",
-         f"GC paused, {floors['non_crd_bytes'] / 1e6:.1f} MB (what the linter parses)"),
-        ("json.loads, same data", f"{floors['json_loads_s']:.2f} s", f"{floors['json_bytes'] / 1e6:.1f} MB of JSON"),
+        ("corpus", f"{mb:.1f} MB", "", f"{objects} objects in {report['summary']['files']} files"),
+        ("PyYAML C load_all", *secs(floors["pyyaml_c_load_all"]), "GC on"),
+        ("PyYAML C compose_all", *secs(floors["pyyaml_c_compose_all_gc_on"]), "GC on"),
+        ("PyYAML C compose_all", *secs(compose), "GC paused: the floor for positions"),
+        ("  non-CRD documents only", *secs(floors["pyyaml_c_compose_non_crd_gc_paused"]),
+         f"GC paused, {floors['non_crd_bytes'] / 1e6:.1f} MB: what the linter parses"),
+        ("json.loads, same data", *secs(floors["json_loads"]), f"{floors['json_bytes'] / 1e6:.1f} MB of JSON"),
     ]
-    if "ruamel_rt_extrapolated_s" in floors:
-        rows.append(("ruamel.yaml round-trip", f"{floors['ruamel_rt_extrapolated_s']:.1f} s",
+    if "ruamel_rt_extrapolated" in floors:
+        rows.append(("ruamel.yaml round-trip", *secs(floors["ruamel_rt_extrapolated"]),
                      f"extrapolated from a {floors['ruamel_rt_sample_bytes'] / 1e6:.1f} MB sample "
-                     f"({floors['ruamel_rt_sample_s']:.2f} s)"))
+                     f"({floors['ruamel_rt_sample']['wall_s']:.2f} s)"))
     rows += [
-        ("crashlint lint -o json", f"{wall:.2f} s", "median of " + ", ".join(f"{r['wall_s']:.2f}" for r in cli_runs)),
-        ("  objects/s", f"{objects / wall:,.0f}", ""),
-        ("  MB/s", f"{mb / wall:.1f}", ""),
-        ("  CPU time", f"{cpu:.2f} s", "median user+sys of the child (less sensitive to a busy machine)"),
-        ("  peak RSS", f"{peak:.0f} MB", "max over runs (child's ru_maxrss)"),
-        ("  findings", str(len(report["findings"])), f"exit {cli_runs[-1]['exit_code']}, {len(report['errors'])} errors"),
-        ("lint_paths (in-process)", f"{api:.2f} s", "median of " + ", ".join(f"{t:.2f}" for t in api_times)),
-        ("lint / compose floor", f"{wall / compose:.1f}x", "CLI median / compose_all with GC paused"),
-        ("vs checkov (176 s, 2.1 GB)", f"{CHECKOV['seconds'] / wall:.0f}x",
+        ("crashlint lint -o json", *secs(cli), f"median of {args.repeat}: "
+         + ", ".join(f"{r['wall_s']:.2f}" for r in cli_runs)),
+        ("  objects/s", f"{objects / wall:,.0f}", f"{objects / cli['cpu_s']:,.0f}", ""),
+        ("  MB/s", f"{mb / wall:.1f}", f"{mb / cli['cpu_s']:.1f}", ""),
+        ("  peak RSS", f"{peak:.0f} MB", "", "max over runs (child's ru_maxrss)"),
+        ("  findings", str(len(report["findings"])), "", f"exit {cli_runs[-1]['exit_code']}, "
+         f"{len(report['errors'])} errors"),
+        ("lint_paths (in-process)", *secs(api), f"median of {args.repeat}"),
+        ("lint / compose floor", f"{wall / compose['wall_s']:.1f}x", f"{cli['cpu_s'] / compose['cpu_s']:.1f}x",
+         "CLI median / compose_all with GC paused"),
+        ("vs checkov (176 s, 2.1 GB)", f"{CHECKOV['seconds'] / wall:.0f}x", "",
          f"faster, {100 * peak / CHECKOV['peak_rss_mb']:.0f}% of its memory; goal {GOAL_SPEEDUP:.0f}x "
          f"({'met' if results['checkov_reference']['goal_met'] else 'NOT met'})"),
     ]

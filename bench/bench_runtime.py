@@ -165,14 +165,15 @@ def main() -> int:
         start = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True)
         elapsed = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr.decode())
             return 1
         report = json.loads(proc.stdout)
     s = report["summary"]
     print(f"dump: {args.pods} pods, {args.events} events, {size / 1e6:.1f} MB")
-    print(f"crashlint runtime --from: {elapsed:.2f} s wall, peak RSS {peak_mb:.0f} MB")
+    print(f"crashlint runtime --from: {elapsed:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB")
     print(f"result: {s['workloads']} workloads, {s['crashes']} crashing containers "
           f"({s['unpredicted']} unpredicted), {len(report['findings'])} findings, {s['confirmed']} confirmed")
     return 0

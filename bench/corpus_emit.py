@@ -98,8 +98,10 @@ def _sequence(items: list, pad: str, indent_seq: bool, out: list[str]) -> None:
         elif isinstance(item, str) and _literal_ok(item):
             out.append(f"{pad}- |-")
             out.extend(f"{pad}  {line}" if line else "" for line in item.split("\n"))
+        elif isinstance(item, (dict, list)):
+            out.append(f"{pad}- {'{}' if isinstance(item, dict) else '[]'}")
         else:
-            out.append(f"{pad}- {scalar(item) if not isinstance(item, (dict, list)) else ('{}' if isinstance(item, dict) else '[]')}")
+            out.append(f"{pad}- {scalar(item)}")
 
 
 def dump(data: dict, indent_seq: bool = False, header: list[str] | None = None) -> str:

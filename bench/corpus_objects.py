@@ -179,7 +179,8 @@ class BundleFactory:
                 "name": "envoy", "image": "envoyproxy/envoy:v1.28.0",
                 "args": ["-c", "/etc/envoy/envoy.yaml", "--log-level", "warn"],
                 "ports": [{"name": "envoy-admin", "containerPort": 9901}],
-                "resources": {"limits": {"cpu": "200m", "memory": "128Mi"}, "requests": {"cpu": "50m", "memory": "64Mi"}}})
+                "resources": {"limits": {"cpu": "200m", "memory": "128Mi"},
+                              "requests": {"cpu": "50m", "memory": "64Mi"}}})
         spec["volumes"] = [{"name": "config", "configMap": {"name": config, "defaultMode": 420}},
                            {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
         if r.random() < 0.3:
@@ -206,7 +207,8 @@ class BundleFactory:
         elif defect == "latest-tag":
             c["image"] = c["image"].split("@")[0].rsplit(":", 1)[0] + ":latest"
         elif defect == "limits-below-requests":
-            c["resources"] = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+            c["resources"] = {"requests": {"cpu": "250m", "memory": "512Mi"},
+                              "limits": {"cpu": "500m", "memory": "256Mi"}}
         elif defect == "envfrom-undefined-configmap":
             c["envFrom"] = [{"configMapRef": {"name": f"{app}-env"}}]
         elif defect == "probe-on-undeclared-named-port":
@@ -245,7 +247,8 @@ class BundleFactory:
                                    for k in keys}
         cm_data["config.yaml"] = "\n".join([
             "server:", "  port: 8080", "  shutdownTimeout: 25s", "upstreams:",
-            *[f"  - name: {r.choice(NOUNS)}\n    url: http://{r.choice(NOUNS)}.{ns}.svc:8080\n    timeout: {r.randint(1, 30)}s"
+            *[f"  - name: {r.choice(NOUNS)}\n    url: http://{r.choice(NOUNS)}.{ns}.svc:8080\n"
+              f"    timeout: {r.randint(1, 30)}s"
               for _ in range(r.randint(1, 4))],
             "metrics:", "  enabled: true", "  path: /metrics"])
         b.items.append(Item({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(sa, ns, labels)},
@@ -268,7 +271,9 @@ class BundleFactory:
         restart = "OnFailure" if kind in ("Job", "CronJob") else None
         spec = self._pod_spec(team, app, ns, sa, config, c, restart)
         defect = rule = None
-        if kind in ("Deployment", "StatefulSet", "DaemonSet") and public is None and r.random() < BROKEN_FRACTION / 0.79:
+        # Only long-running kinds (~79% of workloads) are broken, so the overall share is BROKEN_FRACTION.
+        long_running = kind in ("Deployment", "StatefulSet", "DaemonSet")
+        if long_running and public is None and r.random() < BROKEN_FRACTION / 0.79:
             defect, rule = r.choice(DEFECTS)
             self._break(defect, app, spec, c)
         template = {"metadata": {"labels": {**selector, "app.kubernetes.io/part-of": team},
@@ -276,7 +281,8 @@ class BundleFactory:
                     "spec": spec}
         meta = _meta(app, ns, labels)
         if kind == "Deployment":
-            wl = {"replicas": r.choice([1, 2, 3, 3, 5]), "revisionHistoryLimit": 5, "selector": {"matchLabels": selector},
+            wl = {"replicas": r.choice([1, 2, 3, 3, 5]), "revisionHistoryLimit": 5,
+                  "selector": {"matchLabels": selector},
                   "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
                   "template": template}
         elif kind == "StatefulSet":
@@ -303,7 +309,8 @@ class BundleFactory:
             port = c["ports"][0]
             b.items.append(Item({"apiVersion": "v1", "kind": "Service", "metadata": _meta(app, ns, labels),
                                  "spec": {"type": "ClusterIP", "selector": selector, "ports": [
-                                     {"name": port["name"], "port": 80 if port["name"] == "http" else port["containerPort"],
+                                     {"name": port["name"],
+                                      "port": 80 if port["name"] == "http" else port["containerPort"],
                                       "targetPort": port["name"], "protocol": "TCP"}]}}, "service"))
         self._extras(b, kind, labels, selector, sa)
         return b

@@ -67,6 +67,9 @@ KINDS = ("Prometheus Alertmanager ServiceMonitor PodMonitor PrometheusRule Probe
          "AuthorizationPolicy PeerAuthentication ExternalSecret SecretStore ClusterSecretStore Bucket "
          "Queue Workflow CronWorkflow WorkflowTemplate ScaledObject ScaledJob TriggerAuthentication "
          "Elasticsearch Kibana Redis RedisCluster VolumeSnapshot VolumeSnapshotClass Canary Alert").split()
+# What controller-gen writes for resource.Quantity fields.
+QUANTITY_PATTERN = (r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
+                    r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
 CONTROLLER_GEN = ("v0.13.0", "v0.14.0", "v0.15.0", "v0.16.1")
 OPERATORS = ("monitoring.coreos.com cert-manager.io kafka.strimzi.io postgresql.cnpg.io argoproj.io "
              "networking.istio.io security.istio.io external-secrets.io keda.sh elasticsearch.k8s.elastic.co "
@@ -93,7 +96,7 @@ def _leaf(rng: random.Random, field: str) -> dict[str, Any]:
             node["enum"] = rng.sample(["Always", "Never", "IfNotPresent", "OnFailure", "Retain", "Delete",
                                        "Recreate", "RollingUpdate", "TCP", "UDP", "SCTP"], rng.randint(2, 4))
         elif extra < 0.25:
-            node["pattern"] = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+            node["pattern"] = QUANTITY_PATTERN
         elif extra < 0.32:
             node["format"] = rng.choice(["date-time", "uri", "hostname", "byte"])
     elif roll < 0.65:

@@ -77,8 +77,8 @@ def _place_bundle(tree: Tree, b: Bundle, rng: random.Random, as_json: bool = Fal
         path = f"charts/{team}/{b.app}/rendered.yaml"
         chart_dir = b.chart.rsplit("-", 1)[0]
         for item in b.items:
-            tree.add(path, dump(item.data, indent_seq=True, header=[f"Source: {chart_dir}/templates/{item.file_hint}.yaml"]),
-                     flush=False)
+            source = f"Source: {chart_dir}/templates/{item.file_hint}.yaml"
+            tree.add(path, dump(item.data, indent_seq=True, header=[source]), flush=False)
             tree.expect(path, item)
         if rng.random() < 0.2:  # a template whose condition rendered nothing
             tree.add(path, f"# Source: {chart_dir}/templates/tests/test-connection.yaml\n", objects=0, flush=False)
@@ -122,16 +122,38 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
     tree = Tree()
     n_crd = max(2, round(objects * CRD_OBJECT_SHARE))
     n_cr = round(objects * 0.01)
-    n_ns = max(2, round(objects / 300))
-    namespaces = [f"{TEAMS[i % len(TEAMS)]}-{'prod' if i < len(TEAMS) else 'stage' + str(i // len(TEAMS))}"
-                  for i in range(n_ns)]
-    for ns in namespaces:
+    namespaces = _namespaces(tree, rng, max(2, round(objects / 300)))
+    _bundles(tree, rng, namespaces, objects - n_crd - n_cr)
+    crd_kinds = [(OPERATORS[i % len(OPERATORS)],
+                  KINDS[i % len(KINDS)] + ("" if i < len(KINDS) else f"V{i // len(KINDS)}")) for i in range(n_crd)]
+    for i in range(n_cr):
+        group, kind = crd_kinds[i % len(crd_kinds)]
+        ns = rng.choice(namespaces)
+        tree.add(f"apps/{ns}/custom-resources/{kind.lower()}.yaml", dump(custom_resource(rng, group, kind, ns)))
+    other_bytes = sum(len(t.encode()) for t in tree.render().values())
+    _crds(tree, rng, crd_kinds, int(other_bytes * CRD_BYTE_SHARE / (1 - CRD_BYTE_SHARE)))
+    return tree.render(), tree.expected
+
+
+def _namespaces(tree: Tree, rng: random.Random, count: int) -> list[str]:
+    """``<team>-prod`` first, then ``<team>-stageN``; each with its Namespace and pull secret."""
+    names = [f"{TEAMS[i % len(TEAMS)]}-{'prod' if i < len(TEAMS) else 'stage' + str(i // len(TEAMS))}"
+             for i in range(count)]
+    for ns in names:
         for item in namespace_objects(ns, ns.rsplit("-", 1)[0], rng):
             tree.add("clusters/prod/namespaces.yaml", dump(item.data))
+    return names
+
+
+def _bundles(tree: Tree, rng: random.Random, namespaces: list[str], target: int) -> None:
+    """Application bundles until ``tree`` holds exactly ``target`` objects.
+
+    Bundle 2 is always a JSON export and bundles 5-7 always the ``kind: List`` snapshot, so
+    even a small corpus has every layout.
+    """
     factory = BundleFactory(rng)
-    target = objects - n_crd - n_cr
-    listed: list[Bundle] = []  # bundles 5-7 go into the `kind: List` snapshot
-    while tree.objects + sum(len(b.items) for b in listed) < target - 25:
+    listed: list[Bundle] = []
+    while tree.objects + sum(len(b.items) for b in listed) < target - 25:  # a bundle has < 25 objects
         ns = rng.choice(namespaces)
         b = factory.bundle(ns.rsplit("-", 1)[0], ns)
         if factory.serial in (5, 6, 7):
@@ -143,22 +165,17 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
             _place_bundle(tree, b, rng, as_json=factory.serial == 2)
     if listed:
         _place_list(tree, listed)
-    # Exact count: top up with shared ConfigMaps.
-    while tree.objects < target:
+    while tree.objects < target:  # the exact count: top up with shared ConfigMaps
         ns = rng.choice(namespaces)
         tree.add(f"apps/{ns}/shared/configmaps.yaml", dump({
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": f"shared-{tree.objects}", "namespace": ns},
             "data": {"region": rng.choice(["eu-west-1", "us-east-1"]), "environment": "prod"}}))
-    crd_kinds = [(OPERATORS[i % len(OPERATORS)], KINDS[i % len(KINDS)] + ("" if i < len(KINDS) else f"V{i // len(KINDS)}"))
-                 for i in range(n_crd)]
-    for i in range(n_cr):
-        group, kind = crd_kinds[i % len(crd_kinds)]
-        ns = rng.choice(namespaces)
-        tree.add(f"apps/{ns}/custom-resources/{kind.lower()}.yaml", dump(custom_resource(rng, group, kind, ns)))
-    other_bytes = sum(len(t.encode()) for t in tree.render().values())
-    crd_bytes = int(other_bytes * CRD_BYTE_SHARE / (1 - CRD_BYTE_SHARE))
-    weights = [rng.lognormvariate(0, 0.9) for _ in range(n_crd)]
+
+
+def _crds(tree: Tree, rng: random.Random, crd_kinds: list[tuple[str, str]], crd_bytes: int) -> None:
+    """CRDs of lognormally spread sizes totalling ``crd_bytes``; half of the big ones embed a pod template."""
+    weights = [rng.lognormvariate(0, 0.9) for _ in crd_kinds]
     shared_pod_template = {"description": "PodTemplate overrides the pods the operator creates.",
                            **schema_tree(rng, 700, 1)[0]}
     shared_size = len(dump({"podTemplate": shared_pod_template}))
@@ -177,7 +194,6 @@ def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]
             tree.add(f"charts/{operator}/crds/{kind.lower()}.yaml", text)
         else:
             tree.add(f"crds/{operator}/{group}_{kind.lower()}.yaml", text)
-    return tree.render(), tree.expected
 
 
 def fingerprint(objects: int, seed: int) -> dict[str, Any]:

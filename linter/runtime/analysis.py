@@ -93,8 +93,8 @@ def observe(snap: Snapshot, logs: dict[str, dict[str, Any]], now: datetime | Non
             observed.crashes[wl].append(crash)
             crashes.append(crash)
         if events and policy.observations:
-            for container, name in observations(pod, events, policy.observations):
-                observed.observations[wl].append((container, name, str(meta.get("name"))))
+            for (container, name), message in observations(events, policy.observations).items():
+                observed.observations[wl].append((container, name, text(meta.get("name")), message))
     return observed, crashes, notes
 
 

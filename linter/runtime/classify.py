@@ -457,10 +457,10 @@ def classify_pod(pod: dict[str, Any], events: list[dict[str, Any]], logs: dict[s
     return crashes, None
 
 
-def observations(pod: dict[str, Any], events: list[dict[str, Any]],
-                 patterns: dict[str, tuple[str, re.Pattern[str]]]) -> set[tuple[str, str]]:
-    """(container, observation) pairs for events that confirm rules without a crash (probe errors)."""
-    out: set[tuple[str, str]] = set()
+def observations(events: list[dict[str, Any]],
+                 patterns: dict[str, tuple[str, re.Pattern[str]]]) -> dict[tuple[str, str], str]:
+    """(container, observation) -> event message, for events that confirm rules without a crash."""
+    out: dict[tuple[str, str], str] = {}
     for ev in events:
         key = container_of_event(ev)
         if key is None:
@@ -468,5 +468,5 @@ def observations(pod: dict[str, Any], events: list[dict[str, Any]],
         msg = clean_message(ev.get("message"))
         for name, (reason, rx) in patterns.items():
             if ev.get("reason") == reason and rx.search(msg):
-                out.add((key[1], name))
+                out[(key[1], name)] = msg
     return out

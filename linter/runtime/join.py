@@ -76,7 +76,8 @@ class Observed:
 
     pods: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     crashes: dict[str, list[Crash]] = field(default_factory=lambda: defaultdict(list))
-    observations: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    # workload -> (container, observation, pod, event message)
+    observations: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=lambda: defaultdict(list))
 
     def namespace_of(self, workload: str) -> str:
         return workload.split("/")[1]
@@ -128,11 +129,12 @@ def join(findings: list[tuple[Finding, str | None]], observed: Observed,
                     if len(evidence) < MAX_EVIDENCE:
                         evidence.append({"workload": wl, "pod": crash.pod, "container": crash.container,
                                          "signature": crash.signature, "summary": crash.summary})
-            for container, name, pod in observed.observations.get(wl, ()):
+            for container, name, pod, message in observed.observations.get(wl, ()):
                 if name in wanted and (finding.container is None or finding.container == container):
                     count += 1
                     if len(evidence) < MAX_EVIDENCE:
                         evidence.append({"workload": wl, "pod": pod, "container": container,
-                                         "signature": name, "summary": f"events show {name}"})
+                                         "signature": name,
+                                         "summary": f"event {policy.observations[name][0]}: {message}"})
         out.append(JoinedFinding(finding, workload, CONFIRMED if count else NOT_OBSERVED, evidence, count))
     return out

@@ -116,15 +116,14 @@ def _check_fix_applies(fix: list[dict[str, Any]], identity: dict[str, Any], obje
 def _check_outputs(report: LintReport) -> None:
     """Every renderer works; JSON output is strict JSON and says what the report says."""
     policies = load_policies()
-    for fmt, render in RENDERERS.items():
-        out = render(report, policies, False)
-        assert isinstance(out, str), fmt
-    data = _strict_json(RENDERERS["json"](report, policies, False))
+    outputs = {fmt: render(report, policies, False) for fmt, render in RENDERERS.items()}
+    assert all(isinstance(out, str) for out in outputs.values())
+    data = _strict_json(outputs["json"])
     assert data["version"] == 1
     assert [(f["rule"], f["line"], f["column"]) for f in data["findings"]] == \
         [(f.rule, f.line, f.column) for f in report.findings]
     assert len(data["errors"]) == len(report.errors)
-    _strict_json(RENDERERS["sarif"](report, policies, False))
+    _strict_json(outputs["sarif"])
 
 
 def check_cli(directory: Path, name: str, raw: str | bytes) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, ISSUE2_RULES, isolated_config_text, write
+from lint_helpers import (BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, FIXTURES_DIR, ISSUE2_RULES,
+                          isolated_config_text, write)
 
 # One finding of each severity, each alone in its file.
 ONLY_WARNING = CLEAN_DEPLOYMENT.replace("nginx:1.27.2", "nginx:latest")
@@ -167,6 +170,8 @@ def test_ignore_annotation_suppresses_with_reason(cli, tmp_path: Path, isolated_
     assert len(sup) == 1 and sup[0]["suppressed"] == {"reason": "debug shell, attached by hand"}
     assert report["summary"]["error"] == 0
     sarif = cli("lint", "-o", "sarif", "--config", str(isolated_config), "app.yaml").json()
+    schema = json.loads((FIXTURES_DIR / "schemas" / "sarif-2.1.0-rtm.5.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)  # suppressions are valid SARIF too
     results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "completes-immediately"]
     assert len(results) == 1
     assert results[0]["suppressions"] == [{"kind": "inSource", "justification": "debug shell, attached by hand"}]

@@ -55,8 +55,12 @@ def _object(kind: str, pod: dict, containers: list) -> dict:
 
 
 def _lint_text(text: str) -> list[str]:
+    """Internal errors of the rules; also checks every finding lies inside the text."""
     loaded = load_text("fuzz.yaml", text)
     result = lint_objects(loaded.objects, SETTINGS)
+    n_lines = text.count("\n") + 1
+    for f in result.findings:
+        assert 1 <= f.line <= n_lines and f.column >= 1, (f.rule, f.line, f.column)
     return [e.message for e in result.errors if "internal error" in e.message]
 
 
