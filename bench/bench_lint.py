@@ -217,6 +217,14 @@ def table(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join([head] + [f"{name:<{width}}  {wall:>9}  {cpu:>9}  {note}" for name, wall, cpu, note in rows])
 
 
+def display_path(path: Path) -> str:
+    """The corpus path relative to the repository (results.json is committed: no machine paths)."""
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return path.name
+
+
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in ("wall_s", "cpu_s")}
 
@@ -256,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "load_avg_1m_at_end": os.getloadavg()[0],
                     "platform": platform.platform(), "python": platform.python_version(),
                     "pyyaml": yaml.__version__, "libyaml": yaml.__with_libyaml__},
-        "corpus": {"path": str(args.corpus), "objects_requested": args.objects, "seed": args.seed,
+        "corpus": {"path": display_path(args.corpus), "objects_requested": args.objects, "seed": args.seed,
                    "files": report["summary"]["files"], "objects": objects, "bytes": total_bytes},
         "rules": len(all_rules()),
         "floors": floors,

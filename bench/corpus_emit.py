@@ -23,6 +23,20 @@ class Comment(str):
     """A mapping key that is written as a ``# text`` line instead of an entry (its value is ignored)."""
 
 
+class Repeat(str):
+    """A mapping key written as its text although the mapping already has that key.
+
+    Real manifests contain repeated keys (a merge gone wrong); YAML loaders keep the last value.
+    As a distinct object it can sit in a dict beside the key it repeats.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
 _PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./:@=+, ()*-]*")
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -115,9 +129,13 @@ def dump(data: dict, indent_seq: bool = False, header: list[str] | None = None) 
 
 
 def strip_comments(data: Any) -> Any:
-    """The plain data a YAML parser returns for ``data`` (comment entries removed)."""
+    """The plain data a YAML parser returns for ``data`` (comments removed, repeated keys' last value kept)."""
     if isinstance(data, dict):
-        return {k: strip_comments(v) for k, v in data.items() if not isinstance(k, Comment)}
+        out: dict = {}
+        for k, v in data.items():
+            if not isinstance(k, Comment):
+                out[str(k)] = strip_comments(v)
+        return out
     if isinstance(data, list):
         return [strip_comments(v) for v in data]
     return data

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus_emit import Comment
+from corpus_emit import Comment, Repeat
 
 TEAMS = ("payments billing orders catalog search checkout identity notifications analytics reporting "
          "inventory shipping pricing media gateway platform data ml fraud support").split()
@@ -41,7 +41,9 @@ DEFECTS = (
     ("configmap-key-missing", "missing-key"),
     ("no-memory-limit", "missing-memory-limit"),
     ("liveness-failure-threshold-1", "liveness-too-aggressive"),
+    ("repeated-key", "rejected-by-api"),
 )
+REPEATED_KEY = "repeated-key"
 BROKEN_FRACTION = 0.06
 
 
@@ -228,6 +230,8 @@ class BundleFactory:
                 "configMapKeyRef": {"name": spec["volumes"][0]["configMap"]["name"], "key": "DATABASE_URL"}}})
         elif defect == "no-memory-limit":
             c["resources"] = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m"}}
+        elif defect == REPEATED_KEY:
+            c[Repeat("imagePullPolicy")] = "Always"
         elif defect == "liveness-failure-threshold-1":
             c["livenessProbe"] = {**c["livenessProbe"], "failureThreshold": 1, "periodSeconds": 5}
 

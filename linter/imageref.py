@@ -65,8 +65,13 @@ def parse(ref: str) -> ImageRef:
         m = _DIGEST.fullmatch(digest)
         if not m:
             raise InvalidReference(f"digest '{digest}' is not algorithm:hex (e.g. sha256: and 64 hex digits)")
+        # The runtime then validates with go-digest: known algorithms, lowercase hex, exact length.
         want = _DIGEST_LENGTHS.get(m.group(1))
-        if want is not None and len(m.group(2)) != want:
+        if want is None:
+            raise InvalidReference(f"digest algorithm '{m.group(1)}' is not supported (sha256, sha384, sha512)")
+        if m.group(2) != m.group(2).lower():
+            raise InvalidReference("digest hex digits must be lowercase")
+        if len(m.group(2)) != want:
             raise InvalidReference(f"{m.group(1)} digest must have {want} hex digits, not {len(m.group(2))}")
     tag = None
     last_slash = rest.rfind("/")

@@ -256,6 +256,7 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
     starts = [m.start() for m in _DOC_SPLIT.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
+    starts = _keep_directives_with_their_document(text, starts)
     if len(starts) > limits.max_documents:
         result.errors.append(LoadError(name, 0, f"more than {limits.max_documents} documents; not read"))
         return
@@ -274,6 +275,18 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
                     result.skipped_objects += 1
                     continue
             _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
+
+
+def _keep_directives_with_their_document(text: bytes, starts: list[int]) -> list[int]:
+    """``%YAML``/``%TAG`` lines belong to the document after the next ``---``: do not split there."""
+    kept = [starts[0]]
+    for i, start in enumerate(starts[1:], start=1):
+        head = text[starts[i - 1]:start]
+        lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
+        if lines and all(ln.startswith((b"%", b"#")) for ln in lines) and any(ln.startswith(b"%") for ln in lines):
+            continue
+        kept.append(start)
+    return kept
 
 
 def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
@@ -38,10 +38,10 @@ def parse_quantity(value: object) -> Decimal:
         base = Decimal(number)
         if suffix in _BINARY:
             return base * _BINARY[suffix]
-        if suffix[:1] in ("e", "E"):
-            return base * (Decimal(10) ** int(suffix[1:]))
-        return base * _DECIMAL[suffix]
-    except (InvalidOperation, OverflowError) as exc:
+        if suffix in _DECIMAL:  # "E" alone is exa, not an exponent
+            return base * _DECIMAL[suffix]
+        return base * (Decimal(10) ** int(suffix[1:]))
+    except (DecimalException, OverflowError, ValueError) as exc:
         raise QuantityError(f"'{value}' is not a quantity") from exc
 
 

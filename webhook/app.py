@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from werkzeug.exceptions import HTTPException
 
-from ..cluster import CachedLookup
+from ..cluster import CachedLookup, LookupResult
 from . import review
 from .settings import ConfigWatcher
 from .tls import ReloadingTLS
@@ -85,8 +85,14 @@ def create_app(watcher: ConfigWatcher, tls: ReloadingTLS | None = None, lookup: 
     app.config["MAX_CONTENT_LENGTH"] = max_body
     metrics = Metrics()
     log = _logger()
-    do_lookup = ((lambda ns: lookup.lookup(ns, watcher.current().webhook.lookup_budget_seconds))
-                 if lookup is not None else None)
+
+    def _lookup(namespace: str) -> LookupResult:
+        assert lookup is not None
+        wh = watcher.current().webhook  # budget and TTL follow configuration reloads
+        lookup.ttl = wh.cache_ttl_seconds
+        return lookup.lookup(namespace, wh.lookup_budget_seconds)
+
+    do_lookup = _lookup if lookup is not None else None
 
     def _body() -> dict[str, Any]:
         raw = request.get_data(cache=False)
