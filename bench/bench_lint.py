@@ -4,15 +4,15 @@
     python bench/bench_lint.py [--corpus DIR] [--objects N] [--seed S] [--repeat 3] [--profile]
 
 Generates the corpus into ``bench/corpus/`` when it is missing (or was generated for another
-size/seed), then in one run measures:
+size, seed or generator version), then in one run measures:
 
 * parse floors over every manifest file: PyYAML's C ``load_all``; its C ``compose_all`` (the
   node trees that keep line/column marks — what the linter must build for positions) with the
   garbage collector on and paused; the same compose restricted to the non-CRD documents (what
   the linter actually parses: it skips CRDs by sniffing ``kind:``); ``json.loads`` of the same
   data re-encoded as JSON; ``ruamel.yaml`` round-trip loading of a byte sample, extrapolated;
-* ``crashlint lint CORPUS -o json`` as a subprocess (median wall time of ``--repeat`` runs,
-  objects/s, MB/s, peak RSS of the child, findings) and the in-process ``lint_paths``.
+* ``crashlint lint CORPUS -o json`` as a subprocess (median wall and CPU time of ``--repeat``
+  runs, objects/s, MB/s, peak RSS of the child, findings) and the in-process ``lint_paths``.
 
 It prints a table and writes ``bench/results.json``. MB is 10^6 bytes. ``--profile`` adds a
 cProfile of the in-process lint (top 15 by cumulative time).
@@ -114,22 +114,26 @@ def non_crd_documents(files: list[tuple[str, bytes]]) -> list[bytes]:
 
 
 def parse_floors(files: list[tuple[str, bytes]], ruamel_share: float) -> dict[str, Any]:
-    """Seconds to parse the corpus with each parser (nothing else done with the result)."""
+    """Seconds to parse the corpus with each parser.
+
+    Each parser's result stays alive until its timing ends (as the linter keeps its trees) and
+    is dropped before the next one starts, so no run pays for another's objects in GC passes.
+    """
     texts = [raw for _, raw in files]
-    floors: dict[str, Any] = {}
-    floors["pyyaml_c_compose_all_gc_on"], _ = timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts])
-    floors["pyyaml_c_compose_all_gc_paused"], kept = timed(
-        lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts], gc_paused=True)
-    del kept
     wanted = non_crd_documents(files)
-    floors["pyyaml_c_compose_non_crd_gc_paused"], kept = timed(
-        lambda: [yaml.compose(t, Loader=CLoader) for t in wanted], gc_paused=True)
-    floors["non_crd_bytes"] = sum(len(t) for t in wanted)
-    del kept
+    floors: dict[str, Any] = {
+        "pyyaml_c_compose_all_gc_on": timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts])[0],
+        "pyyaml_c_compose_all_gc_paused": timed(lambda: [list(yaml.compose_all(t, Loader=CLoader)) for t in texts],
+                                                gc_paused=True)[0],
+        "pyyaml_c_compose_non_crd_gc_paused": timed(lambda: [yaml.compose(t, Loader=CLoader) for t in wanted],
+                                                    gc_paused=True)[0],
+        "non_crd_bytes": sum(len(t) for t in wanted),
+    }
+    del wanted
     floors["pyyaml_c_load_all"], docs = timed(lambda: [list(yaml.load_all(t, Loader=CLoader)) for t in texts])
     as_json = [json.dumps(d, default=str).encode() for d in docs]
     del docs
-    floors["json_loads"], _ = timed(lambda: [json.loads(t) for t in as_json])
+    floors["json_loads"] = timed(lambda: [json.loads(t) for t in as_json])[0]
     floors["json_bytes"] = sum(len(t) for t in as_json)
     del as_json
     floors.update(ruamel_floor(texts, ruamel_share))
@@ -146,7 +150,7 @@ def ruamel_floor(texts: list[bytes], share: float) -> dict[str, Any]:
     step = max(1, round(1 / share))
     sample = texts[::step]
     rt = YAML(typ="rt")
-    took, _ = timed(lambda: [list(rt.load_all(s)) for s in sample])
+    took = timed(lambda: [list(rt.load_all(s)) for s in sample])[0]
     sample_bytes = sum(len(s) for s in sample)
     factor = sum(len(s) for s in texts) / sample_bytes
     return {"ruamel_rt_sample": took, "ruamel_rt_sample_bytes": sample_bytes,

@@ -31,6 +31,7 @@ class Verdict:
     kind: str
     seconds: float = 0.0
     reason: str = ""
+    failing: bool = False  # a finite run that ends with a non-zero exit code (`false`, `exit 3`)
 
 
 def image_entry(image: str | None, knowledge: dict[str, Any], section: str) -> dict[str, Any] | None:
@@ -90,6 +91,11 @@ def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = Fals
             if secs is not None:
                 return Verdict(FINITE, secs, f"sleep {rest[0]}")
         return Verdict(UNKNOWN)
+    if prog == "false":
+        return Verdict(FINITE, 0, "false", failing=True)
+    if prog == "exit":
+        code = rest[0] if rest else "0"
+        return Verdict(FINITE, 0, f"exit {code}", failing=code != "0")
     if prog == "cat" and not rest:
         return Verdict(FOREVER, reason="cat reading an open stdin") if stdin_open else Verdict(FINITE, 0, "cat")
     if prog in (cmds.get("finite") or []) or argv[0] in (cmds.get("finite") or []):
@@ -151,6 +157,8 @@ def classify_script(script: str, knowledge: dict[str, Any], stdin_open: bool = F
     reasons: list[str] = []
     verdict_kind = FINITE
     background_forever = False
+    background_seconds = 0.0  # the longest finite background job not yet waited for
+    failing = False
     for cmd in commands:
         head = cmd[0]
         if head in ("while", "until"):
@@ -168,6 +176,8 @@ def classify_script(script: str, knowledge: dict[str, Any], stdin_open: bool = F
         if head == "wait":
             if background_forever:
                 return Verdict(FOREVER, reason="wait on a process that never ends")
+            total += background_seconds  # `sleep 1d & wait` lasts as long as its job
+            background_seconds = 0.0
             continue
         backgrounded = cmd[-1] == "&"
         argv = cmd[:-1] if backgrounded else cmd
@@ -178,6 +188,7 @@ def classify_script(script: str, knowledge: dict[str, Any], stdin_open: bool = F
         v = classify(argv, knowledge, stdin_open)
         if backgrounded:
             background_forever = background_forever or v.kind == FOREVER
+            background_seconds = max(background_seconds, v.seconds)
             if v.kind == UNKNOWN:
                 verdict_kind = UNKNOWN
             continue
@@ -188,6 +199,9 @@ def classify_script(script: str, knowledge: dict[str, Any], stdin_open: bool = F
             continue
         total += v.seconds
         reasons.append(v.reason)
+        failing = v.failing  # the script's exit code is its last command's
+        if argv[0] == "exit":
+            break
     if verdict_kind == UNKNOWN:
         return Verdict(UNKNOWN)
-    return Verdict(FINITE, total, "; ".join(reasons))
+    return Verdict(FINITE, total, "; ".join(reasons), failing=failing)

@@ -109,19 +109,26 @@ def parse(ref: str) -> ImageRef:
 
 
 def matches(ref: ImageRef, patterns: list[str]) -> str | None:
-    """The first pattern that names this image: a full path (``curlimages/curl``) or a basename.
+    """The first pattern that names this image.
 
-    ``busybox`` matches ``busybox``, ``docker.io/library/busybox`` and ``registry.k8s.io/busybox``;
-    ``bitnami/redis`` matches only that path. A trailing ``*`` matches a prefix of the basename.
+    A pattern with a ``/`` (``curlimages/curl``) matches that repository path on any registry.
+    A bare pattern (``busybox``) names an *official* image: the repository ``busybox`` or
+    ``library/busybox`` on any registry or mirror (``registry.k8s.io/busybox``,
+    ``public.ecr.aws/docker/library/busybox``), never a namespaced one — ``calico/node`` is
+    not the Node.js image. A trailing ``*`` matches a prefix of that one name.
     """
-    path, base = ref.path, ref.basename
+    path = ref.path
+    parts = path.split("/")
+    official = parts[-1] if len(parts) == 1 or (len(parts) >= 2 and parts[-2] == "library") else None
     for pat in patterns:
         if "/" in pat:
             if path == pat or path.endswith("/" + pat):
                 return pat
+        elif official is None:
+            continue
         elif pat.endswith("*"):
-            if base.startswith(pat[:-1]):
+            if official.startswith(pat[:-1]):
                 return pat
-        elif base == pat:
+        elif official == pat:
             return pat
     return None

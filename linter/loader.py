@@ -157,6 +157,19 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def is_helm_template(path: str) -> bool:
+    """A file under a chart's ``templates/`` (beside ``Chart.yaml``): Go templates, not YAML yet.
+
+    Linting them would fail on ``{{ ... }}``; the rendered output (``helm template . |
+    crashlint lint -``) is what reaches the cluster.
+    """
+    parts = Path(path).parts
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i] == "templates" and Path(*parts[:i], "Chart.yaml").is_file():
+            return True
+    return False
+
+
 def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tuple[list[str], list[LoadError]]:
     """Files to read, in a stable order: directories walked recursively for YAML/JSON files.
 
@@ -184,11 +197,11 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tu
                     # Hidden files are tool configuration (.crashlint.yaml, .pre-commit-config.yaml).
                     if name.lower().endswith(_TEXT_SUFFIXES) and not name.startswith("."):
                         path = os.path.normpath(os.path.join(root, name))
-                        if excluded is None or not excluded(path):
+                        if (excluded is None or not excluded(path)) and not is_helm_template(path):
                             out.append(path)
         elif p.exists():
             path = os.path.normpath(raw)
-            if excluded is None or not excluded(path):
+            if (excluded is None or not excluded(path)) and not is_helm_template(path):
                 out.append(path)
         else:
             errors.append(LoadError(raw, 0, "no such file or directory"))

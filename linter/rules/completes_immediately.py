@@ -20,11 +20,14 @@ ID = "completes-immediately"
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    if not wl.runs_forever:
-        return
+    # A native sidecar (init container with restartPolicy Always) is restarted whenever it exits,
+    # whatever the pod's restartPolicy: in a Job it crash-loops for the Job's whole run.
+    candidates = wl.iter("containers", "initContainers") if wl.runs_forever else \
+        [c for c in wl.init_containers if c.is_sidecar]
     window = float(ctx.params.get("crashloop_window_seconds", 600))
     keepalive = float(ctx.params.get("keepalive_seconds", 86400))
-    for c in wl.iter("containers", "initContainers"):
+    restarter = wl.kind if wl.runs_forever else f"{wl.kind} (native sidecars are restarted on exit)"
+    for c in candidates:
         if c.is_init and not c.is_sidecar:
             continue
         command, args = c.str_list("command"), c.str_list("args")
@@ -43,7 +46,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                       "one-off work as a Job.") if keep else "Run it as a Job, whose pods are meant to complete."
             yield Hit(c.at("image"), (
                 f"{where} '{c.name}' runs image '{c.image}' with no command: its default process "
-                f"(`{default}`) exits at once with code 0, and a {wl.kind} restarts it forever "
+                f"(`{default}`) exits at once with code 0, and a {restarter} restarts it forever "
                 f"(Completed, then CrashLoopBackOff). {advice}"),
                 container=c.name, anchor="value",
                 fix=[{"op": "add", "path": "/" + "/".join(map(str, c.at("command"))), "value": list(keep)}]
@@ -53,8 +56,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if argv is None:
             continue
         verdict = classify(argv, ctx.knowledge, stdin_open)
-        if verdict.kind != FINITE or verdict.seconds >= keepalive:
-            continue
+        if verdict.kind != FINITE or verdict.seconds >= keepalive or verdict.failing:
+            continue  # a failing command is a crash of its own (exited-with-error), not a completion
         field = "command" if command else "args"
         shown = re.sub(r"\s+", " ", " ".join(argv)).strip()
         if len(shown) > 80:
@@ -62,11 +65,11 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if verdict.seconds <= window:
             when = "at once" if verdict.seconds == 0 else f"after about {verdict.seconds:g} s"
             yield Hit(c.at(field), (
-                f"{where} '{c.name}' runs `{shown}`, which ends {when} with code 0; a {wl.kind} "
+                f"{where} '{c.name}' runs `{shown}`, which ends {when} with code 0; a {restarter} "
                 f"restarts it forever (Completed, then CrashLoopBackOff). Run one-off work as a Job, "
                 f"or make the command long-running."), container=c.name, anchor="key")
         else:
             yield Hit(c.at(field), (
                 f"{where} '{c.name}' runs `{shown}`, which ends after about {verdict.seconds:g} s; "
-                f"a {wl.kind} then restarts it, over and over. Run one-off work as a Job, "
+                f"a {restarter} then restarts it, over and over. Run one-off work as a Job, "
                 f"or make the command long-running."), container=c.name, anchor="key", severity="info")

@@ -45,3 +45,13 @@ def test_directive_before_document_start(directive: str) -> None:
     report = check_lint("cm.yaml", text)
     assert not report.errors, report.errors
     assert report.objects == 1
+
+
+@pytest.mark.parametrize("value", ['!!int ""', "!!int", '!!float ""', "!!bool x", '!!bool ""', "!!timestamp x",
+                                   "[!!int ]"])
+def test_bad_explicit_tag_is_a_load_error(value: str) -> None:
+    """PyYAML's constructors raise IndexError/KeyError/AttributeError here; the loader must not."""
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  a: {value}\n"
+    report = check_lint("tags.yaml", text)
+    assert len(report.errors) == 1, report.errors
+    assert report.errors[0].line >= 1 and report.errors[0].message.startswith("invalid YAML")

@@ -83,3 +83,12 @@ def test_messages_are_single_line() -> None:
     paths = sorted((FIXTURES_DIR / "lint").glob("*/*.yaml"))
     multi = [f"{p.name}:{f.line}: {f.message!r}" for p in paths for f in _findings(p) if "\n" in f.message]
     assert multi == []
+
+
+@pytest.mark.parametrize("command", [["false"], ["sh", "-c", "echo failing; exit 3"]])
+def test_failing_commands_are_not_described_as_exit_code_0(command: list[str], tmp_path: Path) -> None:
+    """`false` and `exit 3` end, but with a non-zero code: the crash loop is real, "code 0" is not."""
+    path = tmp_path / "failing.yaml"
+    path.write_text(BUSYBOX_DEPLOYMENT + f"          command: {command!r}\n".replace("'", '"'))
+    findings = [f for f in _findings(path) if f.rule == "completes-immediately"]
+    assert findings == [] or all("code 0" not in f.message and "Completed" not in f.message for f in findings)

@@ -40,7 +40,9 @@ def scan_text(path: str, text: str) -> list[Hit]:
     hits = []
     for kind, rx in PATTERNS.items():
         for m in rx.finditer(text):
-            hits.append(Hit(path, text.count("\n", 0, m.start()) + 1, kind))
+            # A PEM header is never a placeholder; AWS's documented keys say EXAMPLE.
+            if kind == "PEM private key" or not _PLACEHOLDER.search(m.group(0)):
+                hits.append(Hit(path, text.count("\n", 0, m.start()) + 1, kind))
     for m in TOKEN_FIELD.finditer(text):
         if not _PLACEHOLDER.search(m.group(1)):
             hits.append(Hit(path, text.count("\n", 0, m.start(1)) + 1, "token value"))

@@ -46,6 +46,7 @@ def test_scanner_finds_each_kind(kind: str) -> None:
     "    token: short\n",
     "BEGIN CERTIFICATE and PUBLIC KEY blocks are not secrets\n",
     "secretKeyRef: {name: db, key: password}\n",
+    "AWS_ACCESS_KEY_ID: " + "AKIA" + "EXAMPLE" + "EXAMPLE00\n",
 ])
 def test_scanner_ignores_placeholders_and_references(text: str) -> None:
     assert scan_text("sample", text) == []

@@ -30,6 +30,9 @@ K = load_policies().knowledge
     (["./server", "--port", "80"], UNKNOWN, None),
     (["sleep", "$DELAY"], UNKNOWN, None),
     (["sh", "-c", "echo 'unterminated"], UNKNOWN, None),
+    (["sh", "-c", "sleep 1d & wait"], FINITE, 86400),
+    (["sh", "-c", "trap 'exit 0' TERM; sleep 9999999999d & wait"], FINITE, 9999999999 * 86400),
+    (["sh", "-c", "sleep 5 & echo started"], FINITE, 0),
 ])
 def test_classify(argv, kind, seconds):
     v = classify(argv, K)
@@ -50,3 +53,11 @@ def test_effective_argv_follows_docker_semantics():
     assert effective_argv(None, ["-s", "x"], entry) == ["curl", "-s", "x"]
     assert effective_argv(["sh"], None, entry) == ["sh"]  # command drops the image CMD
     assert effective_argv(None, ["x"], None) is None  # unknown image, args only: unknown argv
+
+
+def test_failing_commands_are_finite_but_failing():
+    assert classify(["false"], K).failing
+    assert classify(["sh", "-c", "echo failing; exit 3"], K).failing
+    assert not classify(["sh", "-c", "exit 3; echo unreachable"], K).kind == "unknown"
+    assert not classify(["sh", "-c", "false; echo recovered"], K).failing
+    assert not classify(["sh", "-c", "echo done; exit 0"], K).failing

@@ -50,5 +50,13 @@ def test_docker_hub_library_prefix_is_normalised_for_matching():
     assert matches(parse("registry.k8s.io/busybox"), ["busybox"]) == "busybox"
     assert matches(parse("quay.io/curlimages/curl:8"), ["curlimages/curl"]) == "curlimages/curl"
     assert matches(parse("example.com/mybusybox"), ["busybox"]) is None
-    assert matches(parse("bitnami/redis"), ["redis"]) == "redis"
-    assert matches(parse("ubi8/ubi-minimal"), ["ubi-*"]) == "ubi-*"
+    assert matches(parse("public.ecr.aws/docker/library/node:20"), ["node"]) == "node"
+    assert matches(parse("ubi-minimal:9"), ["ubi-*"]) == "ubi-*"
+
+
+def test_bare_patterns_name_official_images_only():
+    # calico/node is the Calico agent, not Node.js; kindest/node is a kind node image.
+    for image in ("docker.io/calico/node:v3.26.4", "kindest/node:v1.29.0", "someorg/python:3", "jetbrains/toolbox"):
+        assert matches(parse(image), ["node", "python", "toolbox"]) is None, image
+    assert matches(parse("bitnami/redis"), ["redis"]) is None
+    assert matches(parse("bitnami/redis"), ["bitnami/redis"]) == "bitnami/redis"

@@ -1,0 +1,362 @@
+"""Fault runs of the admission webhook: a failing cluster API, certificate rotation under load, slowloris.
+
+Each scenario starts its own ``crashlint webhook serve`` on 127.0.0.1 (see webhook_rig.py),
+drives it for a bounded count and time, and returns a dict with ``ok`` and the figures that
+decide it, so ``tests/webhook_faults`` can run short versions of the same code:
+
+* ``lookups``: the fake Kubernetes API answers, then stalls (accepts, never answers), errors
+  (HTTP 500) or is gone (closed port) while requests need look-ups. Every request must answer
+  within the webhook's look-up budget plus a margin, and say that look-ups were skipped.
+* ``rotation``: the serving certificate is replaced while clients open new TLS connections and
+  reuse kept-alive ones: a renewal under the same CA swapped like a kubelet Secret mount
+  (``same-ca``), or a new CA written in place by ``crashlint certs`` (``new-ca``; clients trust
+  old and new CA, as a caBundle does during a CA rotation). No handshake or request may fail,
+  and every connection opened after the swap must see the new serial.
+* ``slowloris``: sockets that open TCP and send nothing (``idle``), dribble a TLS ClientHello
+  byte by byte (``hello``), or complete TLS and dribble an HTTP request (``request``), while a
+  normal client keeps sending reviews on new connections; its latency must stay bounded.
+
+    python bench/faults_webhook.py [--only lookups,rotation,slowloris] [--seconds 10] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import webhook_rig as rig  # noqa: E402 - bench/ is scripts, not a package
+
+SKIPPED_WARNING = "crashlint: cluster look-ups unavailable"
+MAX_ATTACKERS = 200
+
+
+# --- (a) the cluster API stalled, erroring, unreachable -----------------------------------------
+
+def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4, budget: float = 0.5,
+            margin: float = 1.0) -> dict[str, Any]:
+    """Admission requests needing look-ups while the API has ``fault`` (stall | error | unreachable)."""
+    certs = rig.crashlint_certs(workdir / "certs")
+    api = rig.FakeAPI().start()
+    kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url)
+    ttl = 1.0
+    server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", kubeconfig=kubeconfig,
+                        lookup_budget=budget, cache_ttl=ttl)
+    body = rig.refs_body()
+    try:
+        uid, data = body.render("warm")  # the API answers: the references are checked against it
+        status, out = server.request("POST", "/validate", data)
+        warm_ok = status == 200 and json.loads(out)["response"]["allowed"] is False
+        if fault == "unreachable":
+            api.stop()
+        else:
+            api.mode = fault
+        time.sleep(ttl + 0.2)  # the warm namespace's cache entry has expired: a refresh is needed
+
+        def one(i: int) -> dict[str, Any]:
+            namespace = "warm" if i % 4 == 0 else f"fault-{i % 7}"
+            uid, data = body.render(namespace)
+            start = time.monotonic()
+            try:
+                status, out = server.request("POST", "/validate", data, timeout=10)
+            except (OSError, http.client.HTTPException) as exc:
+                return {"namespace": namespace, "seconds": time.monotonic() - start, "error": repr(exc)}
+            seconds = time.monotonic() - start
+            resp = json.loads(out).get("response", {}) if status == 200 else {}
+            warnings = resp.get("warnings") or []
+            return {"namespace": namespace, "seconds": seconds, "status": status, "allowed": resp.get("allowed"),
+                    "uid_ok": resp.get("uid") == uid, "skipped_warning": any(w.startswith(SKIPPED_WARNING)
+                                                                            for w in warnings)}
+
+        deadline = time.monotonic() + 120
+        with ThreadPoolExecutor(concurrency) as pool:
+            results = [r for r in pool.map(one, range(requests)) if time.monotonic() < deadline]
+    finally:
+        api.stop()
+        server.stop()
+    walls = sorted(r["seconds"] for r in results)
+    failed = [r for r in results if r.get("status") != 200 or not r.get("uid_ok")]
+    unwarned = [r for r in results if r.get("status") == 200 and not r["skipped_warning"]
+                and not (r["namespace"] == "warm" and r["allowed"] is False)]  # stale cluster data is fine
+    limit = budget + margin
+    return {"scenario": f"lookups/{fault}", "warm_checked_against_cluster": warm_ok, "requests": len(results),
+            "failed": len(failed), "max_s": round(walls[-1], 3), "p50_s": round(rig.percentile(walls, 0.5), 3),
+            "limit_s": limit, "without_skip_warning": len(unwarned), "api_requests": api.requests,
+            "ok": warm_ok and not failed and walls[-1] < limit and not unwarned and len(results) == requests}
+
+
+# --- (b) certificate rotation under load ------------------------------------------------------
+
+def _serial_of(pem: bytes) -> int:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem).serial_number
+
+
+def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients: int = 4) -> dict[str, Any]:
+    """Replace the serving certificate halfway through a run of ``clients`` busy connections."""
+    if kind == "same-ca":
+        ca = rig.MemoryCA()
+        ca_file = workdir / "ca.crt"
+        ca_file.write_bytes(ca.ca_pem())
+        mount = rig.KubeletMount(workdir / "mount")
+        crt, key, old_serial = ca.issue()
+        mount.publish({"tls.crt": crt, "tls.key": key})
+        cert, keyfile, trusted = mount.cert, mount.key, [ca_file]
+    elif kind == "new-ca":
+        d = rig.crashlint_certs(workdir / "certs")
+        (workdir / "old-ca.crt").write_bytes((d / "ca.crt").read_bytes())
+        old_serial = _serial_of((d / "tls.crt").read_bytes())
+        cert, keyfile, trusted = d / "tls.crt", d / "tls.key", [workdir / "old-ca.crt"]
+    else:
+        raise ValueError(f"unknown rotation {kind!r}")
+    server = rig.Server(workdir, cert, keyfile, trusted[0])
+    bodies = rig.mix(cluster=False)
+    stop = threading.Event()
+    records: list[tuple[float, float, int | None, str | None]] = []  # (started, ended, serial, error)
+    lock = threading.Lock()
+    ctx_holder: dict[str, ssl.SSLContext] = {"ctx": rig.client_context(*trusted)}
+
+    def client(n: int) -> None:
+        fresh = n % 2 == 0  # half the clients open a connection per request, half keep theirs
+        conn: http.client.HTTPSConnection | None = None
+        i = 0
+        while not stop.is_set() and i < 100_000:
+            body = bodies[(n + i) % len(bodies)]
+            i += 1
+            uid, data = body.render()
+            started = time.monotonic()
+            serial, error = None, None
+            try:
+                if conn is None:
+                    conn = http.client.HTTPSConnection("localhost", server.port, context=ctx_holder["ctx"], timeout=10)
+                    conn.connect()
+                    serial = int(conn.sock.getpeercert()["serialNumber"], 16)
+                conn.request("POST", "/validate", body=data, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                error = rig.check_response(body, uid, resp.status, resp.read())
+            except (OSError, http.client.HTTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            if error or fresh:
+                if conn is not None:
+                    conn.close()
+                conn = None
+            with lock:
+                records.append((started, time.monotonic(), serial, error))
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(seconds / 2)
+        swap_start = time.monotonic()
+        if kind == "same-ca":
+            crt, key, new_serial = ca.issue()
+            mount.publish({"tls.crt": crt, "tls.key": key})
+        else:
+            rig.crashlint_certs(workdir / "certs")  # new CA + pair, renamed over the files one by one
+            new_serial = _serial_of((workdir / "certs" / "tls.crt").read_bytes())
+            trusted.append(workdir / "certs" / "ca.crt")
+            ctx_holder["ctx"] = rig.client_context(*trusted)  # the caBundle now holds old and new CA
+        swap_end = time.monotonic()
+        time.sleep(seconds / 2)
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+        alive = server.proc.poll() is None
+        reloads_error = json.loads(server.request("GET", "/readyz", ctx=rig.client_context(*trusted))[1]).get(
+            "certificate_reload_error")
+    finally:
+        stop.set()
+        server.stop()
+    errors = [r for r in records if r[3]]
+    handshakes = [r for r in records if r[2] is not None]
+    after = [r for r in handshakes if r[0] > swap_end]
+    before = [r for r in handshakes if r[1] < swap_start]
+    stale_after = [r for r in after if r[2] != new_serial]
+    wrong_before = [r for r in before if r[2] != old_serial]
+    return {"scenario": f"rotation/{kind}", "requests": len(records), "handshakes": len(handshakes),
+            "handshakes_after_swap": len(after), "failed": len(errors), "errors": sorted({e[3] for e in errors})[:5],
+            "old_serial_after_swap": len(stale_after), "swap_ms": round((swap_end - swap_start) * 1000, 1),
+            "server_alive": alive, "certificate_reload_error": reloads_error,
+            "ok": (not errors and not stale_after and not wrong_before and len(after) > 0 and len(before) > 0
+                   and alive and not reloads_error)}
+
+
+# --- (c) slowloris ----------------------------------------------------------------------------
+
+def _client_hello(ctx: ssl.SSLContext) -> bytes:
+    """The bytes of a real TLS ClientHello, to send one at a time."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+class _Attacker:
+    """One slow client; :meth:`tick` sends its next byte (if any) and reopens a socket the server closed."""
+
+    def __init__(self, port: int, style: str, ctx: ssl.SSLContext, hello: bytes) -> None:
+        self.port, self.style, self.ctx, self.hello = port, style, ctx, hello
+        self.sock: Any = None
+        self.pos = 0
+        self.reopened = 0
+        self.payload = (b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 100000\r\n\r\n" + b"{" * 2000)
+        self.failed_opens = 0
+        self.open()
+
+    def open(self) -> None:
+        """Connect (and for ``request``, complete TLS); a server too busy to shake hands is counted."""
+        self.sock = None
+        try:
+            raw = socket.create_connection((rig.HOST, self.port), timeout=5)
+            if self.style == "request":
+                raw = self.ctx.wrap_socket(raw, server_hostname="localhost")
+        except (OSError, ssl.SSLError):
+            self.failed_opens += 1
+            return
+        raw.settimeout(0.05)
+        self.sock, self.pos = raw, 0
+
+    def tick(self) -> None:
+        data = {"idle": b"", "hello": self.hello, "request": self.payload}[self.style]
+        try:
+            if self.pos < len(data):
+                self.sock.send(data[self.pos:self.pos + 1])
+                self.pos += 1
+            try:  # a closed socket reads as b"" (or fails): the server gave up on it
+                if self.sock.recv(1) == b"":
+                    raise ConnectionResetError
+            except (TimeoutError, ssl.SSLWantReadError, BlockingIOError):
+                pass
+        except (OSError, ssl.SSLError):
+            self.close()
+            if self.reopened < 1000:
+                self.reopened += 1
+                self.open()
+
+    def close(self) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+
+
+def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: float = 10.0,
+              interval: float = 0.5, bound: float = 1.0, workers: int = 2, threads: int = 4) -> dict[str, Any]:
+    """Normal reviews on new connections every 0.1 s while ``attackers`` slow sockets are open."""
+    certs = rig.crashlint_certs(workdir / "certs")
+    server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", workers=workers,
+                        threads=threads)
+    ctx = rig.client_context(certs / "ca.crt")
+    hello = _client_hello(ctx)
+    stop = threading.Event()
+    bodies = rig.mix(cluster=False)
+    latencies: list[float] = []
+    errors: list[str] = []
+    pool: list[_Attacker] = []
+
+    def attack() -> None:
+        while not stop.is_set():
+            for a in pool:
+                if a.sock is not None:
+                    a.tick()
+                elif a.failed_opens < 50 and not stop.is_set():
+                    a.open()
+            stop.wait(interval)
+
+    try:
+        pool.extend(_Attacker(server.port, style, ctx, hello) for _ in range(min(attackers, MAX_ATTACKERS)))
+        t = threading.Thread(target=attack, daemon=True)
+        t.start()
+        time.sleep(0.5)  # the attack is in place before the first normal request
+        end = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < end and i < 10_000:
+            body = bodies[i % len(bodies)]
+            i += 1
+            uid, data = body.render()
+            start = time.monotonic()
+            try:
+                status, out = server.request("POST", "/validate", data, ctx=ctx, timeout=15)
+                problem = rig.check_response(body, uid, status, out)
+            except (OSError, http.client.HTTPException) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            latencies.append(time.monotonic() - start)
+            if problem:
+                errors.append(problem)
+            time.sleep(max(0.0, 0.1 - (time.monotonic() - start)))
+        stop.set()
+        t.join(timeout=10)
+        open_at_end = sum(1 for a in pool if a.sock is not None)
+        reopened = sum(a.reopened for a in pool)
+        failed_opens = sum(a.failed_opens for a in pool)
+    finally:
+        stop.set()
+        for a in pool:
+            a.close()
+        server.stop()
+    lat = sorted(latencies)
+    return {"scenario": f"slowloris/{style}", "attackers": len(pool), "server_threads": workers * threads,
+            "requests": len(lat), "failed": len(errors), "errors": sorted(set(errors))[:3],
+            "p50_ms": round(rig.percentile(lat, 0.5) * 1000, 1), "p99_ms": round(rig.percentile(lat, 0.99) * 1000, 1),
+            "max_ms": round(lat[-1] * 1000, 1) if lat else None, "bound_ms": bound * 1000,
+            "attack_sockets_open_at_end": open_at_end, "attack_reconnects": reopened,
+            "attack_connects_failed": failed_opens,
+            "ok": bool(lat) and not errors and lat[-1] < bound}
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default="lookups,rotation,slowloris", help="comma-separated scenarios")
+    ap.add_argument("--seconds", type=float, default=10.0, help="duration of the rotation and slowloris runs (max 120)")
+    ap.add_argument("--attackers", type=int, default=16, help="slow sockets (default: 2x the server's threads)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    seconds = min(max(args.seconds, 2.0), 120.0)
+    wanted = set(args.only.split(","))
+    results = []
+    with tempfile.TemporaryDirectory(prefix="crashlint-faults-") as tmp:
+        runs: list[tuple[str, Any]] = []
+        if "lookups" in wanted:
+            runs += [(f"lookups-{f}", lambda d, f=f: lookups(d, f, requests=60)) for f in ("stall", "error", "unreachable")]
+        if "rotation" in wanted:
+            runs += [(f"rotation-{k}", lambda d, k=k: rotation(d, k, seconds)) for k in ("same-ca", "new-ca")]
+        if "slowloris" in wanted:
+            runs += [(f"slowloris-{s}", lambda d, s=s: slowloris(d, s, min(args.attackers, MAX_ATTACKERS), seconds))
+                     for s in ("idle", "hello", "request")]
+        for name, run in runs:
+            d = Path(tmp) / name
+            d.mkdir()
+            result = run(d)
+            results.append(result)
+            if not args.json:
+                print(("PASS " if result["ok"] else "FAIL ") + json.dumps(result), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,399 @@
+"""Shared rig of the webhook soak and fault runs: the real server, certificates, fake cluster APIs, clients.
+
+Everything listens on and talks to 127.0.0.1. The server is ``crashlint webhook serve``
+(gunicorn, TLS) as a subprocess; certificates come from ``crashlint certs`` or, when a
+renewal under the *same* CA is needed (what cert-manager does), from a CA kept in memory here.
+Mounted certificates can be laid out the way the kubelet mounts a Secret (``..data`` symlink
+swapped atomically), so a rotation is the same file-system event as in a pod.
+
+bench/ is scripts, not a package: ``soak_webhook.py``, ``faults_webhook.py`` and
+``tests/webhook_faults`` import this module by path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "webhook"
+HOST = "127.0.0.1"
+GROUPS = {"Deployment": "apps", "Pod": ""}
+PLURALS = {"Deployment": "deployments", "Pod": "pods"}
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Body:
+    """One AdmissionReview template and the decision the server must give it."""
+
+    name: str
+    template: bytes  # contains the placeholders "UID" and "NAMESPACE"
+    allowed: bool
+    warned: bool  # at least one crashlint finding among the warnings
+
+    def render(self, namespace: str = "bench") -> tuple[str, bytes]:
+        uid = str(uuid.uuid4())
+        return uid, self.template.replace(b'"UID"', f'"{uid}"'.encode()).replace(
+            b'"NAMESPACE"', f'"{namespace}"'.encode())
+
+
+def review_bytes(obj: dict[str, Any]) -> bytes:
+    """An admission.k8s.io/v1 AdmissionReview of ``obj`` with UID/NAMESPACE placeholders."""
+    kind = obj["kind"]
+    gvk = {"group": GROUPS.get(kind, ""), "version": "v1", "kind": kind}
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "UID", "kind": gvk, "requestKind": gvk,
+        "resource": {"group": gvk["group"], "version": "v1", "resource": PLURALS.get(kind, kind.lower() + "s")},
+        "name": obj["metadata"]["name"], "namespace": "NAMESPACE", "operation": "CREATE",
+        "userInfo": {"username": "bench", "groups": ["system:authenticated"]},
+        "object": obj, "oldObject": None, "dryRun": False}}
+    return json.dumps(review).encode()
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return yaml.safe_load((FIXTURES / name).read_text())
+
+
+def mix(cluster: bool) -> list[Body]:
+    """Denied, warned and clean objects, as the soak sends them in turn.
+
+    ``refs`` names ConfigMaps no namespace of the fake API has: with cluster data it is denied;
+    with file-only checks (no look-ups) it is allowed with a warning.
+    """
+    return [
+        Body("denied-busybox", review_bytes(fixture("deployment-busybox.yaml")), allowed=False, warned=False),
+        Body("warned-untagged", review_bytes(fixture("deployment-untagged.yaml")), allowed=True, warned=True),
+        Body("clean", review_bytes(fixture("deployment-clean.yaml")), allowed=True, warned=False),
+        Body("denied-pod", review_bytes(fixture("pod-naked.yaml")), allowed=False, warned=False),
+        Body("refs", review_bytes(fixture("deployment-refs.yaml")), allowed=not cluster, warned=not cluster),
+    ]
+
+
+def refs_body() -> Body:
+    return Body("refs", review_bytes(fixture("deployment-refs.yaml")), allowed=True, warned=True)
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+def crashlint_certs(out: Path) -> Path:
+    """A new CA and serving pair for localhost/127.0.0.1 by the real ``crashlint certs`` command."""
+    subprocess.run([sys.executable, "-m", "crashlint", "certs", "--out", str(out), "--dns", "localhost",
+                    "--ip", HOST], check=True, capture_output=True, timeout=60)
+    return out
+
+
+class MemoryCA:
+    """A CA whose key stays in memory, to renew the serving certificate under the same CA."""
+
+    def __init__(self) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "crashlint-bench-ca")])
+        now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+        self.cert = (x509.CertificateBuilder().subject_name(self._name).issuer_name(self._name)
+                     .public_key(self._key.public_key()).serial_number(x509.random_serial_number())
+                     .not_valid_before(now).not_valid_after(now + dt.timedelta(days=2))
+                     .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                     .sign(self._key, hashes.SHA256()))
+
+    def ca_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def issue(self) -> tuple[bytes, bytes, int]:
+        """(tls.crt, tls.key, serial) of a new serving pair for localhost/127.0.0.1."""
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+        serial = x509.random_serial_number()
+        cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+                .issuer_name(self._name).public_key(key.public_key()).serial_number(serial)
+                .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                            x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                .sign(self._key, hashes.SHA256()))
+        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+        return cert.public_bytes(serialization.Encoding.PEM), key_pem, serial
+
+
+class KubeletMount:
+    """A directory laid out like a Secret volume: ``tls.crt -> ..data/tls.crt``, ``..data -> ..<stamp>``.
+
+    :meth:`publish` writes a new stamp directory and renames a new ``..data`` link over the old
+    one, so both files change in one atomic step, as the kubelet's AtomicWriter does.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._n = 0
+
+    @property
+    def cert(self) -> Path:
+        return self.root / "tls.crt"
+
+    @property
+    def key(self) -> Path:
+        return self.root / "tls.key"
+
+    def publish(self, files: dict[str, bytes]) -> None:
+        self._n += 1
+        stamp = self.root / f"..{time.strftime('%Y_%m_%d_%H_%M_%S')}.{self._n}"
+        stamp.mkdir()
+        for name, data in files.items():
+            (stamp / name).write_bytes(data)
+        tmp = self.root / "..data_tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(stamp.name)
+        old = (self.root / "..data").resolve() if (self.root / "..data").is_symlink() else None
+        os.replace(tmp, self.root / "..data")
+        for name in files:
+            link = self.root / name
+            if not link.is_symlink():
+                link.symlink_to(f"..data/{name}")
+        if old is not None and old != stamp.resolve():
+            for f in old.iterdir():
+                f.unlink()
+            old.rmdir()
+
+
+# --- fake Kubernetes API ----------------------------------------------------------------------
+
+LIST_KINDS = {"configmaps": "ConfigMapList", "secrets": "SecretList", "serviceaccounts": "ServiceAccountList",
+              "services": "ServiceList"}
+
+
+@dataclass
+class FakeAPI:
+    """A local API server for the webhook's look-ups whose behaviour can change mid-run.
+
+    ``mode``: ``ok`` (an empty list of the asked kind; metadata lists when asked for them),
+    ``error`` (HTTP 500 Status to everything), ``stall`` (reads the request, never answers
+    until :meth:`stop`). :meth:`stop` closes the port: the API becomes unreachable.
+    """
+
+    mode: str = "ok"
+    requests: int = 0
+    paths: list[str] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+    _release: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://{HOST}:{self.server.server_address[1]}"
+
+    def start(self) -> "FakeAPI":
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                api.requests += 1
+                path = urlsplit(self.path).path
+                if len(api.paths) < 10_000:
+                    api.paths.append(path)
+                if api.mode == "stall":
+                    api._release.wait(timeout=600)  # bounded: stop() releases it
+                    return
+                if api.mode == "error":
+                    status, body = 500, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                         "message": "etcdserver: request timed out", "code": 500}
+                else:
+                    plural = path.rstrip("/").rsplit("/", 1)[-1]
+                    meta = "as=PartialObjectMetadataList" in self.headers.get("Accept", "")
+                    kind = "PartialObjectMetadataList" if meta else LIST_KINDS.get(plural, "List")
+                    status, body = 200, {"kind": kind, "apiVersion": "meta.k8s.io/v1" if meta else "v1",
+                                         "metadata": {"resourceVersion": "1"}, "items": []}
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening port (connections then get ECONNREFUSED) and release stalled handlers."""
+        self._release.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens (connection refused)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return f"http://{HOST}:{s.getsockname()[1]}"
+
+
+def write_kubeconfig(path: Path, server: str) -> Path:
+    path.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "fake",
+        "clusters": [{"name": "fake", "cluster": {"server": server}}],
+        "users": [{"name": "bench", "user": {"token": "crashlint-bench-token"}}],
+        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "bench"}}],
+    }))
+    return path
+
+
+# --- the server -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def client_context(*cafiles: Path, **options: Any) -> ssl.SSLContext:
+    """A verifying client context trusting every CA in ``cafiles`` (a caBundle during a CA rotation)."""
+    ctx = ssl.create_default_context()
+    ctx.load_verify_locations(cadata="".join(Path(f).read_text() for f in cafiles))
+    for k, v in options.items():
+        setattr(ctx, k, v)
+    return ctx
+
+
+class Server:
+    """``crashlint webhook serve`` on 127.0.0.1 in a subprocess, started and stopped within bounds."""
+
+    def __init__(self, workdir: Path, cert: Path, key: Path, ca: Path, *, kubeconfig: Path | None = None,
+                 lookup_budget: float = 0.5, cache_ttl: float = 30.0, workers: int = 2, threads: int = 4) -> None:
+        self.workdir = workdir
+        self.ca = ca
+        self.port = free_port()
+        self.log = workdir / "server.log"
+        self.lookup_budget = lookup_budget
+        wconf = workdir / "webhook.yaml"
+        wconf.write_text(f"lookup_budget_seconds: {lookup_budget}\ncache_ttl_seconds: {cache_ttl}\n")
+        cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--no-cluster"]
+        self._log_fh = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(cert), "--key", str(key),
+             "--host", HOST, "--port", str(self.port), "--config", str(FIXTURES / "crashlint.yaml"),
+             "--webhook-config", str(wconf), "--workers", str(workers), "--threads", str(threads), *cluster],
+            stdout=self._log_fh, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                if self.request("GET", "/readyz", timeout=2)[0] == 200 and len(self.worker_pids()) == workers:
+                    break
+            except (OSError, http.client.HTTPException):
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"webhook did not start: {self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def request(self, method: str, path: str, body: bytes | None = None, ctx: ssl.SSLContext | None = None,
+                timeout: float = 10) -> tuple[int, bytes]:
+        conn = http.client.HTTPSConnection("localhost", self.port, context=ctx or client_context(self.ca),
+                                           timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: children of the master (the subprocess itself)."""
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    def rss_kib(self) -> dict[int, int]:
+        """VmRSS (KiB) of the master and each worker, from /proc/<pid>/status."""
+        out = {}
+        for pid in [self.proc.pid, *self.worker_pids()]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out[pid] = int(line.split()[1])
+            except OSError:
+                continue
+        return out
+
+    def log_text(self) -> str:
+        if not self._log_fh.closed:
+            self._log_fh.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self._log_fh.closed:
+            self._log_fh.close()
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def check_response(body: Body, uid: str, status: int, data: bytes, expect_allowed: bool | None = None) -> str | None:
+    """None when the answer is the right AdmissionReview for ``body``, else what is wrong."""
+    if status != 200:
+        return f"HTTP {status}: {data[:200]!r}"
+    try:
+        resp = json.loads(data)["response"]
+    except (ValueError, KeyError, TypeError):
+        return f"not an AdmissionReview: {data[:200]!r}"
+    if resp.get("uid") != uid:
+        return f"uid {resp.get('uid')!r} != {uid!r}"
+    allowed = body.allowed if expect_allowed is None else expect_allowed
+    if resp.get("allowed") is not allowed:
+        return f"{body.name}: allowed={resp.get('allowed')!r}, expected {allowed}"
+    if body.warned and not any(w.startswith("crashlint ") for w in resp.get("warnings") or []):
+        return f"{body.name}: no crashlint warning in {resp.get('warnings')!r}"
+    return None
