@@ -9,8 +9,8 @@ decide it, so ``tests/webhook_faults`` can run short versions of the same code:
   within the webhook's look-up budget plus a margin, and say that look-ups were skipped.
 * ``rotation``: the serving certificate is replaced while clients open new TLS connections and
   reuse kept-alive ones: a renewal under the same CA swapped like a kubelet Secret mount
-  (``same-ca``), or a new CA written in place by ``crashlint certs`` (``new-ca``; clients trust
-  old and new CA, as a caBundle does during a CA rotation). No handshake or request may fail,
+  (``same-ca``), or a new CA written in place by ``crashlint certs`` (``new-ca``: the caBundle gets
+  the new CA first, then the files are renamed over the old ones one by one, key before cert). No handshake or request may fail,
   and every connection opened after the swap must see the new serial.
 * ``slowloris``: sockets that open TCP and send nothing (``idle``), dribble a TLS ClientHello
   byte by byte (``hello``), or complete TLS and dribble an HTTP request (``request``), while a
@@ -45,8 +45,12 @@ MAX_ATTACKERS = 200
 # --- (a) the cluster API stalled, erroring, unreachable -----------------------------------------
 
 def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4, budget: float = 0.5,
-            margin: float = 1.0) -> dict[str, Any]:
-    """Admission requests needing look-ups while the API has ``fault`` (stall | error | unreachable)."""
+            margin: float = 1.0, stop_grace: float = 25.0) -> dict[str, Any]:
+    """Admission requests needing look-ups while the API has ``fault`` (stall | error | unreachable).
+
+    A request is given up (and counted failed) at the limit plus a second, so a hung worker
+    costs seconds, not the client's default timeout.
+    """
     certs = rig.crashlint_certs(workdir / "certs")
     api = rig.FakeAPI().start()
     kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url)
@@ -69,7 +73,7 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
             uid, data = body.render(namespace)
             start = time.monotonic()
             try:
-                status, out = server.request("POST", "/validate", data, timeout=10)
+                status, out = server.request("POST", "/validate", data, timeout=budget + margin + 1.0)
             except (OSError, http.client.HTTPException) as exc:
                 return {"namespace": namespace, "seconds": time.monotonic() - start, "error": repr(exc)}
             seconds = time.monotonic() - start
@@ -79,21 +83,21 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
                     "uid_ok": resp.get("uid") == uid, "skipped_warning": any(w.startswith(SKIPPED_WARNING)
                                                                             for w in warnings)}
 
-        deadline = time.monotonic() + 120
-        with ThreadPoolExecutor(concurrency) as pool:
-            results = [r for r in pool.map(one, range(requests)) if time.monotonic() < deadline]
+        with ThreadPoolExecutor(concurrency) as pool:  # bounded: count x per-request timeout
+            results = list(pool.map(one, range(requests)))
     finally:
         api.stop()
-        server.stop()
+        server.stop(stop_grace)
     walls = sorted(r["seconds"] for r in results)
     failed = [r for r in results if r.get("status") != 200 or not r.get("uid_ok")]
     unwarned = [r for r in results if r.get("status") == 200 and not r["skipped_warning"]
                 and not (r["namespace"] == "warm" and r["allowed"] is False)]  # stale cluster data is fine
     limit = budget + margin
-    return {"scenario": f"lookups/{fault}", "warm_checked_against_cluster": warm_ok, "requests": len(results),
+    return {"scenario": f"lookups/{fault}", "warm_checked_against_cluster": warm_ok,
+            "errors": sorted({str(r.get("error") or r.get("status")) for r in failed})[:3], "requests": len(results),
             "failed": len(failed), "max_s": round(walls[-1], 3), "p50_s": round(rig.percentile(walls, 0.5), 3),
             "limit_s": limit, "without_skip_warning": len(unwarned), "api_requests": api.requests,
-            "ok": warm_ok and not failed and walls[-1] < limit and not unwarned and len(results) == requests}
+            "ok": warm_ok and not failed and walls[-1] < limit and not unwarned}
 
 
 # --- (b) certificate rotation under load ------------------------------------------------------
@@ -104,7 +108,8 @@ def _serial_of(pem: bytes) -> int:
     return x509.load_pem_x509_certificate(pem).serial_number
 
 
-def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients: int = 4) -> dict[str, Any]:
+def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients: int = 4,
+             stop_grace: float = 25.0) -> dict[str, Any]:
     """Replace the serving certificate halfway through a run of ``clients`` busy connections."""
     if kind == "same-ca":
         ca = rig.MemoryCA()
@@ -167,10 +172,13 @@ def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients
             crt, key, new_serial = ca.issue()
             mount.publish({"tls.crt": crt, "tls.key": key})
         else:
-            rig.crashlint_certs(workdir / "certs")  # new CA + pair, renamed over the files one by one
-            new_serial = _serial_of((workdir / "certs" / "tls.crt").read_bytes())
-            trusted.append(workdir / "certs" / "ca.crt")
-            ctx_holder["ctx"] = rig.client_context(*trusted)  # the caBundle now holds old and new CA
+            staged = rig.crashlint_certs(workdir / "staged")  # a new CA and pair
+            new_serial = _serial_of((staged / "tls.crt").read_bytes())
+            trusted.append(staged / "ca.crt")
+            ctx_holder["ctx"] = rig.client_context(*trusted)  # the caBundle holds old and new CA first
+            time.sleep(0.5)  # connections set up with the old bundle finish before the files change
+            swap_start = time.monotonic()
+            rig.install_in_place(staged, workdir / "certs")  # then the files are replaced one by one
         swap_end = time.monotonic()
         time.sleep(seconds / 2)
         stop.set()
@@ -181,7 +189,7 @@ def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients
             "certificate_reload_error")
     finally:
         stop.set()
-        server.stop()
+        server.stop(stop_grace)
     errors = [r for r in records if r[3]]
     handshakes = [r for r in records if r[2] is not None]
     after = [r for r in handshakes if r[0] > swap_end]
@@ -210,7 +218,7 @@ def _client_hello(ctx: ssl.SSLContext) -> bytes:
 
 
 class _Attacker:
-    """One slow client; :meth:`tick` sends its next byte (if any) and reopens a socket the server closed."""
+    """One slow client; :meth:`tick` sends its next byte (if any) and notices when the server closed it."""
 
     def __init__(self, port: int, style: str, ctx: ssl.SSLContext, hello: bytes) -> None:
         self.port, self.style, self.ctx, self.hello = port, style, ctx, hello
@@ -220,13 +228,12 @@ class _Attacker:
         self.payload = (b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                         b"Content-Length: 100000\r\n\r\n" + b"{" * 2000)
         self.failed_opens = 0
-        self.open()
 
     def open(self) -> None:
         """Connect (and for ``request``, complete TLS); a server too busy to shake hands is counted."""
         self.sock = None
         try:
-            raw = socket.create_connection((rig.HOST, self.port), timeout=5)
+            raw = socket.create_connection((rig.HOST, self.port), timeout=1)
             if self.style == "request":
                 raw = self.ctx.wrap_socket(raw, server_hostname="localhost")
         except (OSError, ssl.SSLError):
@@ -247,10 +254,7 @@ class _Attacker:
             except (TimeoutError, ssl.SSLWantReadError, BlockingIOError):
                 pass
         except (OSError, ssl.SSLError):
-            self.close()
-            if self.reopened < 1000:
-                self.reopened += 1
-                self.open()
+            self.close()  # the attack loop opens a new one
 
     def close(self) -> None:
         if self.sock is not None:
@@ -262,8 +266,13 @@ class _Attacker:
 
 
 def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: float = 10.0,
-              interval: float = 0.5, bound: float = 1.0, workers: int = 2, threads: int = 4) -> dict[str, Any]:
-    """Normal reviews on new connections every 0.1 s while ``attackers`` slow sockets are open."""
+              interval: float = 0.5, bound: float = 1.0, workers: int | None = None, threads: int | None = None,
+              stop_grace: float = 25.0) -> dict[str, Any]:
+    """Normal reviews on new connections every 0.1 s while ``attackers`` slow sockets are open.
+
+    A normal request is given up at ``bound`` plus 2 s (counted failed), so a starved server
+    costs the run seconds, not the client's default timeout.
+    """
     certs = rig.crashlint_certs(workdir / "certs")
     server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", workers=workers,
                         threads=threads)
@@ -278,14 +287,20 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
     def attack() -> None:
         while not stop.is_set():
             for a in pool:
+                if stop.is_set():
+                    return
                 if a.sock is not None:
                     a.tick()
-                elif a.failed_opens < 50 and not stop.is_set():
-                    a.open()
+                elif a.failed_opens < 3 and a.reopened < 1000:
+                    a.reopened += 1
+                    a.open()  # a starved server costs each attempt the 1 s connect/handshake timeout
             stop.wait(interval)
 
     try:
         pool.extend(_Attacker(server.port, style, ctx, hello) for _ in range(min(attackers, MAX_ATTACKERS)))
+        if pool:
+            with ThreadPoolExecutor(len(pool)) as opener:  # at once: a refused handshake costs 1 s each
+                list(opener.map(lambda a: a.open(), pool))
         t = threading.Thread(target=attack, daemon=True)
         t.start()
         time.sleep(0.5)  # the attack is in place before the first normal request
@@ -297,7 +312,7 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
             uid, data = body.render()
             start = time.monotonic()
             try:
-                status, out = server.request("POST", "/validate", data, ctx=ctx, timeout=15)
+                status, out = server.request("POST", "/validate", data, ctx=ctx, timeout=bound + 2.0)
                 problem = rig.check_response(body, uid, status, out)
             except (OSError, http.client.HTTPException) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
@@ -314,9 +329,9 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
         stop.set()
         for a in pool:
             a.close()
-        server.stop()
+        server.stop(stop_grace)
     lat = sorted(latencies)
-    return {"scenario": f"slowloris/{style}", "attackers": len(pool), "server_threads": workers * threads,
+    return {"scenario": f"slowloris/{style}", "attackers": len(pool), "server_sizing": f"{workers or 'default'} workers x {threads or 'default'} threads",
             "requests": len(lat), "failed": len(errors), "errors": sorted(set(errors))[:3],
             "p50_ms": round(rig.percentile(lat, 0.5) * 1000, 1), "p99_ms": round(rig.percentile(lat, 0.99) * 1000, 1),
             "max_ms": round(lat[-1] * 1000, 1) if lat else None, "bound_ms": bound * 1000,

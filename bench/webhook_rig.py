@@ -100,6 +100,18 @@ def crashlint_certs(out: Path) -> Path:
     return out
 
 
+def install_in_place(src: Path, dst: Path) -> None:
+    """Rename ``src``'s ca.crt, tls.key, tls.crt over ``dst``'s one by one, as ``crashlint certs`` does.
+
+    Between the key and the certificate the pair on disk does not match: the server must keep
+    serving the previous pair until both are new.
+    """
+    for name in ("ca.crt", "tls.key", "tls.crt"):
+        tmp = dst / f".{name}.tmp"
+        tmp.write_bytes((src / name).read_bytes())
+        os.replace(tmp, dst / name)
+
+
 class MemoryCA:
     """A CA whose key stays in memory, to renew the serving certificate under the same CA."""
 
@@ -300,7 +312,9 @@ class Server:
     """``crashlint webhook serve`` on 127.0.0.1 in a subprocess, started and stopped within bounds."""
 
     def __init__(self, workdir: Path, cert: Path, key: Path, ca: Path, *, kubeconfig: Path | None = None,
-                 lookup_budget: float = 0.5, cache_ttl: float = 30.0, workers: int = 2, threads: int = 4) -> None:
+                 lookup_budget: float = 0.5, cache_ttl: float = 30.0, workers: int | None = None,
+                 threads: int | None = None) -> None:
+        """Start it and wait until /readyz answers; ``workers``/``threads`` None: the command's defaults."""
         self.workdir = workdir
         self.ca = ca
         self.port = free_port()
@@ -309,16 +323,18 @@ class Server:
         wconf = workdir / "webhook.yaml"
         wconf.write_text(f"lookup_budget_seconds: {lookup_budget}\ncache_ttl_seconds: {cache_ttl}\n")
         cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--no-cluster"]
+        sizing = [*(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else [])]
         self._log_fh = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(cert), "--key", str(key),
              "--host", HOST, "--port", str(self.port), "--config", str(FIXTURES / "crashlint.yaml"),
-             "--webhook-config", str(wconf), "--workers", str(workers), "--threads", str(threads), *cluster],
+             "--webhook-config", str(wconf), *sizing, *cluster],
             stdout=self._log_fh, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 40
         while True:
             try:
-                if self.request("GET", "/readyz", timeout=2)[0] == 200 and len(self.worker_pids()) == workers:
+                up = len(self.worker_pids())
+                if self.request("GET", "/readyz", timeout=2)[0] == 200 and (up == workers if workers else up >= 1):
                     break
             except (OSError, http.client.HTTPException):
                 pass
@@ -363,12 +379,19 @@ class Server:
             self._log_fh.flush()
         return self.log.read_text(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 25.0) -> None:
+        """SIGTERM; after ``grace`` seconds SIGKILL to the workers (a hung one would outlive its master) and master."""
         if self.proc.poll() is None:
+            workers = self.worker_pids()
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=25)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
+                for pid in workers:
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
                 self.proc.kill()
                 self.proc.wait()
         if not self._log_fh.closed:

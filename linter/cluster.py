@@ -189,6 +189,10 @@ class ClusterSource:
             for e in entries:
                 inv.add(e)
             inv.complete.add((kind, namespace))
+        if problems and not inv.complete:
+            # Nothing could be listed (a 5xx on every kind): that is an outage, not an empty
+            # namespace — let the caller keep its stale data and say the look-ups were skipped.
+            raise ClusterError("; ".join(problems))
         return inv, problems
 
     def inventory_for(self, namespaces: set[str]) -> Inventory:
@@ -254,7 +258,8 @@ class CachedLookup:
         self.retry_after = retry_after
         self.clock = clock
         self._slots: dict[str, _Slot] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a refresh that is already done runs its done-callback inline, under the lock.
+        self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crashlint-lookup")
 
     def _refresh(self, namespace: str) -> tuple[Inventory, list[str]]:

@@ -104,20 +104,24 @@ def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = Fals
 
 
 def _classify_shell(rest: list[str], knowledge: dict[str, Any], stdin_open: bool) -> Verdict:
+    seen_c = False
     script_at = None
     for i, a in enumerate(rest):
-        if a.startswith("-") and not a.startswith("--") and "c" in a[1:]:
-            script_at = i + 1
+        if a == "--":
+            script_at = i + 1 if seen_c else None
             break
-        if not a.startswith("-"):
-            break
-    if script_at is None:
+        if a.startswith("-"):
+            seen_c = seen_c or (not a.startswith("--") and "c" in a[1:])
+            continue
+        script_at = i if seen_c else None
+        break
+    if not seen_c:
         if any(not a.startswith("-") for a in rest):
             return Verdict(UNKNOWN)  # sh script.sh
         if stdin_open:
             return Verdict(FOREVER, reason="an interactive shell on an open stdin")
         return Verdict(FINITE, 0, "a shell with no script, which exits at once on an empty stdin")
-    if script_at >= len(rest):
+    if script_at is None or script_at >= len(rest):
         return Verdict(UNKNOWN)
     return classify_script(rest[script_at], knowledge, stdin_open)
 

@@ -29,6 +29,19 @@ NOT_SERVICES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
                           "enabled", "default", "unset", "changeme"})
 
 
+# URL schemes whose authority is a host reached over the network (``mongodb+srv``,
+# ``postgresql+asyncpg``: the part before ``+``). JDBC URLs (``jdbc:mysql://``) match by their
+# inner scheme. Object stores and local schemes (s3, gs, az, abfs, wasb, file, unix) are absent.
+NETWORK_SCHEMES = frozenset({
+    "http", "https", "ws", "wss", "h2c", "grpc", "grpcs", "dns", "tcp", "udp", "tls", "ssl", "ssh", "sftp", "ftp",
+    "ftps", "git", "redis", "rediss", "valkey", "sentinel", "postgres", "postgresql", "pg", "mysql", "mysqlx",
+    "mariadb", "sqlserver", "mssql", "oracle", "db2", "cockroachdb", "clickhouse", "mongodb", "cassandra", "cql",
+    "scylla", "neo4j", "bolt", "couchbase", "couchbases", "couchdb", "elasticsearch", "opensearch", "influxdb",
+    "etcd", "consul", "amqp", "amqps", "nats", "kafka", "pulsar", "mqtt", "mqtts", "stomp",
+    "ldap", "ldaps", "smtp", "smtps", "imap", "imaps", "memcached", "memcache", "zk", "zookeeper", "thrift",
+    "jaeger", "otlp", "loadbalance", "replication", "aurora", "hdfs", "webhdfs", "rtmp", "rtsp", "sip"})
+
+
 @dataclass(frozen=True)
 class ServiceRef:
     """A host read as in-cluster DNS: the Services it may mean (any one existing resolves it)."""
@@ -84,8 +97,14 @@ def is_defined(ref: ServiceRef, inv: Inventory, always: Iterable[str] = ()) -> b
 
 
 def url_hosts(text: str) -> Iterator[str]:
-    """Hosts of every URL in ``text`` (also inside JDBC URLs and JVM flags), multi-host aware."""
+    """Hosts of every network URL in ``text`` (also inside JDBC URLs and JVM flags), multi-host aware.
+
+    Only schemes whose authority is a network host count: in ``s3://backups``, ``gs://``,
+    ``file://``, ``docker://alpine`` or ``vault://secret`` it is a bucket, an image or a path.
+    """
     for m in _URL.finditer(text):
+        if m.group(1).lower().split("+", 1)[0] not in NETWORK_SCHEMES:
+            continue
         authority = m.group(2).rsplit("@", 1)[-1]
         for part in authority.split(","):
             if part.startswith("["):

@@ -164,7 +164,7 @@ def is_helm_template(path: str) -> bool:
     crashlint lint -``) is what reaches the cluster.
     """
     parts = Path(path).parts
-    for i in range(len(parts) - 1, 0, -1):
+    for i in range(len(parts) - 2, -1, -1):
         if parts[i] == "templates" and Path(*parts[:i], "Chart.yaml").is_file():
             return True
     return False
@@ -349,7 +349,14 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
                 msg, mark = problem
                 result.errors.append(LoadError(name, line + mark.line + 1, msg))
                 continue
-            data = loader.construct_document(node)
+            try:
+                data = loader.construct_document(node)
+            except (yaml.YAMLError, RecursionError) as exc:
+                raise exc
+            except Exception as exc:  # PyYAML's constructors raise anything on bad explicit tags
+                result.errors.append(LoadError(name, line + node.start_mark.line + 1,
+                                               f"invalid YAML: {type(exc).__name__}: {exc}"))
+                continue
             doc.data = data
             _add_data(name, doc, data, result, wanted_kinds)
     except yaml.MarkedYAMLError as exc:

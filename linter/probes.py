@@ -191,7 +191,7 @@ def describe(key: tuple[Any, ...]) -> str:
         return f"TCP connect to :{key[2]}"
     if kind == "grpc":
         return f"gRPC health check on :{key[1]}" + (f" (service '{key[2]}')" if key[2] else "")
-    shown = " ".join(key[1])
+    shown = " ".join(" ".join(key[1]).split())  # a multi-line script must not break a one-line message
     return f"exec `{shown[:60] + '...' if len(shown) > 60 else shown}`"
 
 

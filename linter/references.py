@@ -9,7 +9,7 @@ missing-configmap, missing-secret and missing-key rules only decide.
 
 "Exists" means: defined in the linted files, found in the cluster look-up, produced by an
 object of the set that creates it (a kustomize generator, a SealedSecret, an ExternalSecret, a
-cert-manager Certificate), or always present in every namespace (``kube-root-ca.crt``).
+cert-manager Certificate, a kube-webhook-certgen Job), or always present in every namespace (``kube-root-ca.crt``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .inventory import Entry, Inventory
-from .workloads import Container, Pointer, Workload
+from .workloads import Container, Pointer, Workload, workload_of
 
 CONFIGMAP, SECRET = "ConfigMap", "Secret"
 
@@ -36,6 +36,8 @@ SECRET_PRODUCERS: dict[str, tuple[tuple[tuple[str, ...], ...], bool]] = {
     "SecretProviderClass": ((), False),  # secrets-store CSI driver, synced Secrets
 }
 GENERATOR_KINDS = ("Kustomization",)
+# Run-to-completion kinds whose containers may create a Secret by flag (``--secret-name``).
+SECRET_JOB_KINDS = ("Job", "CronJob")
 
 
 @dataclass(frozen=True)
@@ -188,13 +190,40 @@ def _made_names(kind: str, data: dict[str, Any], own_name: str) -> set[str]:
     return names
 
 
+def _flag_values(argv: list[str], flag: str) -> set[str]:
+    """Values of ``--flag=value`` and ``--flag value`` in one argv."""
+    out = {a[len(flag) + 1:] for a in argv if a.startswith(flag + "=")}
+    out.update(argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag)
+    return out
+
+
+def _job_made_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
+    """A Job (or CronJob) of the namespace that writes the Secret: kube-webhook-certgen's pattern.
+
+    Charts with admission webhooks (ingress-nginx, kube-prometheus-stack) ship a hook Job running
+    ``kube-webhook-certgen create --secret-name=<name>`` whose only purpose is to create the
+    Secret their Deployment mounts: the pod waits in ContainerCreating for seconds, then starts.
+    ``patch`` reads the Secret instead of writing it, so it does not count.
+    """
+    for kind in SECRET_JOB_KINDS:
+        for e in inv.of_kind(kind, namespace):
+            wl = workload_of(e.obj) if e.obj is not None else None
+            if wl is None:
+                continue
+            for c in wl.containers:
+                argv = (c.str_list("command") or []) + (c.str_list("args") or [])
+                if "patch" not in argv and name in _flag_values(argv, "--secret-name"):
+                    return True
+    return False
+
+
 def _produced_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
-    """An object of the set (SealedSecret, ExternalSecret, Certificate, ...) that creates this Secret."""
+    """An object of the set (SealedSecret, ExternalSecret, Certificate, a certgen Job) that creates this Secret."""
     for kind in SECRET_PRODUCERS:
         for e in inv.of_kind(kind, namespace):
             if e.obj is not None and name in _made_names(kind, e.obj.data, e.name):
                 return True
-    return False
+    return _job_made_secret(inv, namespace, name)
 
 
 def resolve(inv: Inventory, kind: str, namespace: str | None, name: str,

@@ -28,6 +28,7 @@ CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 WARNING_CHARS = 120  # the API server's advice for admission warnings
 DENY_MESSAGE_CHARS = 4000
 DEGRADED_WARNING = "crashlint: cluster look-ups unavailable; references to ConfigMaps/Secrets/ServiceAccounts not verified"
+PARTIAL_WARNING = "crashlint: some cluster look-ups failed; those references were checked against the object only"
 
 
 class BadReview(ValueError):
@@ -159,6 +160,8 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         out.lookup_error = found.degraded or "; ".join(found.problems) or None  # e.g. a 403 on Secrets
         if found.degraded:
             warnings.append(DEGRADED_WARNING)
+        elif found.problems:
+            warnings.append(PARTIAL_WARNING)
     findings = loaded.engine.run([obj], inventory).findings
 
     old_keys: set[tuple[str, str, str]] | None = None

@@ -34,7 +34,9 @@ class ServeOptions:
     context: str | None = None
     cluster: bool | None = None  # None: in a pod, or when a kubeconfig/context is given
     workers: int = 2
-    threads: int = 4
+    # Threads are cheap; many of them keep a few slow or idle sockets (each held up to
+    # tls.IO_TIMEOUT) from starving the API server's requests.
+    threads: int = 32
     max_body: int = 8 * 1024 * 1024
     lookup_timeout: float = 2.0
 
@@ -112,8 +114,11 @@ def serve(opts: ServeOptions) -> None:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         own_dir = tempfile.mkdtemp(prefix="crashlint-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir
+    master = os.getpid()
     try:
         WebhookServer(opts).run()
     finally:
-        if own_dir:
+        # Workers are forked inside run() and leave through SystemExit too: only the master,
+        # once every worker is gone, may remove the metrics files the workers share.
+        if own_dir and os.getpid() == master:
             shutil.rmtree(own_dir, ignore_errors=True)

@@ -13,6 +13,31 @@ import os
 import ssl
 import threading
 
+# Seconds a connection may take for its TLS handshake and for each read or write. The API
+# server sends a whole review at once; a client that trickles bytes (slowloris) must not hold
+# a worker thread for longer than this.
+IO_TIMEOUT = 5.0
+
+
+class DeadlineSSLSocket(ssl.SSLSocket):
+    """An SSL socket whose blocking operations time out.
+
+    gunicorn's threaded worker switches sockets to plain blocking mode (no timeout) before the
+    handshake and before every request; on this class "blocking" means "blocking for at most
+    IO_TIMEOUT seconds", so one slow client costs one thread for at most that long.
+    """
+
+    @classmethod
+    def _create(cls, sock, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        sock.settimeout(IO_TIMEOUT)  # bounds the handshake done on connect
+        return super()._create(sock, *args, **kwargs)
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            self.settimeout(IO_TIMEOUT)
+        else:
+            super().setblocking(flag)
+
 
 def _signature(*paths: str) -> tuple[tuple[int, int, int], ...] | None:
     try:
@@ -38,6 +63,7 @@ class ReloadingTLS:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(self.cert, self.key)
         ctx.set_alpn_protocols(["http/1.1"])
+        ctx.sslsocket_class = DeadlineSSLSocket
         return ctx
 
     def context(self) -> ssl.SSLContext:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..findings import Hit
 from ..invcache import memo
 from ..inventory import Inventory
+from ..mesh import mesh_configmaps
 from ..model import K8sObject
 from ..references import iter_references, kubelet_symptom, resolve, where
 from ..rules import RuleContext
@@ -35,9 +36,10 @@ def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit
     ns = obj.namespace
     inv = ctx.inventory
     always = ctx.params.get("always_present") or {}
+    injected = mesh_configmaps(wl, ctx.knowledge) if kind == "ConfigMap" else set()
     for ref in iter_references(wl):
-        if ref.kind != kind or ref.optional or ref.is_item:
-            continue
+        if ref.kind != kind or ref.optional or ref.is_item or ref.name in injected:
+            continue  # injected: a mesh control plane writes it into every namespace (policies/mesh.yaml)
         exists, _ = resolve(inv, kind, ns, ref.name, {kind: always})
         if exists:
             continue

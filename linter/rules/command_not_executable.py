@@ -30,12 +30,20 @@ def _is_shell(prog: str, shells: list[str]) -> bool:
 
 
 def _script_index(argv: list[str]) -> int | None:
-    """Index of the script argument after a ``-c`` style option, if any."""
+    """Index of the script argument of ``sh -c``: the first operand after the options.
+
+    ``sh -c -- 'script'`` and ``sh -e -c 'script'`` have the same script as ``sh -c 'script'``.
+    """
+    seen_c = False
     for i, a in enumerate(argv[1:], start=1):
-        if a.startswith("-") and not a.startswith("--") and "c" in a[1:]:
-            return i + 1
-        if not a.startswith("-"):
-            return None
+        if a == "--":
+            return i + 1 if seen_c and i + 1 < len(argv) else None
+        if a.startswith("-") and not a.startswith("--"):
+            seen_c = seen_c or "c" in a[1:]
+            continue
+        if a.startswith("--"):  # --login, --norc ...
+            continue
+        return i if seen_c else None
     return None
 
 

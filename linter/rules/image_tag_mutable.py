@@ -4,18 +4,62 @@ Nodes resolve a mutable reference separately, so a rollout can run different cod
 different nodes, and a broken push to ``latest`` crashes every restarting pod at once. With no
 tag the pull policy also defaults to Always, so a registry outage turns every restart into
 ``ErrImagePull``/``ImagePullBackOff``.
+
+kustomize's ``images:`` transformer (``kustomize edit set image``) pins the tag at build time:
+when a Kustomization of the set covers the object's file (same directory, or listed in its
+``resources``) and sets ``newTag`` (not a mutable one) or ``digest`` for the image's name, what
+reaches the cluster is pinned, and the rule stays quiet. ``LOADS`` keeps Kustomizations.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
+from typing import Any
 
 from ..findings import Hit
 from ..imageref import InvalidReference, parse
+from ..references import GENERATOR_KINDS
 from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "image-tag-mutable"
+LOADS = frozenset(GENERATOR_KINDS)
+
+
+def _covers(kustomization_file: str, resources: Any, file: str) -> bool:
+    """The Kustomization builds ``file``: same directory, or a ``resources`` entry is it (or its directory)."""
+    kdir = posixpath.dirname(kustomization_file.replace("\\", "/"))
+    file = posixpath.normpath(file.replace("\\", "/"))
+    if posixpath.dirname(file) == posixpath.normpath(kdir or "."):
+        return True
+    for r in resources if isinstance(resources, list) else []:
+        if isinstance(r, str) and "://" not in r:
+            target = posixpath.normpath(posixpath.join(kdir, r))
+            if file == target or file.startswith(target + "/"):
+                return True
+    return False
+
+
+def _pinned_by_kustomize(wl: Workload, ctx: RuleContext, image: str, mutable: set[str]) -> bool:
+    """An ``images:`` entry of a Kustomization covering this object pins ``image`` (kustomize
+    matches ``name`` against the image without its tag or digest, exactly as written)."""
+    name = image.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name[: name.rindex(":")]
+    for kind in GENERATOR_KINDS:
+        for e in ctx.inventory.of_kind(kind):
+            k = e.obj
+            if k is None or not _covers(k.file, k.data.get("resources"), wl.obj.file):
+                continue
+            images = k.data.get("images")
+            for entry in images if isinstance(images, list) else []:
+                if not isinstance(entry, dict) or entry.get("name") != name or entry.get("newName"):
+                    continue
+                tag = entry.get("newTag")
+                if entry.get("digest") or (tag not in (None, "") and str(tag) not in mutable):
+                    return True
+    return False
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
@@ -27,7 +71,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             ref = parse(c.image)
         except InvalidReference:
             continue  # image-reference-invalid reports it
-        if ref.digest:
+        if ref.digest or _pinned_by_kustomize(wl, ctx, c.image, mutable):
             continue
         if ref.tag is None:
             yield Hit(c.at("image"), f"container '{c.name}': image '{c.image}' has no tag, so it means "

@@ -13,8 +13,12 @@ host/port, exec argv, gRPC port/service), with named ports resolved; timing fiel
 part of "the same check", as in kube-score. The graded case: when liveness is clearly more
 patient than readiness (it gives up later: ``periodSeconds × failureThreshold`` larger) — the
 pattern the Kubernetes documentation describes for a shared cheap endpoint — the finding is
-info; otherwise a warning. Jobs and CronJobs are skipped: nothing routes traffic by readiness
-to a run-to-completion pod.
+info; otherwise a warning. The warning's "restart cascade across replicas" also needs
+replicas that serve traffic: a workload held at one replica (``replicas: 1``, or unset with
+``strategy: Recreate`` and no HorizontalPodAutoscaler of the set scaling it) or one that no
+Service of its namespace selects (when the set defines Services there: a controller whose
+readiness only gates the rollout) gets info too. Jobs and CronJobs are skipped: nothing routes traffic by readiness to a
+run-to-completion pod.
 """
 
 from __future__ import annotations
@@ -24,13 +28,57 @@ from collections.abc import Iterator
 from ..findings import Hit
 from ..probes import Probe, describe, handler_key, probe_of, probed_containers
 from ..rules import RuleContext
+from ..selectors import map_matches
 from ..workloads import RUN_TO_COMPLETION_KINDS, Workload
+from ._services import routed_selector
 
 ID = "liveness-same-as-readiness"
+# Read so that an HPA of the set can tell a Deployment without ``replicas`` is scaled out.
+LOADS = frozenset({"HorizontalPodAutoscaler"})
+REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
 
 def _patience(p: Probe) -> int:
     return p.timing("periodSeconds") * p.timing("failureThreshold")
+
+
+def _single_replica(wl: Workload, ctx: RuleContext) -> bool:
+    """At most one pod at a time: ``replicas`` 0/1, or unset with ``strategy: Recreate`` and no HPA.
+
+    An unset ``replicas`` alone proves little — HPA-managed Deployments leave it out on purpose,
+    and the webhook sees no HPA — but Recreate says the software is not run two at a time.
+    """
+    if wl.kind not in REPLICATED_KINDS:
+        return False
+    spec = wl.obj.data.get("spec")
+    replicas = spec.get("replicas") if isinstance(spec, dict) else None
+    if isinstance(replicas, int) and not isinstance(replicas, bool):
+        return replicas <= 1
+    strategy = spec.get("strategy") if isinstance(spec, dict) else None
+    if replicas is not None or not isinstance(strategy, dict) or strategy.get("type") != "Recreate":
+        return False
+    for e in ctx.inventory.of_kind("HorizontalPodAutoscaler", wl.obj.namespace):
+        hspec = e.obj.data.get("spec") if e.obj is not None else None
+        target = hspec.get("scaleTargetRef") if isinstance(hspec, dict) else None
+        if not isinstance(target, dict) or (target.get("kind") == wl.kind and target.get("name") == wl.obj.name):
+            return False  # it (or, unreadable, maybe it) is scaled out
+    return True
+
+
+def _unserved(wl: Workload, ctx: RuleContext) -> bool:
+    """The set defines Services in the pod's namespace and none of them selects the pod."""
+    routed = [r for r in (routed_selector(e.obj) for e in ctx.inventory.of_kind("Service", wl.obj.namespace)
+                          if e.obj is not None) if r is not None]
+    return bool(routed) and not any(map_matches(sel, wl.template_labels) for _, sel in routed)
+
+
+def _no_cascade(wl: Workload, ctx: RuleContext) -> str | None:
+    """Why a restart of this pod cannot cascade across serving replicas; None when it can."""
+    if _single_replica(wl, ctx):
+        return "it runs a single replica"
+    if _unserved(wl, ctx):
+        return "no Service of its namespace selects it"
+    return None
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
@@ -51,6 +99,13 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                 f"outage only takes the pod out of the Service; a longer one (a dependency down) restarts every "
                 f"replica. Prefer a liveness endpoint that checks only the process itself."),
                 container=c.name, anchor="key", severity="info")
+        elif (why := _no_cascade(wl, ctx)) is not None:
+            yield Hit(live.pointer, (
+                f"container '{c.name}': livenessProbe and readinessProbe run the same check ({check_text}) and "
+                f"liveness gives up no later than readiness. As {why}, there is no cascade across replicas, "
+                f"but whenever the check fails (busy, a dependency down) the container is restarted rather "
+                f"than only marked unready, and may back off into CrashLoopBackOff. Prefer a liveness "
+                f"endpoint that checks only the process itself."), container=c.name, anchor="key", severity="info")
         else:
             yield Hit(live.pointer, (
                 f"container '{c.name}': livenessProbe and readinessProbe run the same check ({check_text}) and "

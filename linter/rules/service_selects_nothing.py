@@ -7,6 +7,11 @@ on a failed connection crash-loop while the Service itself looks fine. Pod templ
 of the linted set (Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicaSets,
 Argo Rollouts, ...). A warning when the set has pod templates somewhere; info when it has none
 at all (partial input: the pods may be deployed by another pipeline).
+
+Operators create pods from custom resources (a ``Prometheus`` becomes a StatefulSet): when a
+custom resource of the Service's namespace is known (``policies/operators.yaml``) and the labels
+its operator puts on pods match the selector, the Service selects something; when the namespace
+holds such a resource whose labels do not match, the finding is only info.
 """
 
 from __future__ import annotations
@@ -14,16 +19,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 from difflib import SequenceMatcher
 
+from typing import Any
+
 from ..findings import Hit
 from ..model import K8sObject
+from ..policy import load_policies
 from ..rules import RuleContext
-from ..selectors import EXTRA_TEMPLATE_KINDS, PodTemplate, map_matches, pod_templates
+from ..selectors import EXTRA_TEMPLATE_KINDS, PodTemplate, map_matches, pod_templates, readable_map
 from ._services import routed_selector, selected
 
 ID = "service-selects-nothing"
 KINDS = frozenset({"Service"})
-# Rollout/CloneSet are loaded so their pods count as targets.
-LOADS = frozenset(EXTRA_TEMPLATE_KINDS)
+
+
+def _operator_entries(knowledge: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = (knowledge.get("operators") or {}).get("pod_labels") or []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("kind"), str)]
+
+
+# Rollout/CloneSet are loaded so their pods count as targets; operator custom resources so the
+# pods their operators create do.
+LOADS = frozenset(EXTRA_TEMPLATE_KINDS) | {e["kind"] for e in _operator_entries(load_policies().knowledge)}
+
+
+def _operator_pods(obj: K8sObject, ctx: RuleContext) -> Iterator[tuple[K8sObject, dict[str, str]]]:
+    """(custom resource, labels of the pods its operator creates) for the Service's namespace."""
+    for entry in _operator_entries(ctx.knowledge):
+        group = str(entry.get("group") or "")
+        for e in ctx.inventory.of_kind(entry["kind"], obj.namespace):
+            cr = e.obj
+            if cr is None or (group and not cr.api_version.startswith(group + "/")):
+                continue
+            labels = {str(k): str(v).replace("{name}", cr.name) for k, v in (entry.get("labels") or {}).items()}
+            spec = cr.data.get("spec")
+            meta = spec.get("podMetadata") if isinstance(spec, dict) else None
+            labels.update(readable_map(meta.get("labels") if isinstance(meta, dict) else None) or {})
+            yield cr, labels
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
@@ -32,6 +63,9 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         return
     _, selector = routed
     if selected(obj, selector, ctx):
+        return
+    operated = list(_operator_pods(obj, ctx))
+    if any(map_matches(selector, labels) for _, labels in operated):
         return
     everywhere = pod_templates(ctx.inventory)
     shown = ", ".join(f"{k}={v}" for k, v in selector.items())
@@ -43,7 +77,10 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         near = _closest(selector, [t for t in everywhere if t.obj.namespace == obj.namespace])
         hint = (f" Closest: {near.obj.kind} '{near.obj.name}' has labels "
                 f"{', '.join(f'{k}={v}' for k, v in near.labels.items())}." if near else "")
-    severity = None if everywhere else ctx.params.get("severity_when_no_workloads", "info")
+    if operated:
+        crs = ", ".join(f"{cr.kind}/{cr.name}" for cr, _ in operated)
+        hint += f" Pods may also be created by an operator from {crs}, with labels crashlint does not know."
+    severity = None if everywhere and not operated else ctx.params.get("severity_when_no_workloads", "info")
     scope = "no pod template of the linted files" if everywhere else \
         "no pod template (the linted files define none; the pods may come from elsewhere)"
     yield Hit(("spec", "selector"), (

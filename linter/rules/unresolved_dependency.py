@@ -11,10 +11,12 @@ StatefulSet's ``serviceName`` that names no Service, which leaves its pods' DNS 
 It is deliberately quiet: info severity; only when the linted set defines Services at all (a
 directory holding only the Deployment proves nothing); bare host values only in variables
 named like hosts (``*_HOST``, ``*_ADDR``; ``host:port`` for ``*_SERVICE``, ``*_SERVERS``,
-``*_BROKERS`` ...); variables about the pod itself or the outside world (``LISTEN``,
-``BIND``, ``PUBLIC``, ``PROXY`` ...) skipped; external names (``db.example.com``) and IPs ignored;
-``hostAliases`` names and pods with their own DNS settings (``dnsPolicy: Default``, extra search
-domains) left alone.
+``*_BROKERS`` ...) and in flags whose *last* word is a host word (``--db-host``, ``--redis-addr``,
+but not ``--kubelet-preferred-address-types`` or ``--upstream-timeout``), and only values that
+look like lower-case DNS names; URLs only of network schemes (not ``s3://bucket``); variables
+about the pod itself or the outside world (``LISTEN``, ``BIND``, ``PUBLIC``, ``PROXY`` ...)
+skipped; external names (``db.example.com``) and IPs ignored; ``hostAliases`` names and pods
+with their own DNS settings (``dnsPolicy: Default``, extra search domains) left alone.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from ..workloads import Container, Workload
 
 ID = "unresolved-dependency"
 _FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)")
+# A flag value read as a host must look like a lower-case DNS name (Service names are RFC 1123
+# labels): ``InternalIP`` is an enum, ``30s`` a duration, ``v2`` a version.
+_LOOKS_LIKE_NAME = re.compile(r"[a-z][a-z0-9.-]*")
+_VERSION = re.compile(r"v\d[a-z0-9.-]*")
 
 
 def _upper_words(name: str) -> set[str]:
@@ -79,14 +85,14 @@ class _Checker:
 
     def arg_hosts(self, arg: str) -> list[str]:
         hosts = list(url_hosts(arg))
-        if hosts:
+        if hosts or "://" in arg:
             return hosts
         m = _FLAG.fullmatch(arg)
         if m:
-            flag = m.group(1).lower()
-            words = set(re.split(r"[-_.]", flag.upper()))
-            if any(w in flag for w in self.flag_words) and not words & self.ignore:
-                return list(plain_hosts(m.group(2)))
+            words = [w for w in re.split(r"[-_.]", m.group(1).lower()) if w]
+            if words and words[-1] in self.flag_words and not {w.upper() for w in words} & self.ignore:
+                return [h for h in plain_hosts(m.group(2)) if _LOOKS_LIKE_NAME.fullmatch(h)
+                        and not _VERSION.fullmatch(h)]
         return []
 
 

@@ -47,7 +47,8 @@ def fields(required: dict[str, st.SearchStrategy[Any]],
 # ---------------------------------------------------------------- Kubernetes field shapes
 
 QUANTITIES = ("128Mi", "1Gi", "0.5", "500m", "1e3", "1E", "2Ki", "+1Mi", "-1", "0", "1.5Gi", "Mi", "1..2",
-              "nan", "1Pi", "100000000000000000000Ei", "", "64M", "1e-3", "0.000001", "9223372036854775807")
+              "nan", "1Pi", "100000000000000000000Ei", "", "64M", "1e-3", "0.000001", "9223372036854775807",
+              "1e99999999", "1e-99999999")
 quantity = st.one_of(st.sampled_from(QUANTITIES), st.integers(-10, 10**12), st.floats(allow_nan=True),
                      st.from_regex(r"[+-]?[0-9]{0,20}(\.[0-9]{0,5})?([eE][+-]?[0-9]{1,3}|[KMGTPE]i|[mkMGTPE])?",
                                    fullmatch=True))

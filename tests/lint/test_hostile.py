@@ -222,3 +222,15 @@ def test_symlink_loop_in_a_directory_terminates_and_lints_the_rest(tmp_path: Pat
     files = [f["file"] for f in report["findings"] if f["rule"] == "completes-immediately"]
     assert files == [str(Path("repo/apps/app.yaml"))]
     assert all("loop" in e["message"] or "link" in e["message"] for e in report["errors"]), report["errors"]
+
+
+def test_failing_explicit_tags_are_errors_per_document(tmp_path: Path) -> None:
+    run = _lint(HOSTILE / "explicit-tags.yaml", tmp_path)
+    report = run.json()
+    assert run.code == 2
+    # One located error per broken document (documents span lines 1-7, 9-13, 15-19, 21-25) ...
+    spans = [(1, 7), (9, 13), (15, 19), (21, 25)]
+    lines = sorted(e["line"] for e in report["errors"])
+    assert len(lines) == 4 and all(lo <= line <= hi for line, (lo, hi) in zip(lines, spans)), lines
+    # ... and the last document, with a harmless `!!str`, is linted.
+    assert _ci(run) == [(40, 18)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, write
 
 
@@ -211,3 +213,38 @@ def test_linting_dot_reports_paths_without_a_dot_prefix(cli, tmp_path: Path, iso
     run = cli("lint", "-o", "github", "--config", str(isolated_config), ".")
     line, col = BUSYBOX_IMAGE_AT
     assert run.out.startswith(f"::error file=apps/a.yaml,line={line},col={col},")
+
+
+HELM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "chart.fullname" . }}
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+"""
+
+
+@pytest.mark.parametrize("chart", ["", "charts/app"], ids=["chart-at-root", "nested-chart"])
+def test_helm_chart_templates_are_skipped(cli, tmp_path: Path, isolated_config: Path, chart: str) -> None:
+    """Go templates are not YAML yet: pre-commit must not fail on them (lint the rendered output)."""
+    root = tmp_path / chart if chart else tmp_path
+    write(root, "Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    tpl = write(root, "templates/deployment.yaml", HELM_TEMPLATE)
+    rel = str(tpl.relative_to(tmp_path))
+    for target in (rel, str(Path(rel).parent), "."):  # as pre-commit passes it, the directory, the repo
+        run = cli("lint", "-o", "json", "--config", str(isolated_config), target)
+        assert run.code == 0, (target, run.out)
+        assert run.json()["errors"] == []
+
+
+def test_a_templates_directory_without_chart_is_linted(cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "templates/toolbox.yaml", BUSYBOX_DEPLOYMENT)
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "templates/toolbox.yaml")
+    assert run.code == 1 and _ci(run.json()) == [(str(Path("templates/toolbox.yaml")), *BUSYBOX_IMAGE_AT, "toolbox")]

@@ -92,3 +92,105 @@ def test_healthy_manifests_have_no_findings_from_these_rules() -> None:
     assert not report.errors
     assert report.objects >= 10
     assert [f"{f.file}:{f.line} {f.rule}: {f.message}" for f in report.findings if f.rule in ALL_RULES] == []
+
+
+# --- healthy-corpus false positives: flag names (FP-2), object-store URLs (FP-5), operator pods (FP-10) --
+
+_DEP = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: app, namespace: shop}}
+    spec:
+      selector: {{matchLabels: {{app: app}}}}
+      template:
+        metadata: {{labels: {{app: app}}}}
+        spec:
+          containers:
+            - name: app
+              image: ghcr.io/example/app:1.0.0
+              args: ["{arg}"]
+              resources: {{limits: {{memory: 128Mi}}}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {{name: app, namespace: shop}}
+    spec: {{selector: {{app: app}}, ports: [{{port: 80}}]}}
+"""
+
+
+def _dep_hosts(lint, arg: str) -> list[str]:
+    report = lint(_DEP.format(arg=arg))
+    assert not report.errors, report.errors
+    return [f.message.split("names host '")[1].split("'")[0] for f in report.findings
+            if f.rule == "unresolved-dependency"]
+
+
+@pytest.mark.parametrize("arg,host", [
+    ("--db-host=postgres", "postgres"), ("--redis-addr=cache:6379", "cache"), ("-server=nats:4222", "nats"),
+    ("--kafka-brokers=kafka:9092,kafka-2:9092", "kafka-2"),
+    ("--upstream=http://backend:8080", "backend"), ("--database-url=postgres://db:5432/app", "db"),
+    ("--endpoint=redis://cache:6379", "cache"),
+])
+def test_flags_that_name_a_host_still_resolve(lint, arg: str, host: str) -> None:
+    assert host in _dep_hosts(lint, arg)
+
+
+@pytest.mark.parametrize("arg", [
+    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname", "--upstream-timeout=30s",
+    "-server.http-server-read-timeout=5m", "--backend-storage=filesystem", "--endpoint-mode=dnsrr",
+    "--addr-type=ipv4", "--backend-protocol=HTTPS", "--server-mode=standalone", "--broker-type=kafka",
+    "--server-name=nginx", "--host-header=rewrite", "--upstream-name=primary", "--server-version=v2",
+    "--endpoint-publishing-strategy=LoadBalancerService", "--hostport-range=30000-32767",
+    "--db-host=Postgres", "--server=v2", "--hostname-override=node",
+    "s3://example-backups/postgres/", "--source=gs://bucket/data", "--path=file://config/app.yaml",
+    "--image=docker://alpine", "--dest=abfss://container/dir",
+])
+def test_flag_values_and_urls_that_are_not_hosts_are_ignored(lint, arg: str) -> None:
+    assert _dep_hosts(lint, arg) == []
+
+
+_OPERATED = """
+    apiVersion: monitoring.coreos.com/v1
+    kind: Prometheus
+    metadata: {{name: k8s, namespace: monitoring}}
+    spec: {{replicas: 2, podMetadata: {{labels: {{team: sre}}}}}}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {{name: prometheus, namespace: monitoring}}
+    spec: {{selector: {selector}, ports: [{{port: 9090}}]}}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: operator, namespace: monitoring}}
+    spec:
+      selector: {{matchLabels: {{app: operator}}}}
+      template:
+        metadata: {{labels: {{app: operator}}}}
+        spec:
+          containers:
+            - name: operator
+              image: quay.io/prometheus-operator/prometheus-operator:v0.70.0
+              resources: {{limits: {{memory: 128Mi}}}}
+"""
+
+
+@pytest.mark.parametrize("selector", ["{app.kubernetes.io/name: prometheus, operator.prometheus.io/name: k8s}",
+                                      "{prometheus: k8s}", "{app.kubernetes.io/name: prometheus, team: sre}"])
+def test_a_service_for_pods_an_operator_creates_from_a_custom_resource_selects_them(lint, selector: str) -> None:
+    report = lint(_OPERATED.format(selector=selector))
+    assert not report.errors, report.errors
+    assert [f for f in report.findings if f.rule == "service-selects-nothing"] == []
+
+
+def test_a_service_matching_no_operator_labels_is_info_and_names_the_resource(lint) -> None:
+    report = lint(_OPERATED.format(selector="{app.kubernetes.io/name: prometheus, operator.prometheus.io/name: x}"))
+    [f] = [f for f in report.findings if f.rule == "service-selects-nothing"]
+    assert f.severity == "info" and "Prometheus/k8s" in f.message
+
+
+def test_without_the_custom_resource_the_service_still_warns(lint) -> None:
+    text = _OPERATED.format(selector="{prometheus: k8s}")
+    report = lint(text.replace("monitoring.coreos.com/v1\n    kind: Prometheus", "v1\n    kind: ConfigMap"))
+    [f] = [f for f in report.findings if f.rule == "service-selects-nothing"]
+    assert f.severity == "warning"

@@ -171,7 +171,7 @@ def test_port_cases_and_graded_severities():
     assert "'health'" in named.message and "never becomes Ready" in named.message
     assert 'strconv.Atoi: parsing "health": invalid syntax' in named.message
     assert named.path == "/spec/containers/0/readinessProbe/httpGet/port" and named.line == 12
-    assert "declares only 8080" in hits["number-mismatch"].message
+    assert "one keystroke from the declared port 8080" in hits["number-mismatch"].message
     assert "works if the process listens" in hits["number-no-ports"].message
     assert "only as UDP" in hits["udp-only"].message
     assert hits["grpc-mismatch"].path.endswith("/readinessProbe/grpc/port")
@@ -271,3 +271,158 @@ def test_malformed_probes_and_resources_give_findings_of_other_rules_never_a_tra
     assert mine == [("memory-limit-too-low", "empty-probes")]
     assert "~954Mi" in found(report, "memory-limit-too-low")[0].message
     assert found(report, "rejected-by-api")
+
+
+# --- probe-port-not-exposed: undeclared numbers (healthy-corpus false positives FP-1, FP-12) ---------
+
+_POD = """
+    apiVersion: v1
+    kind: Pod
+    metadata: {{name: p, annotations: {annotations}}}
+    spec:
+      containers:
+        - name: app
+          image: {image}
+          ports: [{{name: http, containerPort: 8080}}]
+          env: [{{name: OTHER, value: "{env}"}}]
+          livenessProbe: {{httpGet: {{path: /healthz, port: {port}}}}}
+          resources: {{limits: {{memory: 128Mi}}}}
+{extra}"""
+
+
+def _port_findings(lint, port: int, image: str = "ghcr.io/example/app:1.0.0", env: str = "x",
+                   annotations: str = "{}", extra: str = "") -> list[Finding]:
+    text = _POD.format(port=port, image=image, env=env, annotations=annotations, extra=extra)
+    return found(lint(text), "probe-port-not-exposed")
+
+
+@pytest.mark.parametrize("port", [8081, 8082, 8078, 8008, 9080, 808])
+def test_an_undeclared_number_one_slip_from_a_declared_port_still_warns(lint, port: int) -> None:
+    [f] = _port_findings(lint, port)
+    assert f.severity == "warning" and "one keystroke from the declared port 8080" in f.message
+
+
+@pytest.mark.parametrize("port", [10254, 9100, 8181, 15020])
+def test_an_undeclared_number_far_from_the_declared_ports_is_only_info(lint, port: int) -> None:
+    [f] = _port_findings(lint, port)
+    assert f.severity == "info" and f"works if the process listens on {port}" in f.message
+    assert "declares only 8080" in f.message and "\n" not in f.message
+
+
+def test_a_number_the_container_is_told_to_listen_on_is_not_reported(lint) -> None:
+    # Spring Boot's actuator on its own port: one keystroke from 8080, but the env says so.
+    assert _port_findings(lint, 8081, env="8081") == []
+    assert _port_findings(lint, 8081, env="--health-probe-bind-address=:8081") == []
+    assert _port_findings(lint, 8081, env="18081") != []  # a longer number does not mention 8081
+
+
+def test_a_port_a_sibling_container_declares_counts_as_declared(lint) -> None:
+    sidecar = """        - name: envoy
+          image: envoyproxy/envoy:v1.28.0
+          ports: [{containerPort: 9901}]
+          resources: {limits: {memory: 128Mi}}
+"""
+    assert _port_findings(lint, 9901, extra=sidecar) == []
+    assert [f.severity for f in _port_findings(lint, 9902, extra=sidecar)] == ["info"]
+
+
+def test_istio_agent_ports_are_served_on_injected_pods_only(lint) -> None:
+    injected = "{sidecar.istio.io/status: '{\"containers\":[\"istio-proxy\"]}'}"
+    assert _port_findings(lint, 15020, annotations=injected) == []
+    assert _port_findings(lint, 15021, annotations=injected) == []
+    assert [f.severity for f in _port_findings(lint, 15020)] == ["info"]  # no mesh: plain far port
+
+
+def test_an_image_known_to_serve_an_undeclared_health_port_is_not_reported(lint) -> None:
+    image = "registry.k8s.io/ingress-nginx/controller:v1.9.4"
+    assert _port_findings(lint, 10254, image=image) == []
+    assert [f.severity for f in _port_findings(lint, 10255, image=image)] == ["info"]
+
+
+def test_one_edit_distance_is_exact() -> None:
+    from crashlint.rules.probe_port_not_exposed import _one_edit
+    assert _one_edit("8080", "8008") and _one_edit("8080", "80800") and _one_edit("443", "4443")
+    assert not _one_edit("8080", "9090") and not _one_edit("80", "10254") and not _one_edit("8080", "8080")
+
+
+# --- liveness-same-as-readiness: no cascade without serving replicas (FP-4), one-line message (FP-8) ---
+
+_SAME = """
+    apiVersion: apps/v1
+    kind: {kind}
+    metadata: {{name: web, namespace: shop}}
+    spec:
+      {spec}
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec:
+          containers:
+            - name: web
+              image: ghcr.io/example/web:1.0.0
+              readinessProbe: {{httpGet: {{path: /health, port: 8080}}}}
+              livenessProbe: {{httpGet: {{path: /health, port: 8080}}}}
+              resources: {{limits: {{memory: 128Mi}}}}
+{extra}"""
+
+_SERVICE = """    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {{name: svc, namespace: shop}}
+    spec: {{selector: {{app: {app}}}, ports: [{{port: 80, targetPort: 8080}}]}}
+"""
+
+
+@pytest.mark.parametrize("kind,spec,extra,severity", [
+    ("Deployment", "replicas: 3", "", "warning"),
+    ("Deployment", "replicas: 1", "", "info"),
+    ("StatefulSet", "replicas: 1", "", "info"),
+    ("Deployment", "strategy: {type: Recreate}", "", "info"),
+    ("Deployment", "replicas: 3\n      strategy: {type: Recreate}", "", "warning"),
+    ("Deployment", "strategy: {type: Recreate}",
+     "    ---\n    apiVersion: autoscaling/v2\n    kind: HorizontalPodAutoscaler\n"
+     "    metadata: {name: web, namespace: shop}\n"
+     "    spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 5}\n", "warning"),
+    ("Deployment", "replicas: 3", _SERVICE.format(app="web"), "warning"),
+    ("Deployment", "replicas: 3", _SERVICE.format(app="other"), "info"),
+    ("DaemonSet", "revisionHistoryLimit: 3", "", "warning"),
+])
+def test_same_check_is_a_warning_only_where_restarts_can_cascade(lint, kind: str, spec: str, extra: str,
+                                                                  severity: str) -> None:
+    report = lint(_SAME.format(kind=kind, spec=spec, extra=extra))
+    assert not report.errors, report.errors
+    [f] = found(report, "liveness-same-as-readiness")
+    assert f.severity == severity
+    if severity == "info":
+        assert "no cascade across replicas" in f.message
+
+
+def test_a_multi_line_exec_probe_is_described_on_one_line(lint) -> None:
+    report = lint("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db}
+        spec:
+          containers:
+            - name: db
+              image: ghcr.io/example/db:1.0.0
+              livenessProbe:
+                exec:
+                  command:
+                    - /bin/bash
+                    - -ec
+                    - |
+                      password_aux="${ROOT_PASSWORD:-}"
+                      mysqladmin status -uroot -p"${password_aux}"
+              readinessProbe:
+                exec:
+                  command:
+                    - /bin/bash
+                    - -ec
+                    - |
+                      password_aux="${ROOT_PASSWORD:-}"
+                      mysqladmin status -uroot -p"${password_aux}"
+              resources: {limits: {memory: 128Mi}}
+    """)
+    [f] = found(report, "liveness-same-as-readiness")
+    assert "\n" not in f.message and 'exec `/bin/bash -ec password_aux="${ROOT_PASSWORD:-}" mysqladmin' in f.message

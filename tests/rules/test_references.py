@@ -137,3 +137,77 @@ def test_pull_secret_and_account_found_in_the_cluster_are_fine() -> None:
                                 Entry("Secret", "shop", "regcred", None, origin="cluster")],
                                {("ServiceAccount", "shop"), ("Secret", "shop")})
     assert _lint_with_cluster(HERE / "accounts-partial.yaml", cluster) == []
+
+
+# --- healthy-corpus false positives: Secrets made by certgen Jobs (FP-3), mesh ConfigMaps (FP-12),
+# --- tags set by kustomize `images:` (FP-11) ------------------------------------------------------
+
+_MOUNTS = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: controller, namespace: ingress}}
+    spec:
+      selector: {{matchLabels: {{app: c}}}}
+      template:
+        metadata: {{labels: {{app: c}}, annotations: {annotations}}}
+        spec:
+          containers:
+            - name: controller
+              image: ghcr.io/example/controller:1.0.0
+              volumeMounts: [{{name: cert, mountPath: /cert}}, {{name: ca, mountPath: /ca}}]
+              resources: {{limits: {{memory: 128Mi}}}}
+          volumes:
+            - {{name: cert, secret: {{secretName: admission}}}}
+            - {{name: ca, configMap: {{name: istio-ca-root-cert}}}}
+    ---
+    apiVersion: batch/v1
+    kind: Job
+    metadata: {{name: admission-create, namespace: {job_ns}}}
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: create
+              image: registry.k8s.io/ingress-nginx/kube-webhook-certgen:v20231011-8b53cabe0
+              args: [{args}]
+              resources: {{limits: {{memory: 64Mi}}}}
+"""
+
+
+def _ref_findings(lint, rule: str, args: str, job_ns: str = "ingress", annotations: str = "{}") -> list:
+    report = lint(_MOUNTS.format(args=args, job_ns=job_ns, annotations=annotations))
+    assert not report.errors, report.errors
+    return [f for f in report.findings if f.rule == rule]
+
+
+@pytest.mark.parametrize("args", ["create, --host=a, --secret-name=admission",
+                                  "create, --namespace=ingress, --secret-name, admission"])
+def test_a_secret_a_certgen_job_of_the_namespace_creates_counts_as_defined(lint, args: str) -> None:
+    assert _ref_findings(lint, "missing-secret", args) == []
+
+
+@pytest.mark.parametrize("args,job_ns", [
+    ("create, --secret-name=other", "ingress"),      # another Secret
+    ("create, --secret-name=admission", "elsewhere"),  # another namespace
+    ("patch, --secret-name=admission", "ingress"),   # `patch` reads the Secret, it does not create it
+])
+def test_a_secret_no_job_of_the_namespace_creates_still_warns(lint, args: str, job_ns: str) -> None:
+    [f] = _ref_findings(lint, "missing-secret", args, job_ns)
+    assert f.severity == "warning" and 'Secret "admission"' in f.message
+
+
+def test_istio_ca_root_cert_is_present_on_injected_pods_only(lint) -> None:
+    injected = "{sidecar.istio.io/status: '{\"volumes\":[\"istiod-ca-cert\"]}'}"
+    assert _ref_findings(lint, "missing-configmap", "create", annotations=injected) == []
+    [f] = _ref_findings(lint, "missing-configmap", "create")
+    assert '"istio-ca-root-cert"' in f.message
+
+
+def test_kustomize_images_entries_pin_the_images_of_the_files_they_build() -> None:
+    root = HERE / "kustomize-images"
+    report = lint_paths([str(root)], load_settings(raw={}))
+    assert not report.errors, report.errors
+    got = sorted((f.object["name"], f.container) for f in report.findings if f.rule == "image-tag-mutable")
+    assert got == [("guestbook", "floating"), ("guestbook", "renamed"), ("guestbook", "unlisted"),
+                   ("stray", "stray")]
