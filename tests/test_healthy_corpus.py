@@ -153,6 +153,21 @@ def test_accepted_reasons_are_given() -> None:
         assert len(reason.split()) >= 5, key
 
 
+# Rules that only say "this reference is not satisfied": linting more objects can never add one.
+REFERENCE_RULES = {"missing-configmap", "missing-secret", "missing-key", "missing-service-account",
+                   "missing-image-pull-secret"}
+
+
+def test_more_files_never_add_missing_references(reports: dict[str, LintReport]) -> None:
+    """One run over every set (a repository with many charts and kustomize directories) only adds objects."""
+    together = lint_paths([str(d) for d in SETS.values()], load_settings(raw={}))
+    assert together.errors == []
+    alone = {(f.file, f.line, f.column, f.rule) for r in reports.values() for f in r.findings}
+    new = [f"{f.file}:{f.line}:{f.column} {f.rule}: {f.message}" for f in together.findings
+           if (f.rule in REFERENCE_RULES or f.severity == "error") and (f.file, f.line, f.column, f.rule) not in alone]
+    assert new == [], "\n".join(new)
+
+
 @pytest.fixture
 def no_repo_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI looks for `.crashlint.yaml` upwards from the working directory: lint with the shipped policies only."""

@@ -63,9 +63,11 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
             return
         if first_field == "command" and re.search(r"\s", exec_name.strip()):
             parts = exec_name.split()
-            # Splitting is only behaviour-preserving for plain words: no quotes, variables or operators.
+            # Splitting is only behaviour-preserving for plain words: no quotes, variables or operators,
+            # and a program name, not a path that may itself contain the space.
             fix = [{"op": "replace", "path": "/" + "/".join(map(str, c.at("command"))),
-                    "value": parts + (command or [])[1:]}] if _PLAIN_WORDS.fullmatch(exec_name) else None
+                    "value": parts + (command or [])[1:]}] \
+                if _PLAIN_WORDS.fullmatch(exec_name) and "/" not in parts[0] else None  # "/opt/my app/run"
             yield Hit(c.at("command", 0), (
                 f"container '{c.name}': command[0] is \"{exec_name}\", one string with spaces; Kubernetes "
                 f"runs it as a single program name, which does not exist (exec: \"{exec_name}\": executable "
