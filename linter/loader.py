@@ -51,6 +51,25 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def __init__(self, stream: bytes) -> None:
+        super().__init__(stream)
+        # (key, line, column, first line) of repeated keys of the document being constructed.
+        self.duplicates: list[tuple[str, int, int, int]] = []
+        self.line_offset = 0
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Also records repeated keys: the data keeps the last value, kubectl refuses the document."""
+        if len(node.value) > 1:
+            seen: dict[str, yaml.Node] = {}
+            for k, _ in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    first = seen.setdefault(k.value, k)
+                    if first is not k and k.value != "<<":
+                        self.duplicates.append((k.value, self.line_offset + k.start_mark.line + 1,
+                                                k.start_mark.column + 1,
+                                                self.line_offset + first.start_mark.line + 1))
+        return super().construct_mapping(node, deep)
+
 
 def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:
     """Unknown tags (``!Ref``, ``!!python/object``) load as their plain value, never as code."""
@@ -213,22 +232,29 @@ def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str
     """Load every manifest under ``paths``; never raises for bad input."""
     files, errors = expand_paths(paths, excluded)
     result = LoadResult(errors=errors)
-    for path in files:
-        result.files += 1
-        if path == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            raw = stream.read(limits.max_file_bytes + 1)
-            name = "<stdin>"
-        else:
-            name = path
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read(limits.max_file_bytes + 1)
-            except OSError as exc:
-                result.errors.append(LoadError(path, 0, f"cannot read: {exc.strerror or exc}"))
-                continue
-        load_bytes(name, raw, limits, result, wanted_kinds)
+    with _gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
+        for path in files:
+            _load_one(path, limits, result, wanted_kinds, stdin)
     return result
+
+
+def _load_one(path: str, limits: Limits, result: LoadResult, wanted_kinds: frozenset[str] | None,
+              stdin: Any) -> None:
+    """Read one path (or stdin) into ``result``."""
+    result.files += 1
+    if path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read(limits.max_file_bytes + 1)
+        name = "<stdin>"
+    else:
+        name = path
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(limits.max_file_bytes + 1)
+        except OSError as exc:
+            result.errors.append(LoadError(path, 0, f"cannot read: {exc.strerror or exc}"))
+            return
+    load_bytes(name, raw, limits, result, wanted_kinds)
 
 
 def _decode(name: str, raw: bytes) -> tuple[bytes | None, LoadError | None]:
@@ -343,8 +369,9 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
             if node is None:
                 continue
             doc = Document(name, idx * 1000 + sub, line, None, node)
-            problem = _check_node_tree(node, limits, doc.duplicate_keys, line)
             sub += 1
+            loader.duplicates, loader.line_offset = doc.duplicate_keys, line
+            problem = _check_node_tree(node, limits) if _may_be_hostile(chunk, limits) else None
             if problem is not None:
                 msg, mark = problem
                 result.errors.append(LoadError(name, line + mark.line + 1, msg))
@@ -364,20 +391,33 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         where = line + (mark.line + 1 if mark else 1)
         text = " ".join(p for p in (exc.context, exc.problem) if p)
         result.errors.append(LoadError(name, where, f"invalid YAML: {text}"))
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+    except RecursionError:
+        result.errors.append(LoadError(name, line + 1, "nesting too deep to read; not read"))
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         result.errors.append(LoadError(name, line + 1, f"invalid YAML: {type(exc).__name__}: {exc}"))
     finally:
         loader.dispose()
 
 
-def _check_node_tree(root: yaml.Node, limits: Limits, duplicates: list[tuple[str, int, int, int]],
-                     line_offset: int) -> tuple[str, yaml.Mark] | None:
+def _may_be_hostile(chunk: bytes, limits: Limits) -> bool:
+    """Whether a document needs the full node walk of :func:`_check_node_tree`.
+
+    Only aliases make the data larger than the text, only a long text holds an oversized
+    scalar, and deep nesting needs many brackets or deep indentation (a block level costs at
+    least half a column). Most documents have none of these and skip the walk.
+    """
+    if b"*" in chunk or len(chunk) > limits.max_scalar_bytes:
+        return True
+    if chunk.count(b"[") + chunk.count(b"{") > limits.max_depth:
+        return True
+    return re.search(rb"^ {%d}" % (limits.max_depth // 2), chunk, re.M) is not None
+
+
+def _check_node_tree(root: yaml.Node, limits: Limits) -> tuple[str, yaml.Mark] | None:
     """Refuse alias bombs, recursive aliases and absurd nesting before constructing anything.
 
     Aliases share nodes, so the *expanded* size (what a consumer walking the data sees) is
     computed with memoisation over unique nodes: linear in the document, exact for bombs.
-    Repeated mapping keys are collected into ``duplicates`` for the ``rejected-by-api`` rule:
-    the data keeps the last value, as most YAML loaders silently do, but kubectl refuses it.
     """
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -411,14 +451,6 @@ def _check_node_tree(root: yaml.Node, limits: Limits, duplicates: list[tuple[str
         on_path.add(nid)
         stack.append((node, depth, True))
         if isinstance(node, yaml.MappingNode):
-            if len(node.value) > 1:
-                seen: dict[str, yaml.Node] = {}
-                for k, _ in node.value:
-                    if isinstance(k, yaml.ScalarNode):
-                        first = seen.setdefault(k.value, k)
-                        if first is not k:
-                            duplicates.append((k.value, line_offset + k.start_mark.line + 1,
-                                               k.start_mark.column + 1, line_offset + first.start_mark.line + 1))
             children = [c for kv in node.value for c in kv]
         else:
             children = node.value

@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--context")
     serve.add_argument("--no-cluster", action="store_true", help="no cluster look-ups: file-only checks")
     serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--threads", type=int, default=32,
+                       help="threads per worker; many keep slow or idle sockets from starving the API server")
     serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024)
     serve.set_defaults(func=_serve)
 

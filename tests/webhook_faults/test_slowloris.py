@@ -26,8 +26,6 @@ def test_a_few_slow_sockets_leave_the_other_threads_serving(tmp_path: Path) -> N
     assert r["failed"] == 0 and r["ok"], r
 
 
-@pytest.mark.xfail(strict=False, reason="bugs-h10.md #4: gthread holds a thread per slow socket; 16 slow "
-                                        "sockets that reconnect starve 2x4 threads (remove once fixed)")
 @pytest.mark.parametrize("style", STYLES)
 def test_more_slow_sockets_than_threads_do_not_starve_others(tmp_path: Path, style: str) -> None:
     r = faults_webhook.slowloris(tmp_path, style, attackers=16, seconds=3.0, stop_grace=5)

@@ -44,7 +44,8 @@ def _old_client(server: rig.Server, version: ssl.TLSVersion) -> ssl.SSLContext:
     return ctx
 
 
-@pytest.mark.parametrize("version,name", [(ssl.TLSVersion.TLSv1_3, "TLSv1.3"), (ssl.TLSVersion.TLSv1_2, "TLSv1.2")])
+@pytest.mark.parametrize("version,name", [(ssl.TLSVersion.TLSv1_3, "TLSv1.3"), (ssl.TLSVersion.TLSv1_2, "TLSv1.2")],
+                         ids=["TLSv1.3", "TLSv1.2"])
 def test_tls_1_2_and_1_3_are_negotiated(server: rig.Server, version: ssl.TLSVersion, name: str) -> None:
     ctx = rig.client_context(server.ca, minimum_version=version, maximum_version=version)
     assert _negotiate(server.port, ctx) == name
@@ -80,7 +81,7 @@ def _permissive_server(certs: Path) -> tuple[socket.socket, threading.Thread]:
     return listener, t
 
 
-@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1])
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1], ids=["TLSv1.1", "TLSv1.0"])
 def test_tls_below_1_2_is_refused_by_the_server(server: rig.Server, version: ssl.TLSVersion) -> None:
     ctx = _old_client(server, version)
     listener, t = _permissive_server(server.workdir / "certs")
