@@ -235,6 +235,8 @@ def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str
     with _gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
         for path in files:
             _load_one(path, limits, result, wanted_kinds, stdin)
+        # The loaded manifests live until the run ends: keep later collections from walking them.
+        gc.freeze()
     return result
 
 
