@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import load_case
+from runtime_cases import load_case
 
 NOW = ["--now", "2026-03-01T12:00:00Z"]
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import CASES, Case, load_case
+from runtime_cases import CASES, Case, load_case
 from runtime_stub import StubAPI, write_kubeconfig
 
 from crashlint.policy import load_policies

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 
-from conftest import load_case
+from runtime_cases import load_case
 from runtime_stub import StubAPI, write_kubeconfig
 
 NOW = ["--now", "2026-03-01T12:00:00Z"]

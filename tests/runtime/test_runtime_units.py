@@ -147,7 +147,7 @@ def test_any_field_of_the_wrong_type_gives_no_traceback():
     """Every field of a crashing pod and of its events, replaced by each JSON type in turn."""
     import copy
 
-    from conftest import load_case
+    from runtime_cases import load_case
 
     from crashlint.config import load_settings
     from crashlint.runtime.analysis import analyse
@@ -172,7 +172,7 @@ def test_any_field_of_the_wrong_type_gives_no_traceback():
 
 
 def test_policy_names_only_known_signatures_rules_and_hints():
-    from conftest import CASES, load_case
+    from runtime_cases import CASES, load_case
 
     from crashlint.rules import all_rules
     from crashlint.runtime.classify import SIGNATURES
