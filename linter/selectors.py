@@ -150,7 +150,7 @@ def _templates_by_namespace(inv: Inventory) -> dict[str | None, list[PodTemplate
 
 def _all_templates(inv: Inventory) -> list[PodTemplate]:
     out: list[PodTemplate] = []
-    for kind in (*WORKLOAD_KINDS, *EXTRA_TEMPLATE_KINDS):
+    for kind in (*sorted(WORKLOAD_KINDS), *EXTRA_TEMPLATE_KINDS):  # stable message order
         for e in inv.of_kind(kind):
             if e.obj is None:
                 continue
