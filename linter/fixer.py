@@ -320,9 +320,14 @@ def _fix_json(path: str, text: str, findings: list[Finding], result: FileFix) ->
 def unified_diff(fix: FileFix, context: int = 3) -> str:
     """``git apply``-able diff of one file (``a/``, ``b/`` prefixes; missing final newlines marked)."""
     old, new = split_lines(fix.original), split_lines(fix.fixed)
-    name = fix.path.replace(os.sep, "/").removeprefix("./")
+    path = fix.path
+    if os.path.isabs(path):  # relative to the working directory when under it: `git apply` wants that
+        rel = os.path.relpath(path)
+        path = rel if not rel.startswith("..") else path
+    name = path.replace(os.sep, "/").removeprefix("./")
     hunks = grouped(old, new, context)
-    out = [f"--- a/{name}\n", f"+++ b/{name}\n"] if hunks else []
+    a, b = ("a/", "b/") if not name.startswith("/") else ("", "")
+    out = [f"--- {a}{name}\n", f"+++ {b}{name}\n"] if hunks else []
     for group in hunks:
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
         out.append(f"@@ -{_span(i1, i2)} +{_span(j1, j2)} @@\n")

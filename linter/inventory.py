@@ -40,7 +40,9 @@ class Inventory:
     def from_objects(cls, objects: Iterable[K8sObject]) -> "Inventory":
         inv = cls()
         for obj in objects:
-            inv.add(Entry(obj.kind, obj.namespace, obj.name, _keys_of(obj), obj))
+            # Objects without a name (every kustomization.yaml) must not replace one another.
+            name = obj.name or f"<unnamed {obj.file}#{obj.document.index}{list(obj.prefix)}>"
+            inv.add(Entry(obj.kind, obj.namespace, name, _keys_of(obj), obj))
         return inv
 
     def add(self, entry: Entry) -> None:
