@@ -137,7 +137,8 @@ def test_diff_is_git_style_and_marks_missing_final_newline(tmp_path: Path) -> No
     p.write_text(TWO_DOCS.rstrip("\n"))
     result = fix_file(str(p), [finding(p, [{"op": "replace", "path": THRESHOLD, "value": 3}])])
     diff = unified_diff(result)
-    assert diff.startswith(f"--- a/{p.as_posix()}\n+++ b/{p.as_posix()}\n@@ ")
+    # An absolute path outside the working directory keeps no a/ b/ prefix (no "a//tmp/..." headers).
+    assert diff.startswith(f"--- {p.as_posix()}\n+++ {p.as_posix()}\n@@ ")
     assert diff.endswith("-            failureThreshold: 1\n\\ No newline at end of file\n"
                          "+            failureThreshold: 3\n\\ No newline at end of file\n")
 
