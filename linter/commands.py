@@ -34,15 +34,16 @@ class Verdict:
     failing: bool = False  # a finite run that ends with a non-zero exit code (`false`, `exit 3`)
 
 
-def image_entry(image: str | None, knowledge: dict[str, Any], section: str) -> dict[str, Any] | None:
-    """The knowledge-base entry of ``section`` (``run_to_completion``, ``servers``) naming this image."""
+def image_entry(image: str | None, knowledge: dict[str, Any], section: str,
+                base: str = "images") -> dict[str, Any] | None:
+    """The entry of ``knowledge[base][section]`` (e.g. images.run_to_completion) naming this image."""
     if not image:
         return None
     try:
         ref = parse(image)
     except InvalidReference:
         return None
-    return entry_for(ref, knowledge.get("images", {}).get(section) or [])
+    return entry_for(ref, (knowledge.get(base) or {}).get(section) or [])
 
 
 def entry_for(ref: ImageRef, entries: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -165,8 +165,9 @@ class LoadResult:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Composing allocates millions of small nodes; a GC pass over them costs 5x the parse."""
+def gc_paused() -> Iterator[None]:
+    """Composing and decoding allocate millions of small objects that all live on; a GC pass
+    over them costs several times the parse (runtime mode's dump reader uses it too)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -232,7 +233,7 @@ def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str
     """Load every manifest under ``paths``; never raises for bad input."""
     files, errors = expand_paths(paths, excluded)
     result = LoadResult(errors=errors)
-    with _gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
+    with gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
         for path in files:
             _load_one(path, limits, result, wanted_kinds, stdin)
         # The loaded manifests live until the run ends: keep later collections from walking them.
@@ -303,7 +304,7 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
         return
     line = 0
     prev = 0
-    with _gc_paused():
+    with gc_paused():
         for idx, start in enumerate(starts):
             end = starts[idx + 1] if idx + 1 < len(starts) else len(text)
             line += text.count(b"\n", prev, start)
@@ -346,13 +347,13 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
             return True
         return False
     except RecursionError:
-        result.errors.append(LoadError(name, 1, f"JSON nested deeper than Python can read; not read"))
+        result.errors.append(LoadError(name, 1, "JSON nested deeper than Python can read; not read"))
         return True
     if len(text) <= limits.max_positioned_json_bytes:
         before = len(result.errors)
         # In valid JSON a raw tab can only be whitespace outside strings; libyaml refuses tabs as
         # indentation, so swap them for spaces (one for one: columns stay exact).
-        with _gc_paused():
+        with gc_paused():
             _parse_chunk(name, 0, 0, text.replace(b"\t", b" "), limits, result, wanted_kinds)
         if len(result.errors) == before:
             return True

@@ -15,7 +15,6 @@ from typing import Any
 
 from ..commands import FOREVER, classify, image_entry
 from ..findings import Hit
-from ..imageref import InvalidReference, matches, parse
 from ..initscripts import program_of
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -23,19 +22,6 @@ from ..workloads import Container, Workload
 ID = "init-container-never-completes"
 
 _TRUE = {"true", "1", "yes"}
-
-
-def _run_once_entry(image: str | None, knowledge: dict[str, Any]) -> dict[str, Any] | None:
-    if not image:
-        return None
-    try:
-        ref = parse(image)
-    except InvalidReference:
-        return None
-    for entry in (knowledge.get("init") or {}).get("run_once_required") or []:
-        if isinstance(entry, dict) and matches(ref, list(entry.get("match") or [])):
-            return entry
-    return None
 
 
 def _runs_once(c: Container, entry: dict[str, Any]) -> bool:
@@ -64,7 +50,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             continue
         sidecar_hint = ("make it a native sidecar (`restartPolicy: Always` on the init container, "
                         "Kubernetes 1.29+) if it must keep running")
-        once = _run_once_entry(c.image, ctx.knowledge)
+        once = image_entry(c.image, ctx.knowledge, "run_once_required", base="init")
         if once is not None:
             if not _runs_once(c, once):
                 args = c.data.get("args")

@@ -9,18 +9,17 @@ with what is analysed, not with what the API server sends; events are indexed by
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import yaml
 
+from ..loader import gc_paused
 from .shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -143,18 +142,6 @@ class Snapshot:
     def reference_time(self) -> datetime | None:
         """The newest timestamp of the snapshot: a lower bound of when it was taken."""
         return parse_time(self.newest + "Z") if self.newest else None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Decoding builds millions of small dicts that all live on; collecting them midway costs 2x."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _skip_ws(text: str, i: int) -> int:
