@@ -71,7 +71,9 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             ref = parse(c.image)
         except InvalidReference:
             continue  # image-reference-invalid reports it
-        if ref.digest or _pinned_by_kustomize(wl, ctx, c.image, mutable):
+        if ref.digest or (ref.tag is not None and ref.tag not in mutable):
+            continue
+        if _pinned_by_kustomize(wl, ctx, c.image, mutable):  # only asked for mutable images: it scans
             continue
         if ref.tag is None:
             yield Hit(c.at("image"), f"container '{c.name}': image '{c.image}' has no tag, so it means "
