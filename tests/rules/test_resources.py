@@ -11,9 +11,8 @@ import jsonpatch
 import pytest
 import yaml
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
 from crashlint.findings import Finding
+from rule_helpers import found, lint_file
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures" / "rules" / "resources"
@@ -23,16 +22,6 @@ RESOURCE_RULES = {"memory-limit-too-low", "heap-exceeds-memory-limit", "cpu-limi
                   "missing-memory-limit"}
 MY_RULES = RESOURCE_RULES | {"liveness-kills-before-startup", "liveness-too-aggressive", "probe-port-not-exposed",
                              "liveness-same-as-readiness"}
-
-
-def lint_file(path: Path, config: dict | None = None) -> LintReport:
-    report = lint_paths([str(path)], load_settings(raw=config or {}))
-    assert not report.errors, report.errors
-    return report
-
-
-def found(report: LintReport, rule: str) -> list[Finding]:
-    return [f for f in report.findings if f.rule == rule]
 
 
 def severities(findings: list[Finding]) -> dict[str | None, str]:
