@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
 
 from ..findings import Hit
 from ..imageref import InvalidReference, parse
+from ..inventory import Inventory
+from ..invcache import memo
 from ..references import GENERATOR_KINDS
 from ..rules import RuleContext
 from ..workloads import Workload
@@ -27,43 +28,49 @@ ID = "image-tag-mutable"
 LOADS = frozenset(GENERATOR_KINDS)
 
 
-def _covers(kustomization_file: str, resources: Any, file: str) -> bool:
+def _covers(kdir: str, targets: tuple[str, ...], file: str) -> bool:
     """The Kustomization builds ``file``: same directory, or a ``resources`` entry is it (or its directory)."""
-    kdir = posixpath.dirname(kustomization_file.replace("\\", "/"))
     file = posixpath.normpath(file.replace("\\", "/"))
-    if posixpath.dirname(file) == posixpath.normpath(kdir or "."):
+    if posixpath.dirname(file) == kdir:
         return True
-    for r in resources if isinstance(resources, list) else []:
-        if isinstance(r, str) and "://" not in r:
-            target = posixpath.normpath(posixpath.join(kdir, r))
-            if file == target or file.startswith(target + "/"):
-                return True
-    return False
+    return any(file == t or file.startswith(t + "/") for t in targets)
 
 
-def _pinned_by_kustomize(wl: Workload, ctx: RuleContext, image: str, mutable: set[str]) -> bool:
+def _pins(inventory: Inventory, mutable: frozenset[str]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Image name -> (directory, resource targets) of each Kustomization that pins it; built once per run."""
+    out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for kind in GENERATOR_KINDS:
+        for e in inventory.of_kind(kind):
+            k = e.obj
+            images = k.data.get("images") if k is not None else None
+            if not isinstance(images, list):
+                continue
+            kdir = posixpath.dirname(k.file.replace("\\", "/"))
+            resources = k.data.get("resources")
+            targets = tuple(posixpath.normpath(posixpath.join(kdir, r))
+                            for r in (resources if isinstance(resources, list) else [])
+                            if isinstance(r, str) and "://" not in r)
+            for entry in images:
+                if not isinstance(entry, dict) or entry.get("newName") or not isinstance(entry.get("name"), str):
+                    continue
+                tag = entry.get("newTag")
+                if entry.get("digest") or (tag not in (None, "") and str(tag) not in mutable):
+                    out.setdefault(entry["name"], []).append((posixpath.normpath(kdir or "."), targets))
+    return out
+
+
+def _pinned_by_kustomize(wl: Workload, ctx: RuleContext, image: str, mutable: frozenset[str]) -> bool:
     """An ``images:`` entry of a Kustomization covering this object pins ``image`` (kustomize
     matches ``name`` against the image without its tag or digest, exactly as written)."""
     name = image.split("@", 1)[0]
     if ":" in name.rsplit("/", 1)[-1]:
         name = name[: name.rindex(":")]
-    for kind in GENERATOR_KINDS:
-        for e in ctx.inventory.of_kind(kind):
-            k = e.obj
-            if k is None or not _covers(k.file, k.data.get("resources"), wl.obj.file):
-                continue
-            images = k.data.get("images")
-            for entry in images if isinstance(images, list) else []:
-                if not isinstance(entry, dict) or entry.get("name") != name or entry.get("newName"):
-                    continue
-                tag = entry.get("newTag")
-                if entry.get("digest") or (tag not in (None, "") and str(tag) not in mutable):
-                    return True
-    return False
+    pins = memo(ctx.inventory, f"{ID}:pins:{sorted(mutable)}", lambda: _pins(ctx.inventory, mutable))
+    return any(_covers(kdir, targets, wl.obj.file) for kdir, targets in pins.get(name, ()))
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    mutable = set(ctx.params.get("mutable_tags") or ["latest"])
+    mutable = frozenset(ctx.params.get("mutable_tags") or ["latest"])
     for c in wl.containers:
         if c.section == "ephemeralContainers" or not c.image:
             continue
