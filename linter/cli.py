@@ -13,8 +13,10 @@ from . import __version__
 from .config import ConfigError, Settings, find_config, load_settings
 from .findings import SEVERITY_RANK
 from .policy import load_policies
+from .reporters.safe import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 # Sub-commands kept in their own modules; each has ``register(subparsers)``. A module whose
 # optional dependencies are missing is left out of the command list instead of failing the CLI.
@@ -141,14 +143,46 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command; whatever happens, the exit code keeps its meaning.
+
+    ``1`` means "findings" and CI recipes accept it (``|| test $? -eq 1``), so an unexpected
+    exception must never end the process with Python's default ``1``: it is reported on one
+    line and exits ``2``, like any other input the tool could not handle.
+    """
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.func(args))
     except ConfigError as exc:
-        print(f"crashlint: {exc}", file=sys.stderr)
+        print(f"crashlint: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`): not an error, and nothing left to say
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of the exit-code contract
+        print(internal_error(exc), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one line printed for an exception no code path expected."""
+    detail = _one_line(exc)[:500]
+    return (f"crashlint: internal error: {type(exc).__name__}{': ' + detail if detail else ''} "
+            "(a bug; please report it with the input that caused it)")
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one printable line (libyaml's span several; input may hold escapes)."""
+    return printable(" ".join(str(exc).split()))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

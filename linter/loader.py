@@ -44,10 +44,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     YAML 1.1 resolves a bare ``=`` to the ``value`` tag, which has no constructor and crashes
     loaders on real manifests (``operator: =``); Kubernetes reads it as the string ``"="``.
+    A bare ``2024-01-01`` is a ``timestamp`` to YAML 1.1 but a string to kubectl (its decoder
+    keeps timestamps as text for untyped fields); loading it as a ``date`` would also put a
+    value no JSON output can carry into findings and fixes.
     """
 
     yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:value"]
+        first: [(tag, rx) for tag, rx in resolvers
+                if tag not in ("tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp")]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 

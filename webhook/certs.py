@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 DEFAULT_SERVICE = "crashlint-webhook"
 DEFAULT_NAMESPACE = "crashlint"
+# A hundred years: far beyond any rotation policy, and far from the date overflow at year 9999.
+MAX_DAYS = 36_500
 
 
 def default_dns(service: str = DEFAULT_SERVICE, namespace: str = DEFAULT_NAMESPACE) -> list[str]:
@@ -34,7 +37,9 @@ def _name(cn: str) -> x509.Name:
 
 
 def generate(dns: Sequence[str], ips: Sequence[str] = (), days: int = 365) -> tuple[bytes, bytes, bytes]:
-    """(ca.crt, tls.crt, tls.key) as PEM; raises ValueError for a bad IP or no names at all."""
+    """(ca.crt, tls.crt, tls.key) as PEM; raises ValueError for a bad IP, no names at all or bad ``days``."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"--days must be between 1 and {MAX_DAYS}")
     if not dns and not ips:
         raise ValueError("give at least one --dns name or --ip address")
     addresses = [ipaddress.ip_address(ip) for ip in ips]
@@ -69,19 +74,28 @@ def write(out: str, dns: Sequence[str], ips: Sequence[str] = (), days: int = 365
     """Write ``ca.crt``, ``tls.crt`` and ``tls.key`` (mode 0600) into ``out``; returns the paths.
 
     Each file is written beside its target and renamed over it, so a server watching the
-    directory never reads half a certificate.
+    directory never reads half a certificate. The temporary file is created new (``O_EXCL``,
+    never following a link, mode 0600 from the first byte): a link planted under a predictable
+    name in a shared directory cannot redirect the private key into someone else's file. A
+    target that is itself a symbolic link is refused rather than replaced.
     """
     ca, cert, key = generate(dns, ips, days)
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
+    for name in ("ca.crt", "tls.key", "tls.crt"):
+        if (d / name).is_symlink():
+            raise ValueError(f"{d / name} is a symbolic link; refusing to write through or over it")
     paths = []
     for name, data, mode in (("ca.crt", ca, 0o644), ("tls.key", key, 0o600), ("tls.crt", cert, 0o644)):
         target = d / name
-        tmp = d / f".{name}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=d)  # O_CREAT | O_EXCL | O_NOFOLLOW, 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                os.fchmod(fh.fileno(), mode)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
         paths.append(target)
     return paths

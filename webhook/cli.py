@@ -86,9 +86,6 @@ def _certs(args: argparse.Namespace) -> int:
         print(f"crashlint: certs needs {exc.name}: {EXTRA_HINT}", file=sys.stderr)
         return EXIT_ERROR
     dns = args.dns or ([] if args.ip else default_dns())
-    if args.days < 1:
-        print("crashlint: --days must be at least 1", file=sys.stderr)
-        return EXIT_ERROR
     try:
         paths = write(args.out, dns, args.ip, args.days)
     except ValueError as exc:

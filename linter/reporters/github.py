@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from ..api import LintReport
 from ..policy import Policies
+from .safe import printable
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Escaped as the toolkit does first, then any other control character shown, not sent to the log.
+    return printable(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _prop(s: str) -> str:

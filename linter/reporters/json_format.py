@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..api import LintReport
 from ..policy import Policies
+from .safe import dumps
 
 
 def render(report: LintReport, policies: Policies, color: bool) -> str:
-    return json.dumps(report.as_dict(), indent=2, default=str) + "\n"
+    return dumps(report.as_dict()) + "\n"

@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 
 from ..api import LintReport
 from ..policy import Policies
+from .safe import xml_text
 
 
 def render(report: LintReport, policies: Policies, color: bool) -> str:
@@ -36,4 +37,6 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
                       errors=str(len(report.errors)))
     root.append(suite)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # Input text may hold what XML cannot (lone surrogates, C0 controls): escaped visibly, after
+    # ElementTree's own escaping, so every output is a well-formed UTF-8 document.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_text(ET.tostring(root, encoding="unicode")) + "\n"

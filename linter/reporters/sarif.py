@@ -7,12 +7,12 @@ Every rule is described with its help text; each result has a physical location 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__
 from ..api import LintReport
 from ..policy import Policies
+from .safe import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -79,4 +79,4 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
         "columnKind": "unicodeCodePoints",
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc) + "\n"

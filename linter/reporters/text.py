@@ -1,9 +1,14 @@
-"""Human output: ``file:line:col: severity [rule] message``, grouped by file, then a summary line."""
+"""Human output: ``file:line:col: severity [rule] message``, grouped by file, then a summary line.
+
+Every piece taken from the input goes through :func:`.safe.printable`: an object named
+``"\x1b]0;pwned\x07"`` must show as text, not retitle or clear the reader's terminal.
+"""
 
 from __future__ import annotations
 
 from ..api import LintReport
 from ..policy import Policies
+from .safe import printable
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
@@ -20,20 +25,20 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
         if f.file != last_file:
             if last_file is not None:
                 lines.append("")
-            lines.append(_paint(f.file, "bold", color))
+            lines.append(_paint(printable(f.file), "bold", color))
             last_file = f.file
-        where = f"{f.file}:{f.line}:{f.column}:"
-        lines.append(f"{where} {_paint(f.severity, f.severity, color)} [{f.rule}] {f.message}")
+        where = f"{printable(f.file)}:{f.line}:{f.column}:"
+        lines.append(f"{where} {_paint(f.severity, f.severity, color)} [{f.rule}] {printable(f.message)}")
         if f.fix:
             ops = "; ".join(f"{op['op']} {op['path']}" + (f" = {op['value']!r}" if "value" in op else "")
                             for op in f.fix)
-            lines.append(_paint(f"    fix: {ops}  (crashlint fix applies it)", "dim", color))
+            lines.append(_paint(f"    fix: {printable(ops)}  (crashlint fix applies it)", "dim", color))
     if report.errors:
         if lines:
             lines.append("")
         for e in report.errors:
-            where = f"{e.file}:{e.line}:" if e.line else f"{e.file}:"
-            lines.append(f"{where} {_paint('error', 'error', color)} [input] {e.message}")
+            where = f"{printable(e.file)}:{e.line}:" if e.line else f"{printable(e.file)}:"
+            lines.append(f"{where} {_paint('error', 'error', color)} [input] {printable(e.message)}")
     c = report.counts()
     summary = (f"{report.files} file(s), {report.objects} object(s): {c['error']} error(s), "
                f"{c['warning']} warning(s), {c['info']} info")

@@ -20,6 +20,7 @@ from ..config import Settings
 from ..findings import Finding
 from ..loader import Document
 from ..model import K8sObject, LoadError
+from ..reporters.safe import json_safe
 from ..workloads import WORKLOAD_KINDS
 from .classify import Crash, Note, classify_pod, log_wanted, observations
 from .join import JoinedFinding, Observed, RuntimePolicy, join, runtime_policy
@@ -165,7 +166,8 @@ class _ClusterDocument(Document):
 
     def _compose(self) -> None:
         if self.node is None:
-            text = yaml.dump(self.data, Dumper=_DUMPER, sort_keys=True, default_flow_style=False)
+            # json_safe: libyaml's emitter cannot encode a lone surrogate a JSON dump may hold.
+            text = yaml.dump(json_safe(self.data), Dumper=_DUMPER, sort_keys=True, default_flow_style=False)
             self.node = yaml.compose(text, Loader=_COMPOSER)
 
     def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from ..policy import load_policies
+from ..reporters.safe import dumps, printable
 from .analysis import RuntimeReport
 from .classify import Crash
 from .join import CONFIRMED, JoinedFinding, runtime_policy
@@ -14,7 +14,7 @@ _LABEL = {"confirmed": "CONFIRMED", "not-observed": "not observed", "no-pods": "
 
 
 def render_json(report: RuntimeReport) -> str:
-    return json.dumps(report.as_dict(), indent=2) + "\n"
+    return dumps(report.as_dict()) + "\n"
 
 
 def _first_line(text: str) -> str:
@@ -112,4 +112,5 @@ def render_text(report: RuntimeReport) -> str:
     out.append(f"{s['crashes']} crashing containers, {s['unpredicted']} unpredicted; findings "
                f"({report.source}): {s['confirmed']} confirmed, {s['not-observed']} not observed, "
                f"{s['no-pods']} without pods")
-    return "\n".join(out) + "\n"
+    # Names, events and log lines come from the cluster: control characters are shown, not sent.
+    return "\n".join(printable(line) for line in out) + "\n"
