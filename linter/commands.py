@@ -18,7 +18,7 @@ from .imageref import ImageRef, InvalidReference, matches, parse
 
 FINITE, FOREVER, UNKNOWN = "finite", "forever", "unknown"
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)([smhd]?)")  # ASCII: float() would also read "٣٠"
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SEPARATORS = {";", "&&", "||", "|", "&", ";;", "\n"}
 _INFINITE_CONDITIONS = ({"true"}, {":"}, {"[", "1", "]"}, {"[", "true", "]"}, {"/bin/true"})

@@ -27,14 +27,21 @@ from .workloads import Container, Pointer
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _GO_UNITS = {"": 1, "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 _JVM_SIZE_FLAGS = (
-    ("max-heap", re.compile(r"-Xmx(\d+)([kKmMgGtT]?)")),
-    ("max-heap", re.compile(r"-XX:MaxHeapSize=(\d+)([kKmMgGtT]?)")),
-    ("initial-heap", re.compile(r"-Xms(\d+)([kKmMgGtT]?)")),
-    ("initial-heap", re.compile(r"-XX:InitialHeapSize=(\d+)([kKmMgGtT]?)")),
+    ("max-heap", re.compile(r"-Xmx([0-9]+)([kKmMgGtT]?)")),
+    ("max-heap", re.compile(r"-XX:MaxHeapSize=([0-9]+)([kKmMgGtT]?)")),
+    ("initial-heap", re.compile(r"-Xms([0-9]+)([kKmMgGtT]?)")),
+    ("initial-heap", re.compile(r"-XX:InitialHeapSize=([0-9]+)([kKmMgGtT]?)")),
 )
-_RAM_PERCENTAGE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d*)?)")
-_OLD_SPACE = re.compile(r"--max[-_]old[-_]space[-_]size(?:=(\d+))?")
-_GOMEMLIMIT = re.compile(r"(\d+)(B|KiB|MiB|GiB|TiB)?")
+# [0-9], never \d: the JVM, V8 and Go read ASCII digits only, and int() would take any Unicode digit.
+_RAM_PERCENTAGE = re.compile(r"-XX:MaxRAMPercentage=([0-9]+(?:\.[0-9]*)?)")
+_OLD_SPACE = re.compile(r"--max[-_]old[-_]space[-_]size(?:=([0-9]+))?")
+_GOMEMLIMIT = re.compile(r"([0-9]+)(B|KiB|MiB|GiB|TiB)?")
+_DIGITS = re.compile(r"[0-9]+")
+# The largest size each runtime can hold: the JVM and V8 read sizes into 64-bit unsigned integers, Go's
+# GOMEMLIMIT into an int64. Beyond that the runtime refuses the flag ("Invalid maximum heap size") and
+# does not start, which is not a heap-versus-limit question: such flags are not settings here.
+_MAX_JVM_BYTES = _MAX_NODE_BYTES = 2**64 - 1
+_MAX_GO_BYTES = 2**63 - 1
 
 # Precedence of the JVM's own variables around script variables (rank 2) and argv (rank 3).
 JVM_TOOL_RANK = {"JAVA_TOOL_OPTIONS": 0, "JDK_JAVA_OPTIONS": 1, "_JAVA_OPTIONS": 4}
@@ -58,6 +65,19 @@ class Setting:
     order: int
 
 
+def _size(digits: str, unit: int, largest: int) -> Decimal | None:
+    """``digits × unit`` bytes when the runtime can hold it, else None.
+
+    The length check comes first so that a 4,400-digit flag is never handed to ``int()`` (whose
+    4,300-digit limit raises) nor turned into a huge number: a flag value is not trusted input.
+    """
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(largest)):
+        return None
+    value = int(significant or "0") * unit
+    return Decimal(value) if value <= largest else None
+
+
 def _tokens(text: str) -> list[str]:
     return [t.strip("'\"") for t in text.split()]
 
@@ -70,18 +90,19 @@ def _scan(text: str, source: str, pointer: Pointer, rank: int, node_rank: int, s
         order = start + i
         for kind, rx in _JVM_SIZE_FLAGS:
             m = rx.fullmatch(tok)
-            if m:
-                value = Decimal(int(m.group(1)) * _JVM_UNITS[m.group(2).lower()])
-                out.append(Setting(kind, value, tok, source, pointer, rank, order))
+            size = _size(m.group(1), _JVM_UNITS[m.group(2).lower()], _MAX_JVM_BYTES) if m else None
+            if size is not None:
+                out.append(Setting(kind, size, tok, source, pointer, rank, order))
         m = _RAM_PERCENTAGE.fullmatch(tok)
         if m:
             out.append(Setting("ram-percentage", Decimal(m.group(1)), tok, source, pointer, rank, order))
         m = _OLD_SPACE.fullmatch(tok)
         if m:
-            raw = m.group(1) or (toks[i + 1] if i + 1 < len(toks) and toks[i + 1].isdigit() else None)
-            if raw:
+            raw = m.group(1) or (toks[i + 1] if i + 1 < len(toks) and _DIGITS.fullmatch(toks[i + 1]) else None)
+            size = _size(raw, 2**20, _MAX_NODE_BYTES) if raw else None
+            if size is not None:
                 shown = tok if m.group(1) else f"{tok} {raw}"
-                out.append(Setting("old-space", Decimal(int(raw) * 2**20), shown, source, pointer, node_rank, order))
+                out.append(Setting("old-space", size, shown, source, pointer, node_rank, order))
     return out
 
 
@@ -101,9 +122,9 @@ def settings_of(c: Container, script_vars: list[str], node_vars: list[str]) -> l
         where = c.at("env", i, "value")
         if name == "GOMEMLIMIT":
             m = _GOMEMLIMIT.fullmatch(value.strip())
-            if m:
-                out.append(Setting("gomemlimit", Decimal(int(m.group(1)) * _GO_UNITS[m.group(2) or ""]),
-                                   f"GOMEMLIMIT={value}", "env GOMEMLIMIT", where, 0, order))
+            size = _size(m.group(1), _GO_UNITS[m.group(2) or ""], _MAX_GO_BYTES) if m else None
+            if size is not None:
+                out.append(Setting("gomemlimit", size, f"GOMEMLIMIT={value}", "env GOMEMLIMIT", where, 0, order))
         elif name in JVM_TOOL_RANK or name in script_vars or name in node_vars:
             rank = JVM_TOOL_RANK.get(name, SCRIPT_RANK)
             found = _scan(value, f"env {name}", where, rank, 0, order)

@@ -21,7 +21,7 @@ from .inventory import Inventory
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*)://([^/\s?#'\"<>;]+)")
-_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+)(?::\d{1,5})?")
+_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
 TEMPLATING = ("$", "{{", "%(", "<")  # $(VAR), ${VAR}, Helm/Jinja, placeholders
 # Never Services: loopback names, and words that configuration values use for "no host".
 NOT_SERVICES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "host.docker.internal", "true",

@@ -31,6 +31,7 @@ HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 # What SetDefaults_Probe writes for fields that are absent or 0.
 DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1,
             "failureThreshold": 3}
+INT32_MAX = 2**31 - 1  # probe timings are int32 fields of the API
 
 
 def _int(value: Any) -> int | None:
@@ -48,11 +49,12 @@ class Probe:
     def timing(self, name: str) -> int:
         """The field as the kubelet uses it: the API default when absent, 0 or not an integer.
 
-        Wrong types and negative values are the ``rejected-by-api`` rule's business; here they
-        fall back to the default so that no other rule reasons from a value that cannot exist.
+        Wrong types, negative values and values beyond the API's int32 fields are the
+        ``rejected-by-api`` rule's business; here they fall back to the default so that no other
+        rule reasons from a value that cannot exist.
         """
         v = _int(self.data.get(name))
-        if v is None or v < 0 or (v == 0 and name != "initialDelaySeconds"):
+        if v is None or v < 0 or v > INT32_MAX or (v == 0 and name != "initialDelaySeconds"):
             return DEFAULTS[name]
         return v
 
@@ -133,17 +135,29 @@ def port_names(c: Container) -> set[str]:
     return {p["name"] for p in ports if isinstance(p, dict) and isinstance(p.get("name"), str)}
 
 
+def digit_port(text: str) -> int | None:
+    """The number a string of ASCII digits means as a port (``strconv.Atoi``), else None.
+
+    Only ``0-9`` count, as for Go's ``Atoi`` (``str.isdigit`` also takes ``"٨٠"``), and more digits
+    than any int holds give None before ``int()`` sees them, so a huge string cannot raise.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 10 else None
+
+
 def resolve_port(c: Container, port: Any) -> tuple[int | None, bool]:
     """``(number, named)``: a probe port as the kubelet resolves it against ``c``'s ports.
 
-    A name the container does not declare resolves to ``(None, True)``. A string of digits is
-    accepted by the kubelet's fallback and counts as a number.
+    A name the container does not declare resolves to ``(None, True)``. A string of ASCII digits is
+    accepted by the kubelet's fallback and counts as a number (None when no int holds it).
     """
     if _int(port) is not None:
         return port, False
     if isinstance(port, str):
-        if port.isdigit():
-            return int(port), False
+        if port.isascii() and port.isdigit():
+            return digit_port(port), False
         for p in declared_ports(c):
             if p.name == port:
                 return p.number, True

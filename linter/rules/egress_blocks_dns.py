@@ -21,6 +21,7 @@ from typing import Any
 
 from ..findings import Hit
 from ..model import K8sObject
+from ..probes import digit_port
 from ..rules import RuleContext
 from ..selectors import label_selector_matches, pod_templates
 
@@ -51,12 +52,14 @@ def _port_allows_dns(p: Any, dns_names: set[str]) -> bool:
     port = p.get("port")
     if port is None:
         return True  # every port of that protocol
-    if isinstance(port, str) and not port.isdigit():
-        return port in dns_names
-    try:
-        number = int(port)
-    except (TypeError, ValueError):
-        return False
+    if isinstance(port, str):
+        number = digit_port(port)
+        if number is None:
+            return port in dns_names  # a named port (or digits no int holds, which name nothing)
+    elif isinstance(port, int) and not isinstance(port, bool):
+        number = port
+    else:
+        return False  # 53.0, .inf, a list: the API refuses them
     end = p.get("endPort")
     if isinstance(end, int) and number <= 53 <= end:
         return True

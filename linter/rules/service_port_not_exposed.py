@@ -45,7 +45,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         if not isinstance(port, dict):
             continue
         target = port.get("targetPort")
-        if not isinstance(target, str) or not target or target.isdigit():
+        if not isinstance(target, str) or not target or (target.isascii() and target.isdigit()):
             continue  # numeric (or a digit string, which the API refuses): nothing to resolve
         protocol = port.get("protocol") or "TCP"
         if _declared(templates, target, protocol):

@@ -38,7 +38,7 @@ _FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)")
 # A flag value read as a host must look like a lower-case DNS name (Service names are RFC 1123
 # labels): ``InternalIP`` is an enum, ``30s`` a duration, ``v2`` a version.
 _LOOKS_LIKE_NAME = re.compile(r"[a-z][a-z0-9.-]*")
-_VERSION = re.compile(r"v\d[a-z0-9.-]*")
+_VERSION = re.compile(r"v[0-9][a-z0-9.-]*")
 
 
 def _upper_words(name: str) -> set[str]:
