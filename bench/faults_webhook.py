@@ -97,6 +97,7 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
             "errors": sorted({str(r.get("error") or r.get("status")) for r in failed})[:3], "requests": len(results),
             "failed": len(failed), "max_s": round(walls[-1], 3), "p50_s": round(rig.percentile(walls, 0.5), 3),
             "limit_s": limit, "without_skip_warning": len(unwarned), "api_requests": api.requests,
+            "waited_budget": sum(1 for w in walls if w >= budget * 0.8),
             "ok": warm_ok and not failed and walls[-1] < limit and not unwarned}
 
 

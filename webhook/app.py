@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from werkzeug.exceptions import HTTPException
 
-from ..cluster import CachedLookup, LookupResult
+from ..cluster import CachedLookup
 from . import review
 from .settings import ConfigWatcher
 from .tls import ReloadingTLS
@@ -63,6 +63,9 @@ class Metrics:
         self.lookup_errors = Counter("crashlint_webhook_lookup_errors_total",
                                      "Cluster look-ups that failed (degraded: none used; stale: old data used)",
                                      ["result"], registry=r)
+        self.rule_errors = Counter("crashlint_webhook_rule_errors_total",
+                                   "Rules that raised on an admitted object (their checks were missing)",
+                                   ["rule"], registry=r)
 
     def render(self) -> bytes:
         if self.multiprocess:
@@ -86,13 +89,6 @@ def create_app(watcher: ConfigWatcher, tls: ReloadingTLS | None = None, lookup: 
     metrics = Metrics()
     log = _logger()
 
-    def _lookup(namespace: str) -> LookupResult:
-        assert lookup is not None
-        wh = watcher.current().webhook  # budget and TTL follow configuration reloads
-        lookup.ttl = wh.cache_ttl_seconds
-        return lookup.lookup(namespace, wh.lookup_budget_seconds)
-
-    do_lookup = _lookup if lookup is not None else None
 
     def _body() -> dict[str, Any]:
         raw = request.get_data(cache=False)
@@ -114,12 +110,21 @@ def create_app(watcher: ConfigWatcher, tls: ReloadingTLS | None = None, lookup: 
             req = _body()
         except review.BadReview as exc:
             return _bad(exc)
+        loaded = watcher.current()
+        if lookup is not None:
+            lookup.ttl = loaded.webhook.cache_ttl_seconds  # the TTL follows configuration reloads
         try:
-            outcome = review.decide(req, watcher.current(), do_lookup)
+            outcome = review.decide(req, loaded, lookup)
         except Exception as exc:  # a bug must not turn into an API-server timeout
-            log.error("decision failed", extra={"fields": {"uid": req["uid"], "error": f"{type(exc).__name__}: {exc}"}})
+            # The type only: an exception's text may quote the object (a Secret value, say).
+            log.error("decision failed", extra={"fields": {"uid": req["uid"], "error": type(exc).__name__}})
             outcome = review.Outcome(review.allow(req["uid"], ["crashlint: internal error; object not checked"]),
                                      "error")
+        for rule in outcome.failed_rules:
+            metrics.rule_errors.labels(rule).inc()
+        if outcome.failed_rules or outcome.skipped_rules:
+            log.warning("rules incomplete", extra={"fields": {
+                "uid": req["uid"], "failed_rules": outcome.failed_rules, "skipped_rules": outcome.skipped_rules}})
         elapsed = time.perf_counter() - start
         metrics.latency.observe(elapsed)
         metrics.requests.labels(outcome.kind, outcome.operation, outcome.decision).inc()
@@ -132,6 +137,7 @@ def create_app(watcher: ConfigWatcher, tls: ReloadingTLS | None = None, lookup: 
             "namespace": outcome.namespace, "name": outcome.name, "dry_run": outcome.dry_run,
             "decision": outcome.decision, "rules": sorted(set(outcome.rules)), "lookup": outcome.lookup,
             **({"lookup_error": outcome.lookup_error} if outcome.lookup_error else {}),
+            **({"verified": outcome.verified} if outcome.verified else {}),
             "ms": round(elapsed * 1000, 2)}})
         return _json(200, outcome.response)
 

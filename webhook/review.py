@@ -4,20 +4,31 @@ The object of the request is linted by the same engine as the CLI; the inventory
 object itself plus what the cluster look-up found in the target namespace. Findings at the
 deny level deny (in ``deny`` mode); the others come back as ``response.warnings``, which
 ``kubectl`` prints, kept short because the API server truncates long or numerous warnings.
+
+Every field of the request is hostile until checked: the uid and namespace are validated here
+(a namespace reaches the look-up URLs), names are only logged bounded and JSON-escaped, and
+the cluster look-ups check every name again before asking. A missing ConfigMap, Secret or
+ServiceAccount denies only after a direct look-up confirmed the absence now (the cache may
+predate a ``kubectl apply -f`` that creates it together with its Deployment). A rule that
+raises, or rules cut by the time budget, never pass silently: they are named in a warning
+(or deny, with ``rule_errors: deny``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..api import merge_inventory
 from ..cluster import LookupResult
 from ..findings import SEVERITY_RANK, Finding
-from ..inventory import Inventory
+from ..inventory import Entry, Inventory
+from ..k8snames import is_dns1123_label
 from ..loader import Document
 from ..model import K8sObject
+from ..references import entry_keys, iter_references
+from ..workloads import workload_of
 from .settings import Loaded
 
 API_VERSION = "admission.k8s.io/v1"
@@ -29,6 +40,10 @@ WARNING_CHARS = 120  # the API server's advice for admission warnings
 DENY_MESSAGE_CHARS = 4000
 DEGRADED_WARNING = "crashlint: cluster look-ups unavailable; references to ConfigMaps/Secrets/ServiceAccounts not verified"
 PARTIAL_WARNING = "crashlint: some cluster look-ups failed; those references were checked against the object only"
+UNVERIFIED_WARNING = ("crashlint: cluster look-ups unavailable to confirm that referenced objects are missing; "
+                      "not denied for them")
+MAX_UID = 128
+MAX_LOGGED = 253  # longest valid object name; longer request strings are cut before they reach a log
 
 
 class BadReview(ValueError):
@@ -49,9 +64,24 @@ class Outcome:
     rules: list[str] = field(default_factory=list)
     lookup: str = "none"  # none | fresh | stale | degraded
     lookup_error: str | None = None  # why look-ups were unavailable or partial (for the log, not the user)
+    verified: int = 0  # referenced objects asked for directly because the cached listing lacked them
+    failed_rules: list[str] = field(default_factory=list)  # rules that raised
+    skipped_rules: list[str] = field(default_factory=list)  # rules cut by the time budget
 
 
-Lookup = Callable[[str], LookupResult]
+class Lookups(Protocol):
+    """Cluster look-ups as the webhook uses them (:class:`crashlint.cluster.CachedLookup`)."""
+
+    def lookup(self, namespace: str, budget: float | None = None) -> LookupResult: ...
+
+    def verify(self, namespace: str, wanted: list[tuple[str, str]],
+               budget: float | None = None) -> dict[tuple[str, str], Entry | None]: ...
+
+
+def _bounded(value: Any) -> str:
+    """A request string as it may appear in a log line or a metric: a str, and not too long."""
+    text = value if isinstance(value, str) else ""
+    return text if len(text) <= MAX_LOGGED else text[:MAX_LOGGED] + "..."
 
 
 def parse(body: Any) -> dict[str, Any]:
@@ -64,8 +94,16 @@ def parse(body: Any) -> dict[str, Any]:
     req = body.get("request")
     if not isinstance(req, dict):
         raise BadReview("AdmissionReview has no 'request' object")
-    if not isinstance(req.get("uid"), str) or not req["uid"]:
+    uid = req.get("uid")
+    if not isinstance(uid, str) or not uid:
         raise BadReview("AdmissionReview request has no 'uid'")
+    if len(uid) > MAX_UID or not uid.isprintable():
+        raise BadReview(f"request.uid is not a uid (printable, at most {MAX_UID} characters)")
+    namespace = req.get("namespace")
+    if namespace not in (None, "") and not is_dns1123_label(namespace):
+        # The API server only sends namespaces it validated; anything else is a forged request
+        # (``kube-system/secrets?x=`` once reached a look-up URL).
+        raise BadReview("request.namespace is not a valid namespace name (RFC 1123 label)")
     return req
 
 
@@ -85,6 +123,50 @@ def allow(uid: str, warnings: list[str] | None = None) -> dict[str, Any]:
 def _controlled(meta: dict[str, Any]) -> bool:
     refs = meta.get("ownerReferences")
     return isinstance(refs, list) and any(isinstance(r, dict) and r.get("controller") is True for r in refs)
+
+
+def _made_by_controller(req: dict[str, Any], meta: dict[str, Any], controllers: frozenset[str]) -> bool:
+    """True for an owned object created by a controller, whose template was admitted already.
+
+    Anyone who may create a Pod may write ``ownerReferences`` with ``controller: true``; only the
+    API server's authenticated ``userInfo`` tells that a controller (not a person) sent it.
+    """
+    user = req.get("userInfo")
+    username = user.get("username") if isinstance(user, dict) else None
+    return _controlled(meta) and isinstance(username, str) and username in controllers
+
+
+def _unsettled(obj: K8sObject, cluster: Inventory) -> list[tuple[str, str]]:
+    """(kind, name) of each object the pod spec needs that the cached listing lacks, or lacks a key of.
+
+    These are the negatives a rule would deny on; they are asked again before it may.
+    """
+    wl = workload_of(obj)
+    if wl is None:
+        return []
+    ns = obj.namespace
+    wanted: list[tuple[str, str]] = []
+
+    def want(kind: str, name: Any, ref: Any = None) -> None:
+        if not isinstance(name, str) or not name or (kind, ns) not in cluster.complete:
+            return  # not listed completely: the rules only warn, nothing to confirm
+        entry = cluster.get(kind, ns, name)
+        if entry is None:
+            wanted.append((kind, name))
+        elif ref is not None and ref.key is not None:
+            keys = entry_keys(entry, ref)
+            if keys is not None and ref.key not in keys:
+                wanted.append((kind, name))
+
+    for ref in iter_references(wl):
+        if not ref.optional:
+            want(ref.kind, ref.name, ref)
+    spec = wl.spec
+    want("ServiceAccount", spec.get("serviceAccountName") or spec.get("serviceAccount"))
+    pulls = spec.get("imagePullSecrets")
+    for p in pulls if isinstance(pulls, list) else ():
+        want("Secret", p.get("name") if isinstance(p, dict) else None)
+    return list(dict.fromkeys(wanted))
 
 
 def _object(data: dict[str, Any], namespace: str) -> K8sObject:
@@ -122,17 +204,28 @@ def _deny_message(findings: list[Finding]) -> str:
     return text if len(text) <= DENY_MESSAGE_CHARS else text[:DENY_MESSAGE_CHARS - 3] + "..."
 
 
-def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcome:
+def _rule_problem_warnings(failed: list[str], skipped: list[str]) -> list[str]:
+    out = []
+    if failed:
+        out.append(f"crashlint: rule(s) {', '.join(sorted(set(failed)))} failed on this object; "
+                   f"their checks are missing from this answer")
+    if skipped:
+        out.append(f"crashlint: time budget exhausted; rule(s) {', '.join(sorted(set(skipped)))} not run")
+    return out
+
+
+def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outcome:
     """The admission decision for one request (``req`` as returned by :func:`parse`)."""
+    started = time.monotonic()
     uid = req["uid"]
     gvk = req.get("kind") if isinstance(req.get("kind"), dict) else {}
-    kind = str(gvk.get("kind") or "")
-    operation = str(req.get("operation") or "")
-    namespace = str(req.get("namespace") or "")
+    kind = _bounded(gvk.get("kind"))
+    operation = _bounded(req.get("operation"))
+    namespace = req.get("namespace") or ""  # validated by parse()
     data = req.get("object")
-    name = str(req.get("name") or "")
+    name = _bounded(req.get("name"))
     if isinstance(data, dict) and isinstance(data.get("metadata"), dict):
-        name = name or str(data["metadata"].get("name") or data["metadata"].get("generateName") or "")
+        name = name or _bounded(data["metadata"].get("name")) or _bounded(data["metadata"].get("generateName"))
     out = Outcome(allow(uid), "skipped", kind, operation, namespace, name, req.get("dryRun") is True)
     if kind not in CHECKED_KINDS or operation not in CHECKED_OPERATIONS or not isinstance(data, dict):
         return out
@@ -146,23 +239,43 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
     if mode == "off":
         out.decision = "off"
         return out
-    if wh.skip_owned and _controlled(meta):
+    if wh.skip_owned and _made_by_controller(req, meta, wh.controller_users):
         out.decision = "owned"  # its controller's template went through this webhook already
         return out
 
     obj = _object(data, namespace or "default")
     inventory = Inventory.from_objects([obj])
     warnings: list[str] = []
-    if lookup is not None and wh.cluster_lookups:
-        found = lookup(obj.namespace or "default")
-        merge_inventory(inventory, found.inventory)
+    if lookups is not None and wh.cluster_lookups:
+        ns = obj.namespace or "default"
+        found = lookups.lookup(ns, wh.lookup_budget_seconds)
         out.lookup = "degraded" if found.degraded else "stale" if found.stale else "fresh"
         out.lookup_error = found.degraded or "; ".join(found.problems) or None  # e.g. a 403 on Secrets
         if found.degraded:
             warnings.append(DEGRADED_WARNING)
         elif found.problems:
             warnings.append(PARTIAL_WARNING)
-    findings = loaded.engine.run([obj], inventory).findings
+        unsettled = _unsettled(obj, found.inventory)
+        if unsettled:
+            spent = time.monotonic() - started
+            budget = max(wh.lookup_budget_seconds - spent, min(0.5, wh.lookup_budget_seconds))
+            settled = lookups.verify(ns, unsettled, budget)
+            out.verified = len(settled)
+            for key in unsettled:
+                entry = settled.get(key)
+                if entry is not None:
+                    inventory.add(entry)  # found now: the copy in the request wins over the cached one
+        merge_inventory(inventory, found.inventory)
+        if unsettled:
+            unconfirmed = {k for k in unsettled if k not in settled}
+            for k in unconfirmed:
+                inventory.complete.discard((k[0], ns))  # no error without a confirmed absence
+            if unconfirmed:
+                warnings.append(UNVERIFIED_WARNING)
+    deadline = time.monotonic() + wh.lint_budget_seconds
+    result = loaded.engine.run([obj], inventory, deadline)
+    findings = result.findings
+    failed, skipped = list(result.failed_rules), list(result.skipped_rules)
 
     old_keys: set[tuple[str, str, str]] | None = None
     template_changed = True
@@ -171,8 +284,14 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
         old_obj = _object(old, namespace or "default")
         old_inv = Inventory.from_objects([old_obj])
         merge_inventory(old_inv, inventory)  # same cluster view: only the change itself differs
-        old_keys = {_key(f) for f in loaded.engine.run([old_obj], old_inv).findings}
+        old_result = loaded.engine.run([old_obj], old_inv, deadline)
+        old_keys = {_key(f) for f in old_result.findings}
+        skipped += old_result.skipped_rules  # an old finding not computed cannot excuse a new one
+        failed += old_result.failed_rules
         template_changed = _pod_template(old) != _pod_template(data)
+    out.failed_rules = sorted(set(failed))
+    out.skipped_rules = sorted(set(skipped))
+    warnings.extend(_rule_problem_warnings(out.failed_rules, out.skipped_rules))
 
     deny_rank = SEVERITY_RANK[wh.deny_on]
     warn_rank = SEVERITY_RANK[wh.warn_on]
@@ -193,11 +312,14 @@ def decide(req: dict[str, Any], loaded: Loaded, lookup: Lookup | None) -> Outcom
     if len(warned) > wh.max_warnings:
         shown.append(f"crashlint: {len(warned) - wh.max_warnings} more finding(s); run `crashlint lint` on the manifest")
     warnings.extend(shown)
-    if denying:
-        out.response = _review(uid, False, warnings, _deny_message(denying))
+    incomplete = bool(out.failed_rules or out.skipped_rules)
+    if denying or (incomplete and mode == "deny" and wh.rule_errors == "deny"):
+        message = _deny_message(denying) if denying else (
+            "crashlint: the object could not be checked completely (" + "; ".join(
+                _rule_problem_warnings(out.failed_rules, out.skipped_rules)) + "); denied by `rule_errors: deny`")
+        out.response = _review(uid, False, warnings, message)
         out.decision = "denied"
     else:
         out.response = _review(uid, True, warnings)
-        out.decision = "warned" if warned else "allowed"
+        out.decision = "warned" if warned or incomplete else "allowed"
     return out
-

@@ -11,11 +11,14 @@ The rule settings use the CLI's format unchanged (``--config``), so a repository
     labels:                     # object label selectors; the first match wins over namespaces
       - {selector: {crashlint.io/enforcement: warn}, mode: warn}
     excluded_namespaces: [kube-system]
-    skip_owned: true            # objects with a controller ownerReference were checked upstream
+    skip_owned: true            # Pods etc. created by a controller (see controller_users) were checked upstream
+    controller_users: [...]     # who may create owned objects unchecked (default: kube-controller-manager's)
     update: changed             # changed | introduced | all (see UPDATE_POLICIES)
     cluster_lookups: true
     lookup_budget_seconds: 1.0  # hard wait per request for cluster look-ups
     cache_ttl_seconds: 30
+    lint_budget_seconds: 1.5    # hard limit on the rules' time per request; past it, answer with what is done
+    rule_errors: warn           # a rule that raises: warn (allow, naming the rule) | deny
     max_warnings: 10
 
 Files that change while the server runs are re-read (a mounted ConfigMap is swapped
@@ -42,6 +45,17 @@ MODES = ("deny", "warn", "off")
 # introduced: deny only on findings the old object did not have.
 # all: deny on every finding at the deny level, old or new.
 UPDATE_POLICIES = ("changed", "introduced", "all")
+RULE_ERROR_POLICIES = ("warn", "deny")
+# The identities kube-controller-manager creates pods and pod controllers as: with
+# --use-service-account-credentials (kubeadm, most distributions) one service account per
+# controller, otherwise the manager's own user. The API server authenticates these; an object's
+# ownerReferences are written by whoever creates it and prove nothing.
+CONTROLLER_USERS = frozenset({
+    "system:kube-controller-manager",
+    *(f"system:serviceaccount:kube-system:{sa}" for sa in (
+        "replicaset-controller", "replication-controller", "job-controller", "cronjob-controller",
+        "statefulset-controller", "daemon-set-controller", "deployment-controller")),
+})
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,13 @@ class WebhookSettings:
     labels: tuple[LabelRule, ...] = ()
     excluded_namespaces: frozenset[str] = frozenset({"kube-system"})
     skip_owned: bool = True
+    controller_users: frozenset[str] = CONTROLLER_USERS
     update: str = "changed"
     cluster_lookups: bool = True
     lookup_budget_seconds: float = 1.0
     cache_ttl_seconds: float = 30.0
+    lint_budget_seconds: float = 1.5
+    rule_errors: str = "warn"
     max_warnings: int = 10
 
     def mode_for(self, namespace: str | None, labels: dict[str, Any]) -> str:
@@ -98,7 +115,8 @@ def parse_webhook(raw: Any) -> WebhookSettings:
     if not isinstance(raw, dict):
         raise ConfigError("webhook settings must be a mapping")
     known = {"mode", "deny_on", "warn_on", "namespaces", "labels", "excluded_namespaces", "skip_owned", "update",
-             "cluster_lookups", "lookup_budget_seconds", "cache_ttl_seconds", "max_warnings"}
+             "cluster_lookups", "lookup_budget_seconds", "cache_ttl_seconds", "max_warnings", "controller_users",
+             "lint_budget_seconds", "rule_errors"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"webhook settings: unknown keys: {', '.join(sorted(map(str, unknown)))}")
@@ -120,6 +138,12 @@ def parse_webhook(raw: Any) -> WebhookSettings:
     excluded = raw.get("excluded_namespaces", ["kube-system"])
     if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
         raise ConfigError("excluded_namespaces: must be a list of namespace names")
+    users = raw.get("controller_users", sorted(CONTROLLER_USERS))
+    if not isinstance(users, list) or not all(isinstance(x, str) and x for x in users):
+        raise ConfigError("controller_users: must be a list of user names")
+    rule_errors = raw.get("rule_errors", "warn")
+    if rule_errors not in RULE_ERROR_POLICIES:
+        raise ConfigError(f"rule_errors: must be one of {', '.join(RULE_ERROR_POLICIES)}")
     update = raw.get("update", "changed")
     if update not in UPDATE_POLICIES:
         raise ConfigError(f"update: must be one of {', '.join(UPDATE_POLICIES)}")
@@ -131,10 +155,12 @@ def parse_webhook(raw: Any) -> WebhookSettings:
         deny_on=raw.get("deny_on", "error"), warn_on=raw.get("warn_on", "warning"),
         namespaces={str(k): _mode(v, f"namespaces.{k}") for k, v in namespaces.items()},
         labels=tuple(labels), excluded_namespaces=frozenset(excluded),
-        skip_owned=raw.get("skip_owned", True), update=update,
+        skip_owned=raw.get("skip_owned", True), controller_users=frozenset(users), update=update,
         cluster_lookups=raw.get("cluster_lookups", True),
         lookup_budget_seconds=_number(raw, "lookup_budget_seconds", 1.0, 0.0, 4.0),
         cache_ttl_seconds=_number(raw, "cache_ttl_seconds", 30.0, 0.0, 3600.0),
+        lint_budget_seconds=_number(raw, "lint_budget_seconds", 1.5, 0.05, 4.0),
+        rule_errors=rule_errors,
         max_warnings=int(_number(raw, "max_warnings", 10, 0, 50)),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from webhook_harness import FIXTURES, Webhook, admission_review, fixture, make_certs
+from webhook_harness import FIXTURES, REPLICASET_CONTROLLER, Webhook, admission_review, fixture, make_certs
 
 
 def _warnings(resp: dict[str, Any]) -> list[str]:
@@ -53,7 +53,7 @@ def test_non_workload_kind_and_other_operations_are_allowed(webhook: Webhook) ->
 
 
 def test_controller_owned_pod_is_skipped_but_a_bare_pod_is_checked(webhook: Webhook) -> None:
-    owned = webhook.review(fixture("pod-owned.yaml"))
+    owned = webhook.review(fixture("pod-owned.yaml"), user=REPLICASET_CONTROLLER)
     assert owned["allowed"] is True and not _warnings(owned)
     bare = webhook.review(fixture("pod-naked.yaml"))
     assert bare["allowed"] is False and "completes-immediately" in bare["status"]["message"]

@@ -47,9 +47,13 @@ def fixture(name: str) -> dict[str, Any]:
     return yaml.safe_load((FIXTURES / name).read_text())
 
 
+REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller"
+
+
 def admission_review(obj: dict[str, Any], operation: str = "CREATE", namespace: str = "default",
-                     old: dict[str, Any] | None = None, uid: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """A v1 AdmissionReview as the API server sends it."""
+                     old: dict[str, Any] | None = None, uid: str | None = None, dry_run: bool = False,
+                     user: str = "kubernetes-admin") -> dict[str, Any]:
+    """A v1 AdmissionReview as the API server sends it (``user``: the authenticated requester)."""
     kind = obj["kind"]
     group = GROUPS.get(kind, "")
     gvk = {"group": group, "version": "v1", "kind": kind}
@@ -57,7 +61,7 @@ def admission_review(obj: dict[str, Any], operation: str = "CREATE", namespace: 
         "uid": uid or str(uuid.uuid4()), "kind": gvk, "resource": {"group": group, "version": "v1",
                                                                    "resource": PLURALS.get(kind, kind.lower() + "s")},
         "requestKind": gvk, "name": obj.get("metadata", {}).get("name", ""), "namespace": namespace,
-        "operation": operation, "userInfo": {"username": "kubernetes-admin", "groups": ["system:masters"]},
+        "operation": operation, "userInfo": {"username": user, "groups": ["system:masters"]},
         "object": obj, "oldObject": old, "dryRun": dry_run,
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions" if operation == "CREATE" else "UpdateOptions"},
     }}

@@ -24,7 +24,10 @@ def _check(result: dict) -> None:
 def test_stalled_api_answers_within_the_budget_with_a_warning(tmp_path: Path) -> None:
     result = faults_webhook.lookups(tmp_path, "stall", requests=24, stop_grace=5)
     _check(result)
-    assert result["p50_s"] >= 0.2, "a stalled API costs the request its budget; if not, the stall did not happen"
+    assert result["max_s"] >= 0.4, "the first requests pay the budget; if not, the stall did not happen"
+    # issue 9 #3: once the breaker has seen the API hang, requests stop waiting on it: only the
+    # first concurrent requests of each worker (2 workers x 4 clients) pay the budget, not all 24.
+    assert result["waited_budget"] <= 8, result
 
 
 def test_unreachable_api_answers_at_once_with_a_warning(tmp_path: Path) -> None:
