@@ -26,6 +26,7 @@ class LintReport:
     errors: list[LoadError] = field(default_factory=list)
     files: int = 0
     objects: int = 0
+    notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -72,7 +73,7 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
         merge_inventory(inventory, cluster.inventory_for(namespaces))
     result = Engine(settings).run(loaded.objects, inventory)
     return LintReport(result.findings, result.suppressed, loaded.errors + result.errors,
-                      loaded.files, loaded.object_count)
+                      loaded.files, loaded.object_count, loaded.notes)
 
 
 def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,

@@ -54,6 +54,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     except cluster_errors as exc:  # an unreachable cluster is one clear error, not a traceback
         print(f"crashlint: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    for note in report.notes:
+        print(f"crashlint: note: {printable(note)}", file=sys.stderr)
     color = args.output == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(RENDERERS[args.output](report, load_policies(), color))
     if report.errors:

@@ -25,9 +25,12 @@ import bisect
 import copy
 import json
 import os
+import stat
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jsonpatch
@@ -36,9 +39,10 @@ import jsonpointer
 from .findings import Finding, pointer_str
 from .fixtext import Chunk, Indent, detect_indent, dump, merge, round_trip, split_documents, split_lines
 from .linediff import grouped
-from .loader import load_text
+from .loader import Document, load_text
 from .model import K8sObject
 from .yamlpatch import PatchError, apply_patch
+from .yamlshare import reference_counts, shared_on_path
 
 _BOM = "\ufeff"
 
@@ -210,6 +214,7 @@ def _validated(objects: list[K8sObject], findings: list[Finding], base: Any, fir
     ops_all: list[dict[str, Any]] = []
     accepted: list[Finding] = []
     claims: dict[tuple[str, ...], tuple[int, str, Any]] = {}
+    counts: dict[int, Counter[int]] = {}  # per document: how often each node is referenced
     for f in findings:
         obj = _match(objects, f, first_line)
         if obj is None:
@@ -218,7 +223,7 @@ def _validated(objects: list[K8sObject], findings: list[Finding], base: Any, fir
         saved = dict(claims)
         try:
             ops = _rebased(f.fix, pointer_str(obj.prefix))
-            why = _conflict(claims, ops, id(f), f.rule)
+            why = _shared_write(obj.document, ops, counts) or _conflict(claims, ops, id(f), f.rule)
             if why is None:
                 # In place (a copy of the document per finding is quadratic on a List of hundreds
                 # of objects), with copies of the values so later operations cannot edit `ops`.
@@ -236,6 +241,22 @@ def _validated(objects: list[K8sObject], findings: list[Finding], base: Any, fir
         ops_all.extend(ops)
         accepted.append(f)
     return patched, ops_all, accepted
+
+
+def _shared_write(doc: Document, ops: list[dict[str, Any]], counts: dict[int, Counter[int]]) -> str | None:
+    """Why ``ops`` must not be applied: they write into a node that an alias shares (None if not)."""
+    if doc.node is None:
+        return None
+    if id(doc) not in counts:
+        counts[id(doc)] = reference_counts(doc.node)
+    for op in ops:
+        for key in ("path", "from") if op.get("op") == "move" else ("path",):
+            node = shared_on_path(doc.node, jsonpointer.JsonPointer(op[key]).parts, counts[id(doc)])
+            if node is not None:
+                return (f"it would change a node shared through a YAML anchor (line "
+                        f"{doc.line_offset + node.start_mark.line + 1}) that other objects or fields "
+                        "use too; apply it by hand where only this object changes")
+    return None
 
 
 class FixError(Exception):
@@ -347,17 +368,93 @@ def _span(start: int, stop: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
-def write_fixed(fix: FileFix) -> None:
-    """Replace the file atomically (same directory, same mode); a symlink's target is rewritten."""
-    target = os.path.realpath(fix.path)
-    folder = os.path.dirname(target) or "."
+class WriteRefused(Exception):
+    """A fixed file that is not written, and why (the CLI reports it and exits 2)."""
+
+
+def write_fixed(fix: FileFix, roots: Iterable[str] = ()) -> None:
+    """Write the fixed text back, never anywhere but the linted file itself.
+
+    Refused: a path that is a symbolic link (the link's target may be anyone's file), a file
+    that resolves outside ``roots`` (the paths given on the command line), anything but a
+    regular file, and a file that changed since it was read. A file with one link is replaced
+    atomically (temporary file in the same directory, same mode and owner, ``os.replace``); a
+    file with several hard links is rewritten in place so every link sees the fix. When the
+    owner cannot be kept, the file is rewritten in place too (that keeps the inode's owner).
+    """
+    path = fix.path
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise WriteRefused("a symbolic link; not rewritten through it (fix its target directly)")
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteRefused("not a regular file")
+    link = _linked_directory(path)
+    if link is not None:
+        raise WriteRefused(f"reached through the symbolic link {link}; not written")
+    real = os.path.realpath(path)
+    tops = [os.path.realpath(r) for r in roots]
+    if tops and not any(real == t or real.startswith(t.rstrip(os.sep) + os.sep) for t in tops):
+        raise WriteRefused("resolves outside the paths given (through a linked directory); not written")
+    data = fix.fixed.encode("utf-8")
+    if st.st_nlink > 1 or not _replace(path, st, fix, data):
+        _rewrite_in_place(path, st, fix, data)
+
+
+def _linked_directory(path: str) -> str | None:
+    """A directory link on the way from the working directory to ``path``, if any.
+
+    Only the part below the working directory is checked: a repository that lives under a
+    linked home directory is still fixed.
+    """
+    rel = os.path.relpath(os.path.abspath(path))
+    if rel.startswith(os.pardir):
+        return None
+    prefix = ""
+    for part in Path(rel).parts[:-1]:
+        prefix = os.path.join(prefix, part)
+        if os.path.islink(prefix):
+            return prefix
+    return None
+
+
+def _unchanged(fh: Any, fix: FileFix) -> bool:
+    return fh.read().decode("utf-8", "replace") == fix.original
+
+
+def _replace(path: str, st: os.stat_result, fix: FileFix, data: bytes) -> bool:
+    """Atomic replacement keeping mode and owner; False when the owner cannot be kept."""
+    folder = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".crashlint-fix-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(fix.fixed.encode("utf-8"))
-        os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-        os.replace(tmp, target)
+            fh.write(data)
+            os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
+            mine = os.fstat(fh.fileno())
+            if (mine.st_uid, mine.st_gid) != (st.st_uid, st.st_gid):
+                try:
+                    os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                except PermissionError:
+                    os.unlink(tmp)
+                    return False
+        with open(path, "rb") as current:
+            now = os.fstat(current.fileno())
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not _unchanged(current, fix):
+                raise WriteRefused("changed while it was being fixed; not written")
+        os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+    return True
+
+
+def _rewrite_in_place(path: str, st: os.stat_result, fix: FileFix, data: bytes) -> None:
+    """Truncate and write the same inode (hard links, owner and mode stay), never through a link."""
+    fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    with os.fdopen(fd, "r+b") as fh:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not _unchanged(fh, fix):
+            raise WriteRefused("changed while it was being fixed; not written")
+        fh.seek(0)
+        fh.write(data)
+        fh.truncate()

@@ -14,6 +14,7 @@ from typing import Any
 
 from .config import find_config, load_settings
 from .policy import load_policies
+from .reporters.safe import printable
 
 EXIT_OK, EXIT_FIXED, EXIT_ERROR = 0, 1, 2
 
@@ -34,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .api import lint_paths
-    from .fixer import fix_findings, unified_diff, write_fixed
+    from .fixer import WriteRefused, fix_findings, unified_diff, write_fixed
 
     if "-" in args.paths:
         print("crashlint: fix rewrites files; it cannot read stdin ('-')", file=sys.stderr)
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config or find_config())
     report = lint_paths(args.paths, settings)
     status = EXIT_OK
+    for note in report.notes:
+        print(f"crashlint: note: {printable(note)}", file=sys.stderr)
     for err in report.errors:
         where = f"{err.file}:{err.line}" if err.line else err.file
         print(f"crashlint: {where}: {err.message}", file=sys.stderr)
@@ -63,9 +66,13 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(unified_diff(fix))
         else:
             try:
-                write_fixed(fix)
+                write_fixed(fix, args.paths)
+            except WriteRefused as exc:
+                print(f"crashlint: {printable(fix.path)}: not written: {exc}", file=sys.stderr)
+                status = EXIT_ERROR
+                continue
             except OSError as exc:
-                print(f"crashlint: {fix.path}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+                print(f"crashlint: {printable(fix.path)}: cannot write: {exc.strerror or exc}", file=sys.stderr)
                 status = EXIT_ERROR
                 continue
         applied += len(fix.applied)

@@ -21,6 +21,7 @@ import gc
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -162,6 +163,7 @@ class LoadResult:
     errors: list[LoadError] = field(default_factory=list)
     files: int = 0
     skipped_objects: int = 0
+    notes: list[str] = field(default_factory=list)  # what was left out on purpose (links out of the tree)
 
     @property
     def object_count(self) -> int:
@@ -194,14 +196,25 @@ def is_helm_template(path: str) -> bool:
     return False
 
 
-def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tuple[list[str], list[LoadError]]:
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def expand_paths(paths: Iterable[str], excluded: "callable | None" = None,
+                 notes: list[str] | None = None) -> tuple[list[str], list[LoadError]]:
     """Files to read, in a stable order: directories walked recursively for YAML/JSON files.
 
-    Symlinked directories are followed once (a loop is reported, not followed forever).
+    A symbolic link to a directory is followed only when it resolves inside one of the given
+    directories (a link to ``/`` would otherwise walk the whole filesystem), and each directory
+    is read once (a link to an ancestor cannot loop). What is not followed is said once in
+    ``notes``; it is not an input error.
     """
     out: list[str] = []
     errors: list[LoadError] = []
-    for raw in paths:
+    notes = notes if notes is not None else []
+    raws = list(paths)
+    roots = [os.path.realpath(raw) for raw in raws if raw != "-" and os.path.isdir(raw)]
+    for raw in raws:
         if raw == "-":
             out.append("-")
             continue
@@ -212,11 +225,21 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tu
                 st = os.stat(root)
                 ident = (st.st_dev, st.st_ino)
                 if ident in seen:
-                    errors.append(LoadError(root, 0, "directory loop through a symbolic link; not followed again"))
+                    notes.append(f"{root}: a symbolic link back into the tree; not followed again")
                     dirs[:] = []
                     continue
                 seen.add(ident)
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                kept = []
+                for d in sorted(dirs):
+                    full = os.path.join(root, d)
+                    if d.startswith("."):
+                        continue
+                    if os.path.islink(full) and not _inside(os.path.realpath(full), roots):
+                        notes.append(f"{os.path.normpath(full)}: a symbolic link to a directory outside "
+                                     "the linted paths; not followed")
+                        continue
+                    kept.append(d)
+                dirs[:] = kept
                 for name in sorted(files):
                     # Hidden files are tool configuration (.crashlint.yaml, .pre-commit-config.yaml).
                     if name.lower().endswith(_TEXT_SUFFIXES) and not name.startswith("."):
@@ -235,8 +258,8 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None) -> tu
 def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str] | None = None,
                excluded: "callable | None" = None, stdin: Any = None) -> LoadResult:
     """Load every manifest under ``paths``; never raises for bad input."""
-    files, errors = expand_paths(paths, excluded)
-    result = LoadResult(errors=errors)
+    result = LoadResult()
+    files, result.errors = expand_paths(paths, excluded, result.notes)
     with gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
         for path in files:
             _load_one(path, limits, result, wanted_kinds, stdin)
@@ -256,6 +279,10 @@ def _load_one(path: str, limits: Limits, result: LoadResult, wanted_kinds: froze
     else:
         name = path
         try:
+            # Never open a FIFO (blocks forever) or a device (/dev/zero never ends): stat first.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                result.errors.append(LoadError(path, 0, "not a regular file (a FIFO, device or socket); not read"))
+                return
             with open(path, "rb") as fh:
                 raw = fh.read(limits.max_file_bytes + 1)
         except OSError as exc:

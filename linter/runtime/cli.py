@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from datetime import datetime, timezone
 from typing import Any
 
 from ..config import find_config, load_settings
 from ..findings import SEVERITY_RANK
+from ..limits import Limits
 from .analysis import RuntimeReport, analyse, log_targets
 from .join import CONFIRMED, runtime_policy
 from .live import LiveError, LiveSource
@@ -59,9 +62,18 @@ def _err(msg: str) -> int:
     return EXIT_ERROR
 
 
-def _read_logs(path: str) -> dict[str, dict[str, Any]]:
+def _read_logs(path: str, limits: Limits) -> dict[str, dict[str, Any]]:
+    """The offline logs file, under the loader's size limit and only if it is a regular file."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError("not a regular file")
     with open(path, "rb") as fh:
-        data = json.loads(fh.read())
+        raw = fh.read(limits.max_file_bytes + 1)
+    if len(raw) > limits.max_file_bytes:
+        raise ValueError(f"larger than {limits.max_file_bytes} bytes; not read")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested deeper than Python can read") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ValueError('expected {"<ns>/<pod>/<container>": {"previous": "...", "current": "..."}}')
     return data
@@ -77,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     logs: dict[str, dict[str, Any]] = {}
     if args.logs:
         try:
-            logs = _read_logs(args.logs)
+            logs = _read_logs(args.logs, settings.limits)
         except (OSError, ValueError) as exc:
             return _err(f"--logs {args.logs}: {getattr(exc, 'strerror', None) or exc}")
     namespace = args.namespace
@@ -86,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         if "-" in (args.manifests or ()) and args.from_file == "-":
             return _err("stdin can feed --from or --manifests, not both")
         try:
-            snap = load_dump(sys.stdin.buffer.read()) if args.from_file == "-" else read_dump_file(args.from_file)
+            if args.from_file == "-":
+                snap = load_dump(sys.stdin.buffer.read(settings.limits.max_file_bytes + 1), limits=settings.limits)
+            else:
+                snap = read_dump_file(args.from_file, settings.limits)
         except OSError as exc:
             return _err(f"--from {args.from_file}: {exc.strerror or exc}")
         except DumpError as exc:

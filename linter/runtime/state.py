@@ -10,16 +10,17 @@ with what is analysed, not with what the API server sends; events are indexed by
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import yaml
-
-from ..loader import gc_paused
+from ..limits import Limits
+from ..loader import gc_paused, load_text
 from .shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -219,9 +220,18 @@ def _expand(item: Any) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def load_dump(raw: bytes | str, snapshot: Snapshot | None = None) -> Snapshot:
-    """A Snapshot of what ``kubectl get pods,replicasets,jobs,events -o json`` printed (YAML accepted too)."""
+def load_dump(raw: bytes | str, snapshot: Snapshot | None = None, limits: Limits | None = None) -> Snapshot:
+    """A Snapshot of what ``kubectl get pods,replicasets,jobs,events -o json`` printed (YAML accepted too).
+
+    A dump is as untrusted as a manifest, so the loader's :class:`Limits` apply: its size, and
+    for YAML the alias expansion, nesting and scalar bounds (an 868-byte alias bomb used to run
+    for a minute and die of MemoryError). JSON nested deeper than Python can decode is refused.
+    """
+    limits = limits or Limits()
     snap = snapshot or Snapshot()
+    if len(raw) > limits.max_file_bytes:
+        raise DumpError(f"larger than {limits.max_file_bytes} bytes; not read "
+                        "(raise limits.max_file_bytes in .crashlint.yaml)")
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8-sig")
@@ -230,15 +240,19 @@ def load_dump(raw: bytes | str, snapshot: Snapshot | None = None) -> Snapshot:
     else:
         text = raw[1:] if raw.startswith("\ufeff") else raw
     if text.lstrip().startswith("{"):
-        with gc_paused():
-            for item in iter_items(text):
-                snap.add(item)
+        try:
+            with gc_paused():
+                for item in iter_items(text):
+                    snap.add(item)
+        except RecursionError:
+            raise DumpError("JSON nested deeper than Python can read; not read") from None
         return snap
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise DumpError(f"neither JSON nor YAML: {exc}") from None
-    items = list(_expand(data))
+    loaded = load_text("dump", text, limits)
+    if loaded.errors:
+        err = loaded.errors[0]
+        what = err.message.replace("invalid YAML", "neither JSON nor YAML", 1)
+        raise DumpError(f"line {err.line}: {what}" if err.line else what)
+    items = [item for o in loaded.objects for item in _expand(o.data)]
     if not items:
         raise DumpError("no Kubernetes objects found (expected a List from `kubectl get ... -o json`)")
     for item in items:
@@ -246,11 +260,17 @@ def load_dump(raw: bytes | str, snapshot: Snapshot | None = None) -> Snapshot:
     return snap
 
 
-def read_dump_file(path: str) -> Snapshot:
-    """Read a dump file as text (no second, bytes copy of a 100 MB dump alive while it is decoded)."""
+def read_dump_file(path: str, limits: Limits | None = None) -> Snapshot:
+    """Read a dump file as text (no second, bytes copy of a 100 MB dump alive while it is decoded).
+
+    Only a regular file is opened: a FIFO would block and ``/dev/zero`` never ends.
+    """
+    limits = limits or Limits()
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise DumpError("not a regular file")
     try:
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            text = fh.read(limits.max_file_bytes + 1)
     except UnicodeDecodeError as exc:
         raise DumpError(f"not UTF-8 text (byte offset {exc.start})") from None
-    return load_dump(text)
+    return load_dump(text, limits=limits)

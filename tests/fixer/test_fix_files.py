@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crashlint.findings import Finding
-from crashlint.fixer import fix_file, fix_findings, unified_diff, write_fixed
+from crashlint.fixer import WriteRefused, fix_file, fix_findings, unified_diff, write_fixed
 
 TWO_DOCS = """\
 apiVersion: v1
@@ -143,14 +143,19 @@ def test_diff_is_git_style_and_marks_missing_final_newline(tmp_path: Path) -> No
                          "+            failureThreshold: 3\n\\ No newline at end of file\n")
 
 
-def test_write_keeps_mode_and_writes_through_symlinks(tmp_path: Path, manifest: Path) -> None:
+def test_write_keeps_mode_and_refuses_symlinks(tmp_path: Path, manifest: Path) -> None:
+    """A link's target may be anyone's file: never rewritten through the link (issue 9)."""
     os.chmod(manifest, 0o640)
     link = tmp_path / "link.yaml"
     link.symlink_to(manifest)
+    before = manifest.read_text()
     result = fix_file(str(link), [finding(link, [{"op": "replace", "path": THRESHOLD, "value": 3}])])
-    write_fixed(result)
-    assert link.is_symlink()
-    assert manifest.read_text() == result.fixed
+    with pytest.raises(WriteRefused, match="symbolic link"):
+        write_fixed(result)
+    assert link.is_symlink() and manifest.read_text() == before
+    direct = fix_file(str(manifest), [finding(manifest, [{"op": "replace", "path": THRESHOLD, "value": 3}])])
+    write_fixed(direct)
+    assert manifest.read_text() == direct.fixed
     assert os.stat(manifest).st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "m.yaml"]
 
