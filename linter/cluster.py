@@ -39,9 +39,9 @@ from .k8snames import is_dns1123_label, is_dns1123_subdomain
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 PAGE_SIZE = 500
-# A list longer than this (250,000 objects of one kind in one namespace) is not read to the end:
+# A list longer than this (50,000 objects of one kind in one namespace) is not read to the end:
 # an API (or a proxy) that keeps answering with a `continue` token must not loop a refresh forever.
-MAX_PAGES = 500
+MAX_PAGES = 100
 
 # kind -> (plural, read as metadata only)
 KINDS: dict[str, tuple[str, bool]] = {

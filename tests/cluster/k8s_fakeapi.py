@@ -6,7 +6,12 @@ the others full lists. An unknown namespace gets an empty list, as from a real A
 Every request is recorded (path, query, headers) so tests can assert what was asked.
 Knobs: ``delay`` (seconds before answering), ``forbidden`` ({(namespace, plural)}: 403),
 ``ignore_as`` (answer Secret lists in full, as a proxy that drops ``as=`` would),
-``status`` (answer every request with this HTTP status).
+``status`` (answer every request with this HTTP status), ``endless_continue`` (every page
+carries a ``continue`` token, as a broken proxy might).
+Stateful use: :meth:`create` puts an object into a namespace's live store, which then answers
+for that (namespace, plural) instead of the recorded files, honouring ``fieldSelector=metadata.name=``
+and answering metadata-only requests with ``PartialObjectMetadataList`` (no ``data``), as the
+API server does: objects can appear between two admission requests.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class FakeAPI:
     forbidden: set[tuple[str, str]] = field(default_factory=set)
     ignore_as: bool = False
     status: int | None = None
+    endless_continue: bool = False
+    store: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -48,6 +55,22 @@ class FakeAPI:
         assert self.server is not None
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def create(self, namespace: str, plural: str, obj: dict[str, Any]) -> None:
+        """Make ``obj`` exist from now on (the namespace's ``plural`` is then served from the store)."""
+        self.store.setdefault((namespace, plural), {})[obj["metadata"]["name"]] = obj
+
+    def _from_store(self, ns: str, plural: str, query: dict[str, list[str]], metadata: bool) -> Any:
+        items = list(self.store[(ns, plural)].values())
+        for sel in query.get("fieldSelector", []):
+            if sel.startswith("metadata.name="):
+                items = [o for o in items if o["metadata"]["name"] == sel.split("=", 1)[1]]
+        if metadata:
+            items = [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                      "metadata": o["metadata"]} for o in items]
+            return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": {"resourceVersion": "2"}, "items": items}
+        return {"kind": LIST_KINDS[plural], "apiVersion": "v1", "metadata": {"resourceVersion": "2"}, "items": items}
 
     def answer(self, path: str, query: dict[str, list[str]], accept: str) -> tuple[int, Any]:
         if self.status is not None:
@@ -59,6 +82,13 @@ class FakeAPI:
         if (ns, plural) in self.forbidden:
             return 403, json.loads((FIXTURES / "forbidden.json").read_text())
         metadata = "as=PartialObjectMetadataList" in accept
+        if self.endless_continue:
+            n = int((query.get("continue") or ["0"])[0]) + 1
+            return 200, {"kind": "PartialObjectMetadataList" if metadata else LIST_KINDS[plural],
+                         "apiVersion": "meta.k8s.io/v1" if metadata else "v1",
+                         "metadata": {"resourceVersion": "1", "continue": str(n)}, "items": []}
+        if (ns, plural) in self.store:
+            return 200, self._from_store(ns, plural, query, metadata)
         if plural == "secrets" and self.ignore_as:
             return 200, json.loads((FIXTURES / "full-secrets.json").read_text())
         name = plural + (".metadata" if metadata else "")
