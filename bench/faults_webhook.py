@@ -15,8 +15,10 @@ decide it, so ``tests/webhook_faults`` can run short versions of the same code:
 * ``slowloris``: sockets that open TCP and send nothing (``idle``), dribble a TLS ClientHello
   byte by byte (``hello``), or complete TLS and dribble an HTTP request (``request``), while a
   normal client keeps sending reviews on new connections; its latency must stay bounded.
+  ``abuse`` is the same with 200 sockets of the three kinds, each sending a byte every 3 s and
+  reconnecting when cut off, beside 100 reviews per second; it reports RSS before and after.
 
-    python bench/faults_webhook.py [--only lookups,rotation,slowloris] [--seconds 10] [--json]
+    python bench/faults_webhook.py [--only lookups,rotation,slowloris,abuse] [--seconds 10] [--json]
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import webhook_rig as rig  # noqa: E402 - bench/ is scripts, not a package
 
 SKIPPED_WARNING = "crashlint: cluster look-ups unavailable"
 MAX_ATTACKERS = 200
+STYLES = ["idle", "hello", "request"]
 
 
 # --- (a) the cluster API stalled, erroring, unreachable -----------------------------------------
@@ -240,19 +243,22 @@ class _Attacker:
         except (OSError, ssl.SSLError):
             self.failed_opens += 1
             return
-        raw.settimeout(0.05)
+        raw.setblocking(False)  # one thread ticks many sockets: nothing may wait on one of them
         self.sock, self.pos = raw, 0
 
     def tick(self) -> None:
         data = {"idle": b"", "hello": self.hello, "request": self.payload}[self.style]
         try:
             if self.pos < len(data):
-                self.sock.send(data[self.pos:self.pos + 1])
-                self.pos += 1
+                try:
+                    self.sock.send(data[self.pos:self.pos + 1])
+                    self.pos += 1
+                except (BlockingIOError, ssl.SSLWantWriteError):
+                    pass
             try:  # a closed socket reads as b"" (or fails): the server gave up on it
                 if self.sock.recv(1) == b"":
                     raise ConnectionResetError
-            except (TimeoutError, ssl.SSLWantReadError, BlockingIOError):
+            except (ssl.SSLWantReadError, BlockingIOError):
                 pass
         except (OSError, ssl.SSLError):
             self.close()  # the attack loop opens a new one
@@ -266,13 +272,20 @@ class _Attacker:
             self.sock = None
 
 
-def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: float = 10.0,
-              interval: float = 0.5, bound: float = 1.0, workers: int | None = None, threads: int | None = None,
-              stop_grace: float = 25.0) -> dict[str, Any]:
-    """Normal reviews on new connections every 0.1 s while ``attackers`` slow sockets are open.
+def _rss_mib(server: rig.Server) -> float:
+    return round(sum(server.rss_kib().values()) / 1024, 1)
 
-    A normal request is given up at ``bound`` plus 2 s (counted failed), so a starved server
-    costs the run seconds, not the client's default timeout.
+
+def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: float = 10.0,
+              interval: float = 0.5, rate: float = 10.0, bound: float = 1.0, workers: int | None = None,
+              threads: int | None = None, stop_grace: float = 25.0) -> dict[str, Any]:
+    """Normal reviews on new connections at ``rate`` per second while ``attackers`` slow sockets are open.
+
+    Each slow socket sends its next byte every ``interval`` seconds and reconnects when the
+    server closes it; ``style`` ``mixed`` cycles the three kinds over the sockets. Normal
+    requests start on schedule (open loop, from a pool of client threads) whatever earlier ones
+    are doing, and are given up at ``bound`` plus 2 s (counted failed), so a starved server costs
+    the run seconds, not the client's default timeout. Latency runs from a request's own start.
     """
     certs = rig.crashlint_certs(workdir / "certs")
     server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", workers=workers,
@@ -284,10 +297,11 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
     latencies: list[float] = []
     errors: list[str] = []
     pool: list[_Attacker] = []
+    styles = STYLES if style == "mixed" else [style]
 
-    def attack() -> None:
+    def attack(share: list[_Attacker]) -> None:
         while not stop.is_set():
-            for a in pool:
+            for a in share:
                 if stop.is_set():
                     return
                 if a.sock is not None:
@@ -297,47 +311,60 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
                     a.open()  # a starved server costs each attempt the 1 s connect/handshake timeout
             stop.wait(interval)
 
+    def normal(i: int, due: float) -> None:
+        stop.wait(max(0.0, due - time.monotonic()))
+        body = bodies[i % len(bodies)]
+        uid, data = body.render()
+        start = time.monotonic()
+        try:
+            status, out = server.request("POST", "/validate", data, ctx=ctx, timeout=bound + 2.0)
+            problem = rig.check_response(body, uid, status, out)
+        except (OSError, http.client.HTTPException) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        latencies.append(time.monotonic() - start)
+        if problem:
+            errors.append(problem)
+
+    rss_before = _rss_mib(server)
+    attack_threads: list[threading.Thread] = []
     try:
-        pool.extend(_Attacker(server.port, style, ctx, hello) for _ in range(min(attackers, MAX_ATTACKERS)))
+        pool.extend(_Attacker(server.port, styles[n % len(styles)], ctx, hello)
+                    for n in range(min(attackers, MAX_ATTACKERS)))
         if pool:
             with ThreadPoolExecutor(len(pool)) as opener:  # at once: a refused handshake costs 1 s each
                 list(opener.map(lambda a: a.open(), pool))
-        t = threading.Thread(target=attack, daemon=True)
-        t.start()
+        # 25 sockets per thread: a reconnect's handshake delays the other sockets' bytes only a little
+        attack_threads = [threading.Thread(target=attack, args=(pool[k:k + 25],), daemon=True)
+                          for k in range(0, len(pool), 25)]
+        for t in attack_threads:
+            t.start()
         time.sleep(0.5)  # the attack is in place before the first normal request
-        end = time.monotonic() + seconds
-        i = 0
-        while time.monotonic() < end and i < 10_000:
-            body = bodies[i % len(bodies)]
-            i += 1
-            uid, data = body.render()
-            start = time.monotonic()
-            try:
-                status, out = server.request("POST", "/validate", data, ctx=ctx, timeout=bound + 2.0)
-                problem = rig.check_response(body, uid, status, out)
-            except (OSError, http.client.HTTPException) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            latencies.append(time.monotonic() - start)
-            if problem:
-                errors.append(problem)
-            time.sleep(max(0.0, 0.1 - (time.monotonic() - start)))
+        count = min(int(seconds * rate), 100_000)
+        t0 = time.monotonic()
+        # enough clients for every request that may be in flight at once (each gives up at bound + 2 s)
+        with ThreadPoolExecutor(min(256, max(4, int(rate * (bound + 2.0)) + 1))) as clients:
+            list(clients.map(lambda i: normal(i, t0 + i / rate), range(count)))
         stop.set()
-        t.join(timeout=10)
+        for t in attack_threads:
+            t.join(timeout=10)
         open_at_end = sum(1 for a in pool if a.sock is not None)
         reopened = sum(a.reopened for a in pool)
         failed_opens = sum(a.failed_opens for a in pool)
+        rss_after = _rss_mib(server)
     finally:
         stop.set()
         for a in pool:
             a.close()
         server.stop(stop_grace)
     lat = sorted(latencies)
-    return {"scenario": f"slowloris/{style}", "attackers": len(pool), "server_sizing": f"{workers or 'default'} workers x {threads or 'default'} threads",
+    return {"scenario": f"slowloris/{style}", "attackers": len(pool), "byte_every_s": interval,
+            "rate_per_s": rate, "server_sizing": f"{workers or 'default'} workers x {threads or 'default'} threads",
             "requests": len(lat), "failed": len(errors), "errors": sorted(set(errors))[:3],
             "p50_ms": round(rig.percentile(lat, 0.5) * 1000, 1), "p99_ms": round(rig.percentile(lat, 0.99) * 1000, 1),
             "max_ms": round(lat[-1] * 1000, 1) if lat else None, "bound_ms": bound * 1000,
+            "over_5s": sum(1 for x in lat if x > 5.0) + len(errors),
             "attack_sockets_open_at_end": open_at_end, "attack_reconnects": reopened,
-            "attack_connects_failed": failed_opens,
+            "attack_connects_failed": failed_opens, "rss_mib_before": rss_before, "rss_mib_after": rss_after,
             "ok": bool(lat) and not errors and lat[-1] < bound}
 
 
@@ -345,7 +372,7 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", default="lookups,rotation,slowloris", help="comma-separated scenarios")
+    ap.add_argument("--only", default="lookups,rotation,slowloris,abuse", help="comma-separated scenarios")
     ap.add_argument("--seconds", type=float, default=10.0, help="duration of the rotation and slowloris runs (max 120)")
     ap.add_argument("--attackers", type=int, default=16, help="slow sockets (default: 2x the server's threads)")
     ap.add_argument("--json", action="store_true")
@@ -361,7 +388,10 @@ def main(argv: list[str] | None = None) -> int:
             runs += [(f"rotation-{k}", lambda d, k=k: rotation(d, k, seconds)) for k in ("same-ca", "new-ca")]
         if "slowloris" in wanted:
             runs += [(f"slowloris-{s}", lambda d, s=s: slowloris(d, s, min(args.attackers, MAX_ATTACKERS), seconds))
-                     for s in ("idle", "hello", "request")]
+                     for s in STYLES]
+        if "abuse" in wanted:  # issue 9: 200 sockets, a byte every 3 s each, beside 100 requests/s
+            runs.append(("slowloris-abuse", lambda d: slowloris(d, "mixed", MAX_ATTACKERS, seconds, interval=3.0,
+                                                                rate=100.0)))
         for name, run in runs:
             d = Path(tmp) / name
             d.mkdir()

@@ -2,7 +2,9 @@
 
 gunicorn's ``ssl_context`` hook is called for every connection; it hands out the
 :class:`~crashlint.webhook.tls.ReloadingTLS` context, so a rotated certificate is served from the
-next connection on. The ``gthread`` worker keeps the API server's connections alive. Workers
+next connection on. The worker is ``gthread`` with the TLS handshake and the request reading
+moved onto its event loop (:mod:`~crashlint.webhook.worker`): threads only ever see whole
+requests, so slow clients cannot hold them; it keeps the API server's connections alive. Workers
 build their own app after the fork (cluster client, look-up threads, metrics files), and the
 Prometheus multiprocess directory sums their counters for ``/metrics``.
 """
@@ -20,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 
 from .settings import ConfigWatcher
 from .tls import ReloadingTLS
+from .worker import worker_class
 
 
 @dataclass
@@ -34,8 +37,8 @@ class ServeOptions:
     context: str | None = None
     cluster: bool | None = None  # None: in a pod, or when a kubeconfig/context is given
     workers: int = 2
-    # Threads are cheap; many of them keep a few slow or idle sockets (each held up to
-    # tls.IO_TIMEOUT) from starving the API server's requests.
+    # Threads serve whole requests only (slow clients wait in the event loop, not in a thread);
+    # 32 absorb bursts and slow cluster look-ups.
     threads: int = 32
     max_body: int = 8 * 1024 * 1024
     lookup_timeout: float = 2.0
@@ -70,7 +73,8 @@ class WebhookServer(BaseApplication):
 
         host = f"[{o.host}]" if ":" in o.host else o.host
         for key, value in {
-            "bind": [f"{host}:{o.port}"], "workers": o.workers, "threads": o.threads, "worker_class": "gthread",
+            "bind": [f"{host}:{o.port}"], "workers": o.workers, "threads": o.threads,
+            "worker_class": worker_class(o.max_body),
             "certfile": o.cert, "keyfile": o.key, "ssl_context": ssl_context, "child_exit": child_exit,
             "keepalive": 30, "timeout": 30, "graceful_timeout": 20, "accesslog": None, "errorlog": "-",
             "loglevel": "warning", "proc_name": "crashlint-webhook", "worker_tmp_dir": tempfile.gettempdir(),
