@@ -88,7 +88,7 @@ def test_rbac_is_least_privilege() -> None:
     for role in roles.values():
         for rule in role["rules"]:
             assert "*" not in rule["verbs"] and "*" not in rule["resources"]
-            assert set(rule["verbs"]) <= {"get", "list"}
+            assert rule["verbs"] == ["list"]  # single objects are field-selected LISTs: no `get`
     secret_rules = [r for role in roles.values() for r in role["rules"] if "secrets" in r["resources"]]
     assert secret_rules == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}]
     assert all(o["kind"] != "Role" or "secrets" not in str(o) for o in objs)
@@ -116,3 +116,29 @@ def test_no_private_key_is_committed() -> None:
     for path in list(DEPLOY.rglob("*")) + list((REPO / "certs").rglob("*")):
         if path.is_file():
             assert "PRIVATE KEY-----" not in path.read_text(errors="replace"), path
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def test_apiserver_only_component_admits_no_pod_and_only_the_webhook_port(tmp_path: Path) -> None:
+    tree = tmp_path / "deploy"
+    shutil.copytree(DEPLOY, tree)  # kustomize wants relative paths: an overlay of the user's, beside it
+    overlay = tree / "overlays" / "mine"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": ["../../base"], "components": ["../../components/apiserver-only"],
+        "patches": [{"target": {"kind": "NetworkPolicy", "name": "crashlint-webhook-apiserver-only"},
+                     "patch": "- {op: replace, path: /spec/ingress/0/from/0/ipBlock/cidr, value: 10.0.0.0/24}"}]}))
+    proc = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    built = [d for d in yaml.safe_load_all(proc.stdout) if d]
+    policy = _one(built, "NetworkPolicy")
+    pod_labels = _one(built, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert policy["metadata"]["namespace"] == _one(built, "Deployment")["metadata"]["namespace"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["from"] == [{"ipBlock": {"cidr": "10.0.0.0/24"}}]  # no pod or namespace selector peers
+    assert rule["ports"] == [{"port": 8443, "protocol": "TCP"}]
+    port = _one(built, "Deployment")["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+    assert port == 8443
