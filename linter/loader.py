@@ -88,7 +88,14 @@ def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:
 _Loader.add_constructor(None, _construct_undefined)
 
 _DOC_SPLIT = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
-_KIND_LINE = re.compile(rb"^kind[ \t]*:[ \t]*[\"']?([A-Za-z0-9._-]+)[\"']?[ \t]*(?:#[^\n]*)?\r?$", re.M)
+_KIND_LINE = re.compile(rb"^kind[ \t]*:[ \t]*(?:\"([A-Za-z0-9._-]+)\"|'([A-Za-z0-9._-]+)'|([A-Za-z0-9._-]+))"
+                        rb"[ \t]*(?:#[^\n]*)?\r?$", re.M)
+# Every column-0 ``kind`` key, however its value is written (tag, anchor, next line, flow).
+_KIND_KEY = re.compile(rb"^kind[ \t]*:", re.M)
+# A column-0 line that is not a plain ``key:``, comment, marker, directive, indented or blank
+# line: a quoted or complex key, a merge key, a flow collection or its continuation. Such a
+# document may hold its kind where the sniff cannot see it.
+_ODD_TOP_LINE = re.compile(rb"^(?![A-Za-z0-9_./-]+[ \t]*:(?:[ \t]|\r?$)|#|---|\.\.\.|%|[ \t]|\r?$)", re.M)
 _TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -341,13 +348,26 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
             line += text.count(b"\n", prev, start)
             prev = start
             chunk = text[start:end]
-            kinds = _KIND_LINE.findall(chunk)
-            if wanted_kinds is not None and len(kinds) == 1:
-                kind = kinds[0].decode()
-                if kind not in wanted_kinds and not is_list_kind(kind):
-                    result.skipped_objects += 1
-                    continue
+            kind = _sniffed_kind(chunk) if wanted_kinds is not None else None
+            if kind is not None and kind not in wanted_kinds and not is_list_kind(kind):
+                result.skipped_objects += 1
+                continue
             _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
+
+
+def _sniffed_kind(chunk: bytes) -> str | None:
+    """The document's top-level kind when a line scan is sure of it; None means "parse it".
+
+    Skipping by sniff must never hide a workload: a ``kind: CustomResourceDefinition`` line
+    inside a multi-line quoted string or flow mapping, next to a real ``"kind": Deployment``
+    the scan cannot read, once made a Deployment vanish unlinted. So the scan is trusted only
+    when exactly one column-0 ``kind`` key exists, it is written plainly, and no column-0 line
+    is of a form that could hold another.
+    """
+    kinds = _KIND_LINE.findall(chunk)
+    if len(kinds) != 1 or len(_KIND_KEY.findall(chunk)) != 1 or _ODD_TOP_LINE.search(chunk):
+        return None
+    return b"".join(kinds[0]).decode()
 
 
 def _keep_directives_with_their_document(text: bytes, starts: list[int]) -> list[int]:
@@ -414,9 +434,8 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
                 data = loader.construct_document(node)
             except (yaml.YAMLError, RecursionError) as exc:
                 raise exc
-            except Exception as exc:  # PyYAML's constructors raise anything on bad explicit tags
-                result.errors.append(LoadError(name, line + node.start_mark.line + 1,
-                                               f"invalid YAML: {type(exc).__name__}: {exc}"))
+            except Exception:  # PyYAML's constructors raise anything on bad explicit tags
+                result.errors.append(_bad_tag_error(name, line, loader, node))
                 continue
             doc.data = data
             _add_data(name, doc, data, result, wanted_kinds)
@@ -428,9 +447,37 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
     except RecursionError:
         result.errors.append(LoadError(name, line + 1, "nesting too deep to read; not read"))
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-        result.errors.append(LoadError(name, line + 1, f"invalid YAML: {type(exc).__name__}: {exc}"))
+        result.errors.append(LoadError(name, line + 1, f"invalid YAML: {type(exc).__name__}"))
     finally:
         loader.dispose()
+
+
+def _bad_tag_error(name: str, line: int, loader: _Loader, root: yaml.Node) -> LoadError:
+    """Where a value fails its explicit tag (``!!int hunter2``), without the value.
+
+    Python's messages quote the value (``invalid literal for int(): 'hunter2'``), and the value
+    may be a Secret's: the error names the tag and the line only.
+    """
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except Exception:  # noqa: BLE001 - the constructor that failed the document
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                return LoadError(name, line + node.start_mark.line + 1,
+                                 f"invalid YAML: the value tagged {tag} is not a valid {tag[2:] or tag} "
+                                 "(value not shown; it may be secret)")
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(c for kv in reversed(node.value) for c in reversed(kv))
+        else:
+            stack.extend(reversed(node.value))
+    return LoadError(name, line + root.start_mark.line + 1, "invalid YAML: a value does not match its explicit tag")
 
 
 def _may_be_hostile(chunk: bytes, limits: Limits) -> bool:
@@ -502,11 +549,16 @@ def _add_data(name: str, doc: Document, data: Any, result: LoadResult,
     if not isinstance(data, dict):
         return
     kind = data.get("kind")
+    if "kind" in data and not isinstance(kind, str) and "apiVersion" in data:
+        _refuse_kind(name, doc, (), result)
+        return
     if not isinstance(kind, str) or not isinstance(data.get("apiVersion"), str):
         return
     if is_list_kind(kind) and isinstance(data.get("items"), list):
         for i, item in enumerate(data["items"]):
-            if isinstance(item, dict) and isinstance(item.get("kind"), str):
+            if isinstance(item, dict) and "kind" in item and not isinstance(item["kind"], str) and "apiVersion" in item:
+                _refuse_kind(name, doc, ("items", i), result)
+            elif isinstance(item, dict) and isinstance(item.get("kind"), str):
                 if wanted_kinds is None or item["kind"] in wanted_kinds:
                     result.objects.append(K8sObject(item, doc, ("items", i)))
                 else:
@@ -516,6 +568,12 @@ def _add_data(name: str, doc: Document, data: Any, result: LoadResult,
         result.skipped_objects += 1
         return
     result.objects.append(K8sObject(data, doc, ()))
+
+
+def _refuse_kind(name: str, doc: Document, prefix: tuple[str | int, ...], result: LoadResult) -> None:
+    """``kind: [Deployment]`` or a mapping: kubectl refuses the object, so say so where it is."""
+    line, _ = doc.locate((*prefix, "kind"))
+    result.errors.append(LoadError(name, line, "'kind' must be a string (kubectl refuses this object); not linted"))
 
 
 def load_text(name: str, text: str | bytes, limits: Limits | None = None,
