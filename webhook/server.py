@@ -11,9 +11,11 @@ Prometheus multiprocess directory sums their counters for ``/metrics``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
+import ssl
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from .settings import ConfigWatcher
-from .tls import ReloadingTLS
+from .tls import FIRST_LOAD_WAIT, ReloadingTLS
 from .worker import worker_class
 
 
@@ -96,6 +98,8 @@ class WebhookServer(BaseApplication):
                                    warn=lambda msg: None)  # per-kind problems are reported with results
             source.connect()  # checked by serve() already; builds this worker's client before requests
             lookup = CachedLookup(source, ttl=wh.cache_ttl_seconds, budget=wh.lookup_budget_seconds)
+        with contextlib.suppress(ssl.SSLError, OSError):  # a pair that does not load: readiness says so
+            self.tls.context(wait=FIRST_LOAD_WAIT)  # loaded before the first connection, not on its time
         app = create_app(watcher, self.tls, lookup, o.max_body)
         # Everything loaded so far (rules, policies, the kubernetes client's models) lives as long
         # as the worker: keep it out of the collector's full passes, which would otherwise walk
@@ -108,7 +112,7 @@ class WebhookServer(BaseApplication):
 def serve(opts: ServeOptions) -> None:
     """Run until stopped; the configuration and certificates are checked before any worker starts."""
     ConfigWatcher(opts.config, opts.webhook_config)  # raises ConfigError: the CLI exits 2 with the message
-    ReloadingTLS(opts.cert, opts.key).context()  # raises on an unreadable pair
+    ReloadingTLS(opts.cert, opts.key).context(wait=FIRST_LOAD_WAIT)  # raises on an unreadable pair
     if _wants_cluster(opts):
         from ..cluster import ClusterSource
 
