@@ -88,13 +88,20 @@ def _merge_knowledge(shipped: dict[str, Any], raw: dict[str, Any], where: str) -
 
 
 def find_config(start: str | None = None) -> str | None:
-    """The nearest ``.crashlint.yaml`` from ``start`` (default: the working directory) upwards."""
+    """The nearest ``.crashlint.yaml`` from ``start`` (default: the working directory) upwards.
+
+    The search stops at the repository root (a directory holding ``.git``, a directory or, in
+    worktrees and submodules, a file): a config above it belongs to someone else — a shared
+    ``/tmp`` or home directory — and could switch rules off for a checkout it never saw.
+    """
     here = Path(start or os.getcwd()).resolve()
     for d in (here, *here.parents):
         for name in CONFIG_NAMES:
             candidate = d / name
             if candidate.is_file():
                 return str(candidate)
+        if (d / ".git").exists():
+            return None
     return None
 
 
