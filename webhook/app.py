@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException
 
 from ..cluster import CachedLookup
+from ..rules import all_rules
 from . import review
 from .settings import ConfigWatcher
 from .tls import ReloadingTLS
@@ -47,6 +48,25 @@ def _logger() -> logging.Logger:
     return log
 
 
+# Label values that come from requests are kept to closed sets: each distinct value is a series
+# for the life of the process (and of the multiprocess files), so an invented kind per request
+# would grow /metrics without bound. "" is what a request that did not parse is counted under.
+OTHER = "other"
+METRIC_KINDS = review.CHECKED_KINDS | {""}
+METRIC_OPERATIONS = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT", ""})
+
+
+class _ClosedLabels:
+    """A labelled metric whose values outside their closed set (None: any value) count as ``other``."""
+
+    def __init__(self, metric: Any, *allowed: frozenset[str] | None) -> None:
+        self._metric = metric
+        self._allowed = allowed
+
+    def labels(self, *values: str) -> Any:
+        return self._metric.labels(*(v if ok is None or v in ok else OTHER for v, ok in zip(values, self._allowed)))
+
+
 class Metrics:
     """Prometheus series; across gunicorn workers via the multiprocess directory when one is set."""
 
@@ -54,18 +74,23 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         r = self.registry
-        self.requests = Counter("crashlint_webhook_requests_total", "Admission requests by kind, operation, decision",
-                                ["kind", "operation", "decision"], registry=r)
+        rules = frozenset(all_rules())
+        self.requests = _ClosedLabels(
+            Counter("crashlint_webhook_requests_total", "Admission requests by kind, operation, decision",
+                    ["kind", "operation", "decision"], registry=r),
+            METRIC_KINDS, METRIC_OPERATIONS, None)  # decisions are the server's own words
         self.latency = Histogram("crashlint_webhook_request_seconds", "Time to answer POST /validate",
                                  buckets=LATENCY_BUCKETS, registry=r)
-        self.findings = Counter("crashlint_webhook_findings_total", "Findings reported (denied or warned) by rule",
-                                ["rule"], registry=r)
+        self.findings = _ClosedLabels(Counter("crashlint_webhook_findings_total",
+                                              "Findings reported (denied or warned) by rule", ["rule"], registry=r),
+                                      rules)
         self.lookup_errors = Counter("crashlint_webhook_lookup_errors_total",
                                      "Cluster look-ups that failed (degraded: none used; stale: old data used)",
                                      ["result"], registry=r)
-        self.rule_errors = Counter("crashlint_webhook_rule_errors_total",
-                                   "Rules that raised on an admitted object (their checks were missing)",
-                                   ["rule"], registry=r)
+        self.rule_errors = _ClosedLabels(Counter("crashlint_webhook_rule_errors_total",
+                                                 "Rules that raised on an admitted object (their checks were missing)",
+                                                 ["rule"], registry=r),
+                                         rules)
 
     def render(self) -> bytes:
         if self.multiprocess:
