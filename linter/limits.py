@@ -17,6 +17,10 @@ class Limits:
     max_depth: int = 200
     # JSON larger than this keeps document-level positions only (json.loads is 20x faster).
     max_positioned_json_bytes: int = 8 * 1024 * 1024
+    # Memory the decoded data may take, as a multiple of the input's size. Every ``{}``/``[]``
+    # costs about 200 bytes as Python data, so 63 MB of ``[[[[]]]]`` took 2.9 GB; real
+    # manifests have 25+ bytes of JSON per object or array and take about 10x.
+    max_memory_factor: int = 20
 
     @classmethod
     def from_mapping(cls, raw: Any) -> "Limits":

@@ -389,6 +389,10 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
     JSON is YAML as far as libyaml is concerned; when composing fails anyway, or the file is too
     large to want positions, the objects keep document-level positions. Returns False when the text is not JSON after all (let the YAML path try).
     """
+    problem = too_dense(text, limits)
+    if problem is not None:
+        result.errors.append(LoadError(name, 1, problem))
+        return True
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -411,6 +415,27 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
         del result.errors[before:]
     _add_data(name, Document(name, 0, 0, data), data, result, wanted_kinds)
     return True
+
+
+# What one JSON object or array costs once decoded (a small dict with its slot in the parent).
+_CONTAINER_BYTES = 200
+# Below this the data is small whatever its shape: the density check only bounds large inputs.
+_DENSITY_FLOOR = 64 * 1024 * 1024
+
+
+def too_dense(text: bytes | str, limits: Limits) -> str | None:
+    """Why decoding ``text`` would take more than ``max_memory_factor`` times its size (None if not).
+
+    Counted before decoding, with two C-speed byte counts: brackets inside strings are
+    counted too, which only makes the estimate larger.
+    """
+    brace, bracket = (b"{", b"[") if isinstance(text, bytes) else ("{", "[")
+    containers = text.count(brace) + text.count(bracket)
+    if containers * _CONTAINER_BYTES <= max(limits.max_memory_factor * len(text), _DENSITY_FLOOR):
+        return None
+    return (f"{containers} JSON objects/arrays in {len(text)} bytes would take more than "
+            f"{limits.max_memory_factor}x the file's size in memory; not read "
+            "(raise limits.max_memory_factor in .crashlint.yaml)")
 
 
 def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, result: LoadResult,

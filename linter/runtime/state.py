@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..limits import Limits
-from ..loader import gc_paused, load_text
+from ..loader import gc_paused, load_text, too_dense
 from .shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -240,6 +240,9 @@ def load_dump(raw: bytes | str, snapshot: Snapshot | None = None, limits: Limits
     else:
         text = raw[1:] if raw.startswith("\ufeff") else raw
     if text.lstrip().startswith("{"):
+        problem = too_dense(text, limits)
+        if problem is not None:
+            raise DumpError(problem)
         try:
             with gc_paused():
                 for item in iter_items(text):
