@@ -43,6 +43,9 @@ MAX_HEAD = 64 * 1024
 # Seconds a closed connection is drained before it is dropped (RFC 9112 section 9.6).
 LINGER = 2.0
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# Bytes all connections of a worker may have buffered at once, as a multiple of the body limit
+# (32 MiB by default): past it, a request is answered 503 instead of growing the worker's memory.
+BUFFER_BODIES = 4
 _CHUNK = 256 * 1024
 _HEAD_END = b"\r\n\r\n"
 _EXPECT_LINE = re.compile(rb"\r\nexpect:[^\r\n]*", re.IGNORECASE)
@@ -119,6 +122,8 @@ class BufferingWorker(ThreadWorker):
         # Both in deadline order: every entry's deadline is its insertion time plus a constant.
         self._reading: dict[_Conn, None] = {}
         self._lingering: dict[_Conn, float] = {}
+        self._buffered = 0  # bytes in the buffers of the connections being read
+        self._budget = BUFFER_BODIES * self.max_body
 
     # --- gunicorn's hooks ------------------------------------------------------------------
 
@@ -144,7 +149,8 @@ class BufferingWorker(ThreadWorker):
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
-        for conn in list(self._reading):
+        while self._reading:
+            conn = next(iter(self._reading))
             if conn.deadline > now:
                 break
             if conn.parser is not None and conn.buf:
@@ -152,7 +158,8 @@ class BufferingWorker(ThreadWorker):
                                             f"request not complete within {REQUEST_DEADLINE:g} s"))
             else:
                 self._drop(conn)
-        for conn, until in list(self._lingering.items()):
+        while self._lingering:
+            conn, until = next(iter(self._lingering.items()))
             if until > now:
                 break
             self._end_linger(conn)
@@ -180,6 +187,7 @@ class BufferingWorker(ThreadWorker):
                 util.close(conn.sock)
                 return
         self._reading[conn] = None
+        self._buffered += len(conn.buf)
         self._advance(conn)
 
     def _listen(self, conn: _Conn, events: int) -> None:
@@ -217,6 +225,10 @@ class BufferingWorker(ThreadWorker):
                     self._drop(conn)
                     return
                 conn.buf += data
+                self._buffered += len(data)
+                if self._buffered > self._budget:
+                    self._refuse(conn, _Refusal(503, "Service Unavailable", "too many request bytes in flight"))
+                    return
         except ssl.SSLWantWriteError:
             self._listen(conn, selectors.EVENT_WRITE)
         except (ssl.SSLWantReadError, BlockingIOError, InterruptedError):
@@ -248,28 +260,32 @@ class BufferingWorker(ThreadWorker):
             return
         if conn.continued:  # gunicorn would send a second "100 Continue" after the body
             head = _EXPECT_LINE.sub(b"", bytes(conn.buf[:head_end - 2])) + b"\r\n"
-            conn.buf[:head_end] = head
-        self._hand_over(conn, conn.buf)
+            self._hand_over(conn, head + conn.buf[head_end:])
+        else:
+            self._hand_over(conn, conn.buf)
 
     def _hand_over(self, conn: _Conn, data: bytes | bytearray) -> None:
-        del self._reading[conn]
-        self._unlisten(conn)
         conn.parser.unreader.unread(bytes(data))
-        conn.buf = bytearray()
+        self._stop_reading(conn)
         conn.ready = conn.data_ready = True
         self.enqueue_req(conn)
 
     # --- ending connections ------------------------------------------------------------------
 
-    def _drop(self, conn: _Conn) -> None:
-        self._reading.pop(conn, None)
+    def _stop_reading(self, conn: _Conn) -> None:
+        if conn in self._reading:
+            del self._reading[conn]
+            self._buffered -= len(conn.buf)
+        conn.buf = bytearray()
         self._unlisten(conn)
+
+    def _drop(self, conn: _Conn) -> None:
+        self._stop_reading(conn)
         self.nr_conns -= 1
         util.close(conn.sock)
 
     def _refuse(self, conn: _Conn, refusal: _Refusal) -> None:
-        self._reading.pop(conn, None)
-        self._unlisten(conn)
+        self._stop_reading(conn)
         self.nr_conns -= 1
         body = json.dumps({"error": str(refusal)}).encode()
         self._send_quietly(conn, b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
