@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+UNLIMITED = 2**62  # larger configured limits are clamped to this (still far beyond any input)
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -24,10 +26,31 @@ class Limits:
 
     @classmethod
     def from_mapping(cls, raw: Any) -> "Limits":
-        """Build from config data, ignoring unknown keys and non-positive or non-integer values."""
+        """Build from config data, ignoring unknown keys and non-positive or non-integer values.
+
+        A value past ``UNLIMITED`` means "no limit" and is read as that: sizes are compared with
+        and passed to ``read()``/``mmap``, which refuse integers wider than a machine word.
+        """
         if not isinstance(raw, dict):
             return cls()
         known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in raw.items()
+        values = {k: min(v, UNLIMITED) for k, v in raw.items()
                   if k in known and isinstance(v, int) and not isinstance(v, bool) and v > 0}
         return cls(**values)
+
+
+def read_at_most(stream: Any, size: int) -> bytes:
+    """Up to ``size`` bytes of a binary stream, read in chunks.
+
+    ``read(size)`` allocates ``size`` bytes up front, so a limit configured as "practically
+    unlimited" would be a MemoryError before the first byte; chunks cost only what is there.
+    """
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

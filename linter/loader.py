@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from .limits import Limits
+from .limits import Limits, read_at_most
 from .model import K8sObject, LoadError, is_list_kind
 
 try:  # libyaml is the fast path; the pure-Python parser gives the same nodes, slower.
@@ -281,7 +281,7 @@ def _load_one(path: str, limits: Limits, result: LoadResult, wanted_kinds: froze
     result.files += 1
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = stream.read(limits.max_file_bytes + 1)
+        raw = read_at_most(stream, limits.max_file_bytes + 1)
         name = "<stdin>"
     else:
         name = path
@@ -291,7 +291,7 @@ def _load_one(path: str, limits: Limits, result: LoadResult, wanted_kinds: froze
                 result.errors.append(LoadError(path, 0, "not a regular file (a FIFO, device or socket); not read"))
                 return
             with open(path, "rb") as fh:
-                raw = fh.read(limits.max_file_bytes + 1)
+                raw = read_at_most(fh, limits.max_file_bytes + 1)
         except OSError as exc:
             result.errors.append(LoadError(path, 0, f"cannot read: {exc.strerror or exc}"))
             return

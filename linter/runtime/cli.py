@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import find_config, load_settings
 from ..findings import SEVERITY_RANK
-from ..limits import Limits
+from ..limits import Limits, read_at_most
 from .analysis import RuntimeReport, analyse, log_targets
 from .join import CONFIRMED, runtime_policy
 from .live import LiveError, LiveSource
@@ -67,7 +67,7 @@ def _read_logs(path: str, limits: Limits) -> dict[str, dict[str, Any]]:
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise ValueError("not a regular file")
     with open(path, "rb") as fh:
-        raw = fh.read(limits.max_file_bytes + 1)
+        raw = read_at_most(fh, limits.max_file_bytes + 1)
     if len(raw) > limits.max_file_bytes:
         raise ValueError(f"larger than {limits.max_file_bytes} bytes; not read")
     try:
