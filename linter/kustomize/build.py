@@ -164,13 +164,8 @@ class Builder:
     # -- building ------------------------------------------------------------------------
     def build(self, directory: str, stack: tuple[str, ...] = (), component_of: _Unit | None = None) -> _Unit:
         """Accumulate one kustomization (kustomize's ``accumulateTarget``)."""
-        real = os.path.realpath(directory)
-        if real in stack:
-            raise BuildError(LoadError(directory, 0, "kustomization cycle: " + " -> ".join(stack + (real,))))
-        if len(stack) >= MAX_DEPTH:
-            raise BuildError(LoadError(directory, 0, f"kustomizations nested deeper than {MAX_DEPTH}"))
-        stack = stack + (real,)
         k, kdoc, kpath = self._kustomization(directory)
+        stack = stack + (os.path.realpath(directory),)
         for key in k:
             if key in policy().unsupported or key not in _SUPPORTED:
                 raise Fallback(f"{kpath}: uses `{key}`, which crashlint does not build")
@@ -191,6 +186,8 @@ class Builder:
             path = os.path.normpath(os.path.join(directory, entry))
             if not os.path.isdir(path):
                 raise self._error(kdoc, ("components", i), f"component {entry!r} is not a directory")
+            if os.path.realpath(path) in stack or len(stack) >= MAX_DEPTH:
+                raise self._error(kdoc, ("components", i), f"component {entry!r} is part of a cycle or nested too deeply")
             self.build(path, stack, component_of=unit)
         self._transform(unit, k, kdoc, directory)
         return unit
@@ -201,6 +198,10 @@ class Builder:
             raise self._error(kdoc, where, "a resource must be a path")
         path = os.path.normpath(os.path.join(directory, entry))
         if os.path.isdir(path):
+            if os.path.realpath(path) in stack:
+                raise self._error(kdoc, where, f"kustomization cycle: {entry!r} is being built already")
+            if len(stack) >= MAX_DEPTH:
+                raise self._error(kdoc, where, f"kustomizations nested deeper than {MAX_DEPTH}")
             sub = self.build(path, stack)
             unit.files |= sub.files
             unit.patches |= sub.patches

