@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..limits import Limits
@@ -111,8 +112,14 @@ def _is_remote(entry: str) -> bool:
         or "?ref=" in entry or "//" in entry.lstrip("/")
 
 
+@lru_cache(maxsize=65536)
+def _realpath(path: str) -> str:
+    """Resolved paths, once per path and build: bases are resolved again by every overlay."""
+    return os.path.realpath(path)
+
+
 def _inside(root: str, path: str) -> bool:
-    real, base = os.path.realpath(path), os.path.realpath(root)
+    real, base = _realpath(path), _realpath(root)
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
@@ -165,7 +172,7 @@ class Builder:
     def build(self, directory: str, stack: tuple[str, ...] = (), component_of: _Unit | None = None) -> _Unit:
         """Accumulate one kustomization (kustomize's ``accumulateTarget``)."""
         k, kdoc, kpath = self._kustomization(directory)
-        stack = stack + (os.path.realpath(directory),)
+        stack = stack + (_realpath(directory),)
         for key in k:
             if key in policy().unsupported or key not in _SUPPORTED:
                 raise Fallback(f"{kpath}: uses `{key}`, which crashlint does not build")
@@ -186,7 +193,7 @@ class Builder:
             path = os.path.normpath(os.path.join(directory, entry))
             if not os.path.isdir(path):
                 raise self._error(kdoc, ("components", i), f"component {entry!r} is not a directory")
-            if os.path.realpath(path) in stack or len(stack) >= MAX_DEPTH:
+            if _realpath(path) in stack or len(stack) >= MAX_DEPTH:
                 raise self._error(kdoc, ("components", i), f"component {entry!r} is part of a cycle or nested too deeply")
             self.build(path, stack, component_of=unit)
         self._transform(unit, k, kdoc, directory)
@@ -198,7 +205,7 @@ class Builder:
             raise self._error(kdoc, where, "a resource must be a path")
         path = os.path.normpath(os.path.join(directory, entry))
         if os.path.isdir(path):
-            if os.path.realpath(path) in stack:
+            if _realpath(path) in stack:
                 raise self._error(kdoc, where, f"kustomization cycle: {entry!r} is being built already")
             if len(stack) >= MAX_DEPTH:
                 raise self._error(kdoc, where, f"kustomizations nested deeper than {MAX_DEPTH}")
@@ -419,6 +426,7 @@ def build_tree(paths: list[str], limits: Limits | None = None,
                wanted_kinds: frozenset[str] | None = None) -> KustomizeResult:
     """Build every unit under ``paths``; never raises for bad input."""
     result = KustomizeResult()
+    _realpath.cache_clear()  # links may have changed since the last build in this process
     builder = Builder(limits or Limits(), wanted_kinds)
     for directory in find_units(paths):
         result.patches |= builder.patch_files(directory)

