@@ -27,8 +27,9 @@ import selectors
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from gunicorn import http, util
 from gunicorn import sock as gsock
@@ -52,7 +53,8 @@ _EXPECT_LINE = re.compile(rb"\r\nexpect:[^\r\n]*", re.IGNORECASE)
 
 
 class _Refusal(Exception):
-    """A request the event loop answers itself (head too large, no Content-Length), then closes."""
+    """A request the event loop answers itself, then closes: its head is too large, it has no
+    Content-Length, it is not whole by the deadline, or the worker's buffers are full."""
 
     def __init__(self, status: int, reason: str, message: str) -> None:
         super().__init__(message)
@@ -80,12 +82,16 @@ class _Conn(TConn):
             util.close(self.sock)
 
 
-def request_extent(head_and_more: bytes | bytearray, max_body: int) -> tuple[int, int | None, bool] | None:
+def _request_extent(head_and_more: bytes | bytearray) -> tuple[int, int | None, bool] | None:
     """Where the first request in ``head_and_more`` ends: ``(head_end, body_length, expects_continue)``.
 
     None while the head is incomplete. ``body_length`` None means the framing is invalid (several
     or non-numeric ``Content-Length``): gunicorn's parser refuses such a head by itself, so it
     is handed over as it is. Raises :class:`_Refusal` for heads the worker will not wait for.
+
+    gunicorn parses the request again; this reading only decides when it has all the bytes, so
+    where the two could differ it errs towards waiting for a body (names are compared with spaces
+    stripped): waiting costs no thread, while a thread that expects more bytes would block.
     """
     end = head_and_more.find(_HEAD_END, 0, MAX_HEAD + len(_HEAD_END))
     if end < 0:
@@ -242,7 +248,7 @@ class BufferingWorker(ThreadWorker):
 
     def _decide(self, conn: _Conn) -> None:
         try:
-            extent = request_extent(conn.buf, self.max_body)
+            extent = _request_extent(conn.buf)
         except _Refusal as refusal:
             self._refuse(conn, refusal)
             return
