@@ -112,7 +112,7 @@ def generate(kind: str, entry: dict[str, Any], index: int, section: str, kdoc: D
         path = _inside(kdir, rel, base + ("files", i))
         raw = cache.read_bytes(path)
         if isinstance(raw, LoadError):
-            raise GeneratorError(raw.message, base + ("files", i))
+            raise GeneratorError(f"{rel}: {raw.message}", base + ("files", i))
         try:
             data[key] = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -164,7 +164,7 @@ def _inside(kdir: str, rel: Any, where: tuple[str | int, ...]) -> str:
 def _read_text(cache: SourceCache, path: str, where: tuple[str | int, ...]) -> str:
     raw = cache.read_bytes(path)
     if isinstance(raw, LoadError):
-        raise GeneratorError(raw.message, where)
+        raise GeneratorError(f"{os.path.basename(path)}: {raw.message}", where)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
