@@ -69,10 +69,6 @@ class KustomizeResult:
     components: list[str] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
 
-    def built_units(self) -> list[str]:
-        failed = {u for u, _ in self.fallbacks}
-        return [u for u in self.units if u not in failed]
-
 
 def kustomization_file(directory: str) -> str | None:
     for name in KUSTOMIZATION_FILES:
@@ -272,7 +268,7 @@ class Builder:
                             unit.files.add(os.path.normpath(os.path.join(directory, item.partition("=")[2] or item)))
                 if self.wanted is not None and kind not in self.wanted:
                     continue
-                res = Res(data, origin, needs_hash=hashed, generated=True)
+                res = Res(data, origin, needs_hash=hashed)
                 behavior = entry.get("behavior") or "create"
                 if behavior == "create":
                     self._add(unit, [res], kdoc, (section, i))
@@ -303,8 +299,9 @@ class Builder:
         """The documents of a patch given as a file path or inline text."""
         text = entry.get("patch") if isinstance(entry, dict) else (entry if isinstance(entry, str) and "\n" in entry else None)
         if isinstance(text, str):
+            raw = self.cache.read_bytes(kdoc.source)
             docs, err = inline_documents(kdoc, where + (("patch",) if isinstance(entry, dict) else ()), text,
-                                         self.cache.limits)
+                                         self.cache.limits, raw if isinstance(raw, bytes) else None)
         else:
             rel = entry.get("path") if isinstance(entry, dict) else entry
             if not isinstance(rel, str) or not rel:
@@ -453,4 +450,5 @@ def build_tree(paths: list[str], limits: Limits | None = None,
         result.objects.extend(builder.finish(unit, directory))
         result.consumed |= unit.files
         result.patches |= unit.patches
+    result.errors = list(dict.fromkeys(result.errors))  # a broken base is reported once, not per overlay
     return result

@@ -110,12 +110,17 @@ class BuiltObject(K8sObject):
         self.origin = origin
         self.unit = unit
 
+    def origin_at(self, pointer: Iterable[str | int]) -> tuple[Document, Pointer]:
+        """The document and pointer that supplied the deepest existing value along ``pointer``
+        (for a fixer: the place an edit of that value belongs)."""
+        node = walk(self.data, self.origin, pointer)
+        return node.doc, node.ptr
+
     def source(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[str, int, int]:
         """(file, line, column) of the value at ``pointer``: the patch that set it, else the base."""
-        pointer = tuple(pointer)
-        node = walk(self.data, self.origin, pointer)
-        line, col = node.doc.locate(node.ptr, anchor)
-        return node.doc.source, line, col
+        doc, ptr = self.origin_at(pointer)
+        line, col = doc.locate(ptr, anchor)
+        return doc.source, line, col
 
     def locate(self, pointer: tuple[str | int, ...], anchor: str = "auto") -> tuple[int, int]:
         """Line and column of :meth:`source` (its file may differ from ``self.file``)."""

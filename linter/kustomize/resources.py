@@ -11,16 +11,14 @@ from .policy import policy
 class Res:
     """One object of a build; ``names``/``namespaces`` keep every earlier id for patches and references."""
 
-    __slots__ = ("data", "origin", "names", "namespaces", "needs_hash", "generated")
+    __slots__ = ("data", "origin", "names", "namespaces", "needs_hash")
 
-    def __init__(self, data: dict[str, Any], origin: Origin, needs_hash: bool = False,
-                 generated: bool = False) -> None:
+    def __init__(self, data: dict[str, Any], origin: Origin, needs_hash: bool = False) -> None:
         self.data = data
         self.origin = origin
         self.names = {self.name}
         self.namespaces = {self.namespace}
         self.needs_hash = needs_hash
-        self.generated = generated
 
     @property
     def kind(self) -> str:
@@ -66,12 +64,3 @@ class Res:
 
     def ident(self) -> tuple[str, str, str, str]:
         return (self.group, self.kind, self.namespace, self.name)
-
-    def copy(self) -> "Res":
-        from .origins import copy_data
-        other = Res.__new__(Res)
-        other.data = copy_data(self.data)
-        other.origin = self.origin.copy()
-        other.names, other.namespaces = set(self.names), set(self.namespaces)
-        other.needs_hash, other.generated = self.needs_hash, self.generated
-        return other

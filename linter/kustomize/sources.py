@@ -145,34 +145,30 @@ class SourceCache:
         return self.docs[key]
 
 
-def inline_documents(kdoc: _ld.Document, pointer: tuple[str | int, ...], text: str,
-                     limits: Limits) -> tuple[list[_ld.Document], LoadError | None]:
-    """Documents of a patch written inline in a kustomization, positioned inside that file."""
+def inline_documents(kdoc: _ld.Document, pointer: tuple[str | int, ...], text: str, limits: Limits,
+                     source: bytes | None) -> tuple[list[_ld.Document], LoadError | None]:
+    """Documents of a patch written inline in a kustomization, positioned inside that file.
+
+    ``source``: the kustomization's bytes, to find where a block scalar's content starts
+    (libyaml's marks do not carry the text).
+    """
     node = _node_at(kdoc.node, pointer)
     line, col = kdoc.line_offset, 0
     if isinstance(node, yaml.ScalarNode):
         line += node.start_mark.line
         if node.style in ("|", ">"):
             line += 1
-            first = next((ln for ln in text.splitlines() if ln.strip()), "")
-            col = _indent_of_block(node, first)
+            col = _block_indent(source, line) if source is not None else 0
         else:
             col = node.start_mark.column + (1 if node.style in ("'", '"') else 0)
     return parse_documents(kdoc.source, text.encode("utf-8"), limits, line, col)
 
 
-def _indent_of_block(node: yaml.ScalarNode, first: str) -> int:
-    """Column where a block scalar's content starts (its first content line, indent included)."""
-    buf = node.start_mark.buffer
-    if not buf:
-        return node.start_mark.column + 2
-    pos = buf.find("\n", node.start_mark.pointer)
-    if pos < 0:
-        return 0
-    nxt = buf[pos + 1:]
-    for ln in nxt.split("\n"):
-        if ln.strip():
-            return len(ln) - len(ln.lstrip(" ")) - (len(first) - len(first.lstrip(" ")))
+def _block_indent(source: bytes, first_line: int) -> int:
+    """Indentation of the first non-blank line at or after 0-based ``first_line``."""
+    for raw in source.split(b"\n")[first_line:]:
+        if raw.strip():
+            return len(raw) - len(raw.lstrip(b" "))
     return 0
 
 

@@ -37,18 +37,18 @@ def _maps_at(data: Any, origin: Origin, path: tuple[str, ...], create: bool) -> 
     yield from _maps_at(data[head], origin.kid(head), path[1:], create)
 
 
-def strings_at(data: Any, origin: Origin, path: tuple[str, ...]) -> Iterator[tuple[Any, Any]]:
-    """(container, key) of every value at a field-spec path (lists walked implicitly)."""
+def values_at(data: Any, path: tuple[str, ...]) -> Iterator[tuple[dict, str]]:
+    """(map, key) of every value at a field-spec path (lists walked implicitly)."""
     if isinstance(data, list):
         for item in data:
-            yield from strings_at(item, origin, path)
+            yield from values_at(item, path)
         return
     if not isinstance(data, dict) or path[0] not in data:
         return
     if len(path) == 1:
         yield data, path[0]
         return
-    yield from strings_at(data[path[0]], origin, path[1:])
+    yield from values_at(data[path[0]], path[1:])
 
 
 def add_pairs(resources: list[Res], pairs: dict[str, Any], specs: tuple[FieldSpec, ...],
@@ -254,7 +254,7 @@ def fix_name_references(resources: list[Res]) -> None:
             paths = [pol.pod_spec[res.kind] + p for p in pod_paths] if res.kind in pol.pod_spec else []
             paths += kind_paths.get(res.kind, [])
             for path in paths:
-                for container, key in strings_at(res.data, res.origin, path):
+                for container, key in values_at(res.data, path):
                     value = container[key]
                     if not isinstance(value, str):
                         continue

@@ -45,7 +45,7 @@ def test_inline_json_patch_points_at_its_value_with_its_column(built) -> None:
     obj = built[("prod", "Deployment", "prod-web")]
     kfile = SHOP / "overlays/prod/kustomization.yaml"
     line = _line_of(kfile, 'value: ["--port=8080"]')
-    column = kfile.read_text().splitlines()[line - 1].index("[") + 1
+    column = kfile.read_text().splitlines()[line - 1].index("value") + 1  # a list value: its key
     assert obj.source(CONTAINER + (0, "args")) == (str(kfile), line, column)
 
 
@@ -98,3 +98,12 @@ def test_base_objects_of_several_units_share_their_position(built) -> None:
     assert len(probes) == 1
     assert {built[(u, "Deployment", n)].unit for u, n in (("base", "web"), ("prod", "prod-web"))} == {
         str(SHOP / "base"), str(SHOP / "overlays/prod")}
+
+
+def test_inline_strategic_merge_patch_points_into_the_kustomization() -> None:
+    unit = FIXTURES / "selectors"
+    obj = next(o for o in build_tree([str(unit)]).objects if o.name == "api-payments")
+    kfile = unit / "kustomization.yaml"
+    line = _line_of(kfile, "memory: 1Gi")
+    column = kfile.read_text().splitlines()[line - 1].index("1Gi") + 1
+    assert obj.source(CONTAINER + (0, "resources", "limits", "memory")) == (str(kfile), line, column)
