@@ -17,6 +17,7 @@ from .findings import Finding
 from .inventory import Inventory
 from .loader import load_paths
 from .model import K8sObject, LoadError
+from .nonmanifest import SkippedFile
 
 
 @dataclass
@@ -27,6 +28,7 @@ class LintReport:
     files: int = 0
     objects: int = 0
     notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
+    skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -35,13 +37,15 @@ class LintReport:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (``suppressed`` is an addition consumers may ignore)."""
+        """The JSON contract of DESIGN.md (``suppressed``, ``skipped`` and ``summary.skipped`` are
+        additions consumers may ignore)."""
         return {
             "version": 1,
             "findings": [f.as_dict() for f in self.findings],
             "errors": [e.as_dict() for e in self.errors],
-            "summary": {"files": self.files, "objects": self.objects, **self.counts()},
+            "summary": {"files": self.files, "objects": self.objects, **self.counts(), "skipped": len(self.skipped)},
             "suppressed": [f.as_dict() for f in self.suppressed],
+            "skipped": [s.as_dict() for s in self.skipped],
         }
 
 
@@ -73,7 +77,7 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
         merge_inventory(inventory, cluster.inventory_for(namespaces))
     result = Engine(settings).run(loaded.objects, inventory)
     return LintReport(result.findings, result.suppressed, loaded.errors + result.errors,
-                      loaded.files, loaded.object_count, loaded.notes)
+                      loaded.files, loaded.object_count, loaded.notes, skipped=loaded.skipped_files)
 
 
 def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,

@@ -132,3 +132,65 @@ def matches(ref: ImageRef, patterns: list[str]) -> str | None:
         elif official == pat:
             return pat
     return None
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A part of an image reference that a tool (or a person) fills in before the manifest is applied."""
+
+    token: str  # as written: "${IMAGE}", "<DOCKER_REPO>", "PROJECT_ID", "ko://github.com/org/cmd"
+    what: str  # what it is and which tool fills it in
+    hint: str  # how to lint the manifest as it is applied
+
+
+_DOCS = ("a placeholder of docs and samples, to replace before applying",
+         "replace it with the real image (or let a kustomization's `images:` rewrite it)")
+# Markers that no valid reference contains, in the order they are told apart (``${{`` before ``{{``).
+_MARKED = (
+    (re.compile(r"^ko://\S*"), "a ko import path: `ko resolve`/`ko apply` build the Go package and write its image",
+     "lint what `ko resolve -f FILE` prints"),
+    (re.compile(r"\$\{\{.*?\}\}"), "a GitHub Actions expression, filled in by the workflow",
+     "lint the manifest the workflow writes"),
+    (re.compile(r"\{\{.*?\}\}"), "a Helm/Go template expression, filled in when the template is rendered",
+     "lint what it renders: `helm template CHART | crashlint lint -`"),
+    (re.compile(r"\{%.*?%\}"), "a Jinja expression, filled in when the template is rendered (Ansible, j2)",
+     "lint the rendered file"),
+    (re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*"), "a variable filled in by envsubst or the shell",
+     "lint what it becomes: `envsubst < FILE | crashlint lint -`"),
+    (re.compile(r"<<?[^<>]+>>?"), *_DOCS),
+)
+# Upper-case tokens of docs and samples: REGION-docker.pkg.dev/PROJECT_ID/REPOSITORY_NAME/app.
+_UPPER_TOKEN = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?![A-Za-z0-9_])")
+_PLACEHOLDER_WORDS = frozenset({
+    "ACCOUNT", "CLUSTER", "DIGEST", "DOMAIN", "HOST", "ID", "IMAGE", "LOCATION", "NAMESPACE", "ORG", "OWNER",
+    "PROJECT", "REGION", "REGISTRY", "REPO", "REPOSITORY", "TAG", "USER", "USERNAME", "VERSION", "ZONE"})
+
+
+def _upper_placeholder(text: str, strict: bool) -> str | None:
+    """The first upper-case placeholder token of ``text``.
+
+    Where upper case is already invalid (a repository path) a token with ``_`` is enough
+    (``CONTAINER_IMAGE``); in a tag or a registry host, where upper case is valid, the token
+    must name what is missing (``IMAGE_TAG``, ``REGION``), so ``Team/API`` or a tag ``V1_2`` is
+    not taken for one.
+    """
+    for m in _UPPER_TOKEN.finditer(text):
+        words = set(m.group().split("_"))
+        if words & _PLACEHOLDER_WORDS or (not strict and len(words) > 1):
+            return m.group()
+    return None
+
+
+def placeholder(ref: str) -> Placeholder | None:
+    """The placeholder in ``ref`` that a build or render step fills in, or None for a real reference."""
+    for rx, filler, hint in _MARKED:
+        m = rx.search(ref)
+        if m:
+            return Placeholder(m.group(), filler, hint)
+    try:
+        parsed = parse(ref)
+    except InvalidReference:
+        token = _upper_placeholder(ref, strict=False)
+    else:
+        token = _upper_placeholder(parsed.domain or "", strict=True) or _upper_placeholder(parsed.tag or "", strict=True)
+    return Placeholder(token, *_DOCS) if token else None

@@ -33,6 +33,8 @@ import yaml
 
 from .limits import Limits, read_at_most
 from .model import K8sObject, LoadError, is_list_kind
+from .nonmanifest import (NOT_KUBERNETES, SkippedFile, helm_chart, helm_note, helm_reason, looks_like_manifest,
+                          template_reason, unreadable_reason)
 
 try:  # libyaml is the fast path; the pure-Python parser gives the same nodes, slower.
     from yaml import CSafeLoader as _BaseLoader
@@ -97,6 +99,8 @@ _KIND_KEY = re.compile(rb"^kind[ \t]*:", re.M)
 # document may hold its kind where the sniff cannot see it.
 _ODD_TOP_LINE = re.compile(rb"^(?![A-Za-z0-9_./-]+[ \t]*:(?:[ \t]|\r?$)|#|---|\.\.\.|%|[ \t]|\r?$)", re.M)
 _TEXT_SUFFIXES = (".yaml", ".yml", ".json")
+# A repository of templates must not bury the findings under notes; -o json lists them all.
+_MAX_TEMPLATE_NOTES = 10
 
 
 @dataclass
@@ -171,6 +175,8 @@ class LoadResult:
     files: int = 0
     skipped_objects: int = 0
     notes: list[str] = field(default_factory=list)  # what was left out on purpose (links out of the tree)
+    skipped_files: list[SkippedFile] = field(default_factory=list)  # not manifests: listed, never exit 2
+    unparsable: int = 0  # documents that are not YAML/JSON at all (syntax errors), among ``errors``
 
     @property
     def object_count(self) -> int:
@@ -190,35 +196,37 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def is_helm_template(path: str) -> bool:
-    """A file under a chart's ``templates/`` (beside ``Chart.yaml``): Go templates, not YAML yet.
-
-    Linting them would fail on ``{{ ... }}``; the rendered output (``helm template . |
-    crashlint lint -``) is what reaches the cluster.
-    """
-    parts = Path(path).parts
-    for i in range(len(parts) - 2, -1, -1):
-        if parts[i] == "templates" and Path(*parts[:i], "Chart.yaml").is_file():
-            return True
-    return False
-
-
 def _inside(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 def expand_paths(paths: Iterable[str], excluded: "callable | None" = None,
-                 notes: list[str] | None = None) -> tuple[list[str], list[LoadError]]:
+                 notes: list[str] | None = None,
+                 skipped: list[SkippedFile] | None = None) -> tuple[list[str], list[LoadError]]:
     """Files to read, in a stable order: directories walked recursively for YAML/JSON files.
 
     A symbolic link to a directory is followed only when it resolves inside one of the given
     directories (a link to ``/`` would otherwise walk the whole filesystem), and each directory
     is read once (a link to an ancestor cannot loop). What is not followed is said once in
-    ``notes``; it is not an input error.
+    ``notes``; it is not an input error. Helm chart templates, walked into or named, go to
+    ``skipped`` with one note per chart.
     """
     out: list[str] = []
     errors: list[LoadError] = []
     notes = notes if notes is not None else []
+    skipped = skipped if skipped is not None else []
+    charts: dict[str, int] = {}
+
+    def take(path: str) -> None:
+        if excluded is not None and excluded(path):
+            return
+        chart = helm_chart(path)
+        if chart is None:
+            out.append(path)
+            return
+        charts[chart] = charts.get(chart, 0) + 1
+        skipped.append(SkippedFile(path, helm_reason(chart)))
+
     raws = list(paths)
     roots = [os.path.realpath(raw) for raw in raws if raw != "-" and os.path.isdir(raw)]
     for raw in raws:
@@ -250,15 +258,12 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None,
                 for name in sorted(files):
                     # Hidden files are tool configuration (.crashlint.yaml, .pre-commit-config.yaml).
                     if name.lower().endswith(_TEXT_SUFFIXES) and not name.startswith("."):
-                        path = os.path.normpath(os.path.join(root, name))
-                        if (excluded is None or not excluded(path)) and not is_helm_template(path):
-                            out.append(path)
+                        take(os.path.normpath(os.path.join(root, name)))
         elif p.exists():
-            path = os.path.normpath(raw)
-            if (excluded is None or not excluded(path)) and not is_helm_template(path):
-                out.append(path)
+            take(os.path.normpath(raw))
         else:
             errors.append(LoadError(raw, 0, "no such file or directory"))
+    notes.extend(helm_note(chart, count) for chart, count in charts.items())
     return out, errors
 
 
@@ -266,12 +271,18 @@ def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str
                excluded: "callable | None" = None, stdin: Any = None) -> LoadResult:
     """Load every manifest under ``paths``; never raises for bad input."""
     result = LoadResult()
-    files, result.errors = expand_paths(paths, excluded, result.notes)
+    files, result.errors = expand_paths(paths, excluded, result.notes, result.skipped_files)
+    result.files = len(result.skipped_files)
     with gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
         for path in files:
             _load_one(path, limits, result, wanted_kinds, stdin)
         # The loaded manifests live until the run ends: keep later collections from walking them.
         gc.freeze()
+    noted = [s for s in result.skipped_files if s.noted]
+    result.notes.extend(f"{s.file}: {s.reason}" for s in noted[:_MAX_TEMPLATE_NOTES])
+    if len(noted) > _MAX_TEMPLATE_NOTES:
+        result.notes.append(f"... and {len(noted) - _MAX_TEMPLATE_NOTES} more template file(s) skipped "
+                            "(all are listed under \"skipped\" in -o json)")
     return result
 
 
@@ -295,7 +306,36 @@ def _load_one(path: str, limits: Limits, result: LoadResult, wanted_kinds: froze
         except OSError as exc:
             result.errors.append(LoadError(path, 0, f"cannot read: {exc.strerror or exc}"))
             return
-    load_bytes(name, raw, limits, result, wanted_kinds)
+    own = LoadResult()
+    text = load_bytes(name, raw, limits, own, wanted_kinds)
+    _settle(name, raw if text is None else text, own, result)
+
+
+def _settle(name: str, text: bytes, own: LoadResult, result: LoadResult) -> None:
+    """Add one file's load to ``result``, or skip the file when it is not a manifest.
+
+    Errors stay errors (exit 2) only in a file meant as a manifest: one that gave an object, or
+    whose text has a document with ``apiVersion`` and ``kind``. A file that does not parse and
+    carries template markers is a template (skipped, with how to lint its output) — unless a
+    limit refused it (a bomb stays an error). Bytes that are not text (NULs: binary, or UTF-16
+    without a byte order mark) cannot be judged and stay an error.
+    """
+    found = bool(own.objects or own.skipped_objects)
+    skip = None
+    if not own.errors:
+        skip = None if found else SkippedFile(name, NOT_KUBERNETES)
+    elif b"\x00" in text[:8192]:
+        skip = None
+    elif own.unparsable == len(own.errors) and (reason := template_reason(text)) is not None:
+        skip = SkippedFile(name, reason, noted=True)
+    elif not found and not looks_like_manifest(text):
+        skip = SkippedFile(name, unreadable_reason(own.errors[0].message, own.errors[0].line))
+    if skip is not None:
+        result.skipped_files.append(skip)
+        return
+    result.objects.extend(own.objects)
+    result.errors.extend(own.errors)
+    result.skipped_objects += own.skipped_objects
 
 
 def _decode(name: str, raw: bytes) -> tuple[bytes | None, LoadError | None]:
@@ -319,27 +359,27 @@ def _decode(name: str, raw: bytes) -> tuple[bytes | None, LoadError | None]:
 
 
 def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
-               wanted_kinds: frozenset[str] | None = None) -> None:
-    """Parse one source's bytes into ``result``."""
+               wanted_kinds: frozenset[str] | None = None) -> bytes | None:
+    """Parse one source's bytes into ``result``; returns the decoded text (None if not decoded)."""
     if len(raw) > limits.max_file_bytes:
         result.errors.append(LoadError(name, 0, f"file larger than {limits.max_file_bytes} bytes; "
                                                 "not read (raise limits.max_file_bytes in .crashlint.yaml)"))
-        return
+        return None
     text, err = _decode(name, raw)
     if err is not None:
         result.errors.append(err)
-        return
+        return None
     assert text is not None
     if name.lower().endswith(".json") or text.lstrip()[:1] in (b"{", b"["):
         if _load_json(name, text, limits, result, wanted_kinds):
-            return
+            return text
     starts = [m.start() for m in _DOC_SPLIT.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     starts = _keep_directives_with_their_document(text, starts)
     if len(starts) > limits.max_documents:
         result.errors.append(LoadError(name, 0, f"more than {limits.max_documents} documents; not read"))
-        return
+        return text
     line = 0
     prev = 0
     with gc_paused():
@@ -353,6 +393,7 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
                 result.skipped_objects += 1
                 continue
             _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
+    return text
 
 
 def _sniffed_kind(chunk: bytes) -> str | None:
@@ -389,32 +430,75 @@ def _load_json(name: str, text: bytes, limits: Limits, result: LoadResult,
     JSON is YAML as far as libyaml is concerned; when composing fails anyway, or the file is too
     large to want positions, the objects keep document-level positions. Returns False when the text is not JSON after all (let the YAML path try).
     """
+    if not text.strip():
+        return True  # an empty file: no document at all
     problem = too_dense(text, limits)
     if problem is not None:
         result.errors.append(LoadError(name, 1, problem))
         return True
     try:
-        data = json.loads(text)
+        values = _json_values(text)
     except ValueError as exc:
         if name.lower().endswith(".json"):
             line = getattr(exc, "lineno", 1)
             result.errors.append(LoadError(name, line, f"invalid JSON: {getattr(exc, 'msg', exc)}"))
+            result.unparsable += 1
             return True
         return False
     except RecursionError:
         result.errors.append(LoadError(name, 1, "JSON nested deeper than Python can read; not read"))
         return True
-    if len(text) <= limits.max_positioned_json_bytes:
-        before = len(result.errors)
-        # In valid JSON a raw tab can only be whitespace outside strings; libyaml refuses tabs as
-        # indentation, so swap them for spaces (one for one: columns stay exact).
-        with gc_paused():
-            _parse_chunk(name, 0, 0, text.replace(b"\t", b" "), limits, result, wanted_kinds)
-        if len(result.errors) == before:
-            return True
-        del result.errors[before:]
-    _add_data(name, Document(name, 0, 0, data), data, result, wanted_kinds)
+    for idx, (start, end, data) in enumerate(values):
+        line = text.count(b"\n", 0, start)
+        column = start - (text.rfind(b"\n", 0, start) + 1)
+        if len(text) <= limits.max_positioned_json_bytes:
+            errors, objects, skipped = len(result.errors), len(result.objects), result.skipped_objects
+            # In valid JSON a raw tab can only be whitespace outside strings; libyaml refuses tabs as
+            # indentation, so swap them for spaces (one for one: columns stay exact). A value that
+            # starts inside a line keeps its columns behind as many spaces.
+            chunk = b" " * column + text[start:end].replace(b"\t", b" ")
+            unparsable = result.unparsable
+            with gc_paused():
+                _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
+            if len(result.errors) == errors:
+                continue
+            del result.errors[errors:], result.objects[objects:]
+            result.skipped_objects, result.unparsable = skipped, unparsable
+        _add_data(name, Document(name, idx, line, data), data, result, wanted_kinds)
     return True
+
+
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _json_values(text: bytes) -> list[tuple[int, int, Any]]:
+    """(start, end, data) of each value of a JSON text; raises ValueError when it is not JSON.
+
+    ``{...}\n{...}`` is one stream of several objects to kubectl (its decoder reads JSON values
+    one after the other), so it is read as such, not refused as "extra data".
+    """
+    try:
+        return [(0, len(text), json.loads(text))]
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise
+        first = exc
+    decoder = json.JSONDecoder()
+    chars = text.decode("utf-8")
+    values: list[tuple[int, int, Any]] = []
+    pos = byte = 0
+    while True:
+        start = _JSON_SPACE.match(chars, pos).end()
+        if start == len(chars):
+            return values
+        byte += len(chars[pos:start].encode("utf-8"))
+        try:
+            data, pos = decoder.raw_decode(chars, start)
+        except json.JSONDecodeError:
+            raise first from None
+        end = byte + len(chars[start:pos].encode("utf-8"))
+        values.append((byte, end, data))
+        byte = end
 
 
 # What one JSON object or array costs once decoded (a small dict with its slot in the parent).
@@ -469,10 +553,12 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         where = line + (mark.line + 1 if mark else 1)
         text = " ".join(p for p in (exc.context, exc.problem) if p)
         result.errors.append(LoadError(name, where, f"invalid YAML: {text}"))
+        result.unparsable += 1
     except RecursionError:
         result.errors.append(LoadError(name, line + 1, "nesting too deep to read; not read"))
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         result.errors.append(LoadError(name, line + 1, f"invalid YAML: {type(exc).__name__}"))
+        result.unparsable += 1
     finally:
         loader.dispose()
 
@@ -574,7 +660,8 @@ def _add_data(name: str, doc: Document, data: Any, result: LoadResult,
     if not isinstance(data, dict):
         return
     kind = data.get("kind")
-    if "kind" in data and not isinstance(kind, str) and "apiVersion" in data:
+    # An empty ``kind:`` is no kind (a form to fill in, like a release-note template), not a manifest.
+    if kind is not None and not isinstance(kind, str) and "apiVersion" in data:
         _refuse_kind(name, doc, (), result)
         return
     if not isinstance(kind, str) or not isinstance(data.get("apiVersion"), str):

@@ -3,6 +3,9 @@
 The kubelet validates the reference before pulling; a reference outside the grammar (upper
 case in the repository, spaces, an empty or 129-character tag, a short digest) leaves the
 container Waiting with reason ``InvalidImageName`` — the pod never starts, whatever the retry.
+
+A placeholder that a tool fills in before applying (``ko://…``, ``${IMAGE}``, ``{{ … }}``,
+``<DOCKER_REPO>``) is not malformed but unfilled: ``image-placeholder`` reports it, once.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Hit
-from ..imageref import InvalidReference, parse
+from ..imageref import InvalidReference, parse, placeholder
 from ..rules import RuleContext
 from ..workloads import Workload
 
@@ -32,6 +35,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         try:
             parse(raw)
         except InvalidReference as exc:
+            if placeholder(raw) is not None:
+                continue
             fix = None
             stripped = raw.strip()
             if stripped != raw and stripped:

@@ -50,7 +50,8 @@ def test_fail_on_levels(cli, tree: Path, isolated_config: Path, path: str, fail_
 
 
 def test_input_error_exits_2_even_with_fail_on_never(cli, tree: Path, isolated_config: Path) -> None:
-    write(tree, "broken.yaml", "kind: [\n")
+    # A manifest (apiVersion and kind) that cannot be read; a file without them is skipped, not an error.
+    write(tree, "broken.yaml", "apiVersion: v1\nkind: [\n")
     run = cli("lint", "--config", str(isolated_config), "--fail-on", "never", "broken.yaml", "clean.yaml")
     assert run.code == 2
     assert "broken.yaml:" in run.out

@@ -49,7 +49,8 @@ def test_json_shape_matches_design(cli, project: Path, isolated_config: Path) ->
     doc = run.json()
     assert {"version", "findings", "errors", "summary"} <= set(doc)
     assert doc["version"] == 1
-    assert doc["summary"] == {"files": 3, "objects": 2, "error": 1, "warning": 1, "info": 1}
+    assert doc["summary"] == {"files": 3, "objects": 2, "error": 1, "warning": 1, "info": 1, "skipped": 0}
+    assert doc["skipped"] == []
     assert doc["errors"] == [{"file": "broken.yaml", "line": 3, "message": doc["errors"][0]["message"]}]
     assert "invalid YAML" in doc["errors"][0]["message"]
     for f in doc["findings"]:
