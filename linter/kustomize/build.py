@@ -34,6 +34,17 @@ _SUPPORTED = frozenset({
     "secretGenerator", "generatorOptions", "labels", "commonLabels", "commonAnnotations",
 })
 MAX_DEPTH = 32
+# The shape kustomize's types.Kustomization gives each field: anything else is refused up front.
+_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "resources": list, "bases": list, "components": list, "patches": list, "patchesStrategicMerge": list,
+    "patchesJson6902": list, "namePrefix": str, "nameSuffix": str, "namespace": str, "images": list,
+    "replicas": list, "configMapGenerator": list, "secretGenerator": list, "generatorOptions": dict,
+    "labels": list, "commonLabels": dict, "commonAnnotations": dict, "metadata": dict,
+}
+_ENTRY_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "literals": list, "files": list, "envs": list, "env": str, "options": dict, "name": str,
+    "namespace": str, "behavior": str, "type": str, "labels": dict, "annotations": dict,
+}
 
 
 class Fallback(Exception):
@@ -138,6 +149,28 @@ class Builder:
             raise BuildError(LoadError(path, 1, "kustomization is empty or not a mapping"))
         return docs[0].data, docs[0], path
 
+    def _check_shape(self, k: dict[str, Any], kdoc: Document) -> None:
+        """Refuse fields of the wrong type where they are, as kustomize's decoder does."""
+        for key, want in _SHAPES.items():
+            if k.get(key) is not None and not isinstance(k[key], want):
+                raise self._error(kdoc, (key,), f"`{key}` must be a {getattr(want, '__name__', want)}")
+        groups = [("generatorOptions", None, k.get("generatorOptions"))]
+        for section in ("configMapGenerator", "secretGenerator"):
+            groups += [(section, i, e) for i, e in enumerate(k.get(section) or [])]
+        for section, i, entry in groups:
+            where: tuple[str | int, ...] = (section,) if i is None else (section, i)
+            if entry is None:
+                continue
+            if not isinstance(entry, dict):
+                raise self._error(kdoc, where, f"`{section}` entries must be mappings")
+            for key, want in _ENTRY_SHAPES.items():
+                if entry.get(key) is not None and not isinstance(entry[key], want):
+                    raise self._error(kdoc, where + (key,), f"`{key}` must be a {getattr(want, '__name__', want)}")
+            options = entry.get("options") or {}
+            for key in ("labels", "annotations"):
+                if options.get(key) is not None and not isinstance(options[key], dict):
+                    raise self._error(kdoc, where + ("options", key), f"`{key}` must be a dict")
+
     def _error(self, kdoc: Document, pointer: tuple[str | int, ...], message: str) -> BuildError:
         line, _ = kdoc.locate(pointer)
         return BuildError(LoadError(kdoc.source, line, message))
@@ -156,7 +189,8 @@ class Builder:
             return set()
         out = set()
         for section in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-            for entry in k.get(section) or []:
+            entries = k.get(section)
+            for entry in entries if isinstance(entries, list) else []:
                 rel = entry.get("path") if isinstance(entry, dict) else entry
                 if isinstance(rel, str) and "\n" not in rel:
                     path = os.path.normpath(os.path.join(directory, rel))
@@ -172,6 +206,7 @@ class Builder:
         for key in k:
             if key in policy().unsupported or key not in _SUPPORTED:
                 raise Fallback(f"{kpath}: uses `{key}`, which crashlint does not build")
+        self._check_shape(k, kdoc)
         unit = component_of if component_of is not None else _Unit()
         unit.files.add(kpath)
         for section in ("resources", "bases"):
@@ -445,6 +480,14 @@ def build_tree(paths: list[str], limits: Limits | None = None,
         except RecursionError:
             result.units.append(directory)
             result.fallbacks.append((directory, "nested too deeply to build"))
+            continue
+        except (TypeError, AttributeError, ValueError) as exc:
+            # A value of a shape no check above foresaw: the unit is linted file by file and
+            # the kustomization is named, never a traceback.
+            path = kustomization_file(directory) or directory
+            result.units.append(directory)
+            result.errors.append(LoadError(path, 0, f"malformed kustomization ({type(exc).__name__}); not built"))
+            result.fallbacks.append((directory, "malformed kustomization"))
             continue
         result.units.append(directory)
         result.objects.extend(builder.finish(unit, directory))

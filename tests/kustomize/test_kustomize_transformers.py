@@ -247,3 +247,15 @@ def test_kinds_no_rule_reads_are_skipped_when_asked() -> None:
     shop = FIXTURES / "shop" / "base"
     kinds = {o.kind for o in build_tree([str(shop)], wanted_kinds=frozenset({"Deployment", "ConfigMap"})).objects}
     assert kinds == {"Deployment", "ConfigMap"}
+
+
+@pytest.mark.parametrize("text", [
+    "patches: 5\n", "configMapGenerator:\n  - name: a\n    literals: 5\n", "generatorOptions: [a]\n",
+    "secretGenerator:\n  - name: a\n    options: {labels: [x]}\n", "images: {a: b}\n", "namePrefix: [a]\n",
+    "resources: [7]\n", "configMapGenerator: [just-a-string]\n", "patches:\n  - target: [x]\n    patch: 'a: b'\n",
+])
+def test_fields_of_the_wrong_shape_are_load_errors(tmp_path: Path, text: str) -> None:
+    (tmp_path / "kustomization.yaml").write_text(text)
+    result = build_tree([str(tmp_path)])
+    assert result.objects == [] and len(result.errors) == 1 and result.errors[0].line >= 1
+    assert result.errors[0].file == str(tmp_path / "kustomization.yaml")
