@@ -118,19 +118,23 @@ def _place_list(tree: Tree, bundles: list[Bundle]) -> None:
         tree.expect(path, item, plain_data=True)
 
 
-def build(objects: int, seed: int) -> tuple[dict[str, str], list[tuple[str, ...]]]:
-    """Every file of the corpus (relative path -> text) and the expected findings."""
+def build(objects: int, seed: int, namespaces: int | None = None) -> tuple[dict[str, str], list[tuple[str, ...]]]:
+    """Every file of the corpus (relative path -> text) and the expected findings.
+
+    ``namespaces``: how many (default: one per ~300 objects, as in real repositories); a fixed
+    small number makes namespaces grow with the corpus, which is what exposes per-namespace loops.
+    """
     rng = random.Random(seed)
     tree = Tree()
     n_crd = max(2, round(objects * CRD_OBJECT_SHARE))
     n_cr = round(objects * 0.01)
-    namespaces = _namespaces(tree, rng, max(2, round(objects / 300)))
-    _bundles(tree, rng, namespaces, objects - n_crd - n_cr)
+    names = _namespaces(tree, rng, namespaces or max(2, round(objects / 300)))
+    _bundles(tree, rng, names, objects - n_crd - n_cr)
     crd_kinds = [(OPERATORS[i % len(OPERATORS)],
                   KINDS[i % len(KINDS)] + ("" if i < len(KINDS) else f"V{i // len(KINDS)}")) for i in range(n_crd)]
     for i in range(n_cr):
         group, kind = crd_kinds[i % len(crd_kinds)]
-        ns = rng.choice(namespaces)
+        ns = rng.choice(names)
         tree.add(f"apps/{ns}/custom-resources/{kind.lower()}.yaml", dump(custom_resource(rng, group, kind, ns)))
     other_bytes = sum(len(t.encode()) for t in tree.render().values())
     _crds(tree, rng, crd_kinds, int(other_bytes * CRD_BYTE_SHARE / (1 - CRD_BYTE_SHARE)))

@@ -20,8 +20,11 @@ from .invcache import memo
 from .inventory import Inventory
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
-_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*)://([^/\s?#'\"<>;]+)")
-_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_SCHEME_CHARS = _ASCII_LETTERS | frozenset("0123456789+.-")
+_AUTHORITY = re.compile(r"[^/\s?#'\"<>;]+")
+_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+_LIST_SEPARATOR = re.compile(r"[,\s]+")
 TEMPLATING = ("$", "{{", "%(", "<")  # $(VAR), ${VAR}, Helm/Jinja, placeholders
 # Never Services: loopback names, and words that configuration values use for "no host".
 NOT_SERVICES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "host.docker.internal", "true",
@@ -96,16 +99,41 @@ def is_defined(ref: ServiceRef, inv: Inventory, always: Iterable[str] = ()) -> b
     return any(inv.has("Service", ns, name) or f"{name}.{ns}" in present for name, ns in ref.candidates)
 
 
+def _urls(text: str) -> Iterator[tuple[str, str]]:
+    """``(scheme, authority)`` of every ``scheme://authority`` in ``text``, in linear time.
+
+    What ``\\b([a-zA-Z][a-zA-Z0-9+.-]*)://([^/\\s?#'"<>;]+)`` with ``finditer`` finds, but anchored
+    at each ``://``: the regular expression tries every word boundary as a scheme start and scans
+    the rest of a scheme-like run from each, so ``a.a.a.…`` (no ``://`` at all) cost n² steps —
+    30 s for an 80 KB env value. Here each ``://`` scans back over its own scheme run only (runs
+    cannot overlap: ``:`` and ``/`` end them) and forward over its authority once.
+    """
+    done = 0  # text before this is part of an earlier match
+    sep = text.find("://")
+    while sep != -1:
+        start = sep
+        while start > done and text[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        # The leftmost start the expression would take: an ASCII letter at a word boundary.
+        begin = next((i for i in range(start, sep) if text[i] in _ASCII_LETTERS
+                      and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"))), None)
+        m = _AUTHORITY.match(text, sep + 3) if begin is not None else None
+        if m:
+            yield text[begin:sep], m.group()
+            done = m.end()
+        sep = text.find("://", max(sep + 1, done))
+
+
 def url_hosts(text: str) -> Iterator[str]:
     """Hosts of every network URL in ``text`` (also inside JDBC URLs and JVM flags), multi-host aware.
 
     Only schemes whose authority is a network host count: in ``s3://backups``, ``gs://``,
     ``file://``, ``docker://alpine`` or ``vault://secret`` it is a bucket, an image or a path.
     """
-    for m in _URL.finditer(text):
-        if m.group(1).lower().split("+", 1)[0] not in NETWORK_SCHEMES:
+    for scheme, authority in _urls(text):
+        if scheme.lower().split("+", 1)[0] not in NETWORK_SCHEMES:
             continue
-        authority = m.group(2).rsplit("@", 1)[-1]
+        authority = authority.rsplit("@", 1)[-1]
         for part in authority.split(","):
             if part.startswith("["):
                 continue  # IPv6 literal
@@ -114,13 +142,17 @@ def url_hosts(text: str) -> Iterator[str]:
                 yield hm.group(1)
 
 
-def plain_hosts(text: str) -> Iterator[str]:
-    """``host``, ``host:port`` and comma/space separated lists of them (broker lists)."""
+def plain_hosts(text: str, with_port: bool = False) -> Iterator[str]:
+    """``host``, ``host:port`` and comma/space separated lists of them (broker lists).
+
+    ``with_port``: only the hosts written with a ``:port`` — decided per list item, in one pass,
+    so a list of n brokers costs n matches of one item each, not n searches of the whole value.
+    """
     if "://" in text or "/" in text or "=" in text:
         return
-    for part in re.split(r"[,\s]+", text.strip()):
+    for part in _LIST_SEPARATOR.split(text.strip()):
         hm = _HOST_PORT.fullmatch(part)
-        if hm and hm.group(1):
+        if hm and hm.group(1) and (hm.group(2) or not with_port):
             yield hm.group(1)
 
 

@@ -67,11 +67,11 @@ def shell_script_index(argv: list[str], shells: list[str]) -> int | None:
 
 def strip_keywords(cmd: list[str]) -> list[str]:
     """``until nc -z db 5432`` -> ``nc -z db 5432``; ``do timeout 2 nc ...`` -> ``nc ...``."""
-    out = list(cmd)
-    while out and out[0] in _KEYWORDS:
-        out = out[1:]
-    if out and out[0] == "timeout":  # per-attempt timeout: look at what it runs
-        out = out[1:]
-        while out and (out[0].startswith("-") or out[0][:1].isdigit()):
-            out = out[1:]
-    return out
+    start = 0  # an index, not repeated slicing: `until until ... until` n times costs n steps
+    while start < len(cmd) and cmd[start] in _KEYWORDS:
+        start += 1
+    if start < len(cmd) and cmd[start] == "timeout":  # per-attempt timeout: look at what it runs
+        start += 1
+        while start < len(cmd) and (cmd[start].startswith("-") or cmd[start][:1].isdigit()):
+            start += 1
+    return cmd[start:]

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .inventory import Inventory
+from .inventory import Entry, Inventory
 
 T = TypeVar("T")
 _cache: dict[tuple[int, str], tuple[weakref.ref[Inventory], int, Any]] = {}
@@ -27,3 +27,17 @@ def memo(inv: Inventory, key: str, compute: Callable[[], T]) -> T:
     value = compute()
     _cache[k] = (weakref.ref(inv, lambda _ref, k=k: _cache.pop(k, None)), len(inv.entries), value)
     return value
+
+
+def entries_in(inv: Inventory, kind: str, namespace: str | None) -> list[Entry]:
+    """The ``kind`` entries of ``namespace``, from an index built once per inventory and kind.
+
+    ``Inventory.of_kind(kind, namespace)`` filters every entry of the kind: asked once per object,
+    that is n objects × n entries — the square of the input. Rules ask this instead.
+    """
+    def compute() -> dict[str | None, list[Entry]]:
+        out: dict[str | None, list[Entry]] = {}
+        for e in inv.of_kind(kind):
+            out.setdefault(e.namespace, []).append(e)
+        return out
+    return memo(inv, f"in-namespace:{kind}", compute).get(namespace, [])

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .invcache import memo
 from .inventory import Entry, Inventory
 from .workloads import Container, Pointer, Workload, workload_of
 
@@ -158,15 +159,19 @@ def iter_references(wl: Workload) -> Iterator[Reference]:
 
 
 def _generated_names(inv: Inventory, kind: str) -> set[str]:
-    """Names made by kustomize ``configMapGenerator``/``secretGenerator`` of linted kustomizations."""
+    """Names made by kustomize ``configMapGenerator``/``secretGenerator`` of linted kustomizations
+    (gathered once per inventory: asked per missing reference, a scan would be references × kustomizations)."""
     field = "configMapGenerator" if kind == CONFIGMAP else "secretGenerator"
-    names: set[str] = set()
-    for gk in GENERATOR_KINDS:
-        for e in inv.of_kind(gk):
-            gens = e.obj.data.get(field) if e.obj is not None else None
-            if isinstance(gens, list):
-                names.update(g["name"] for g in gens if isinstance(g, dict) and isinstance(g.get("name"), str))
-    return names
+
+    def compute() -> set[str]:
+        names: set[str] = set()
+        for gk in GENERATOR_KINDS:
+            for e in inv.of_kind(gk):
+                gens = e.obj.data.get(field) if e.obj is not None else None
+                if isinstance(gens, list):
+                    names.update(g["name"] for g in gens if isinstance(g, dict) and isinstance(g.get("name"), str))
+        return names
+    return memo(inv, f"generated:{field}", compute)
 
 
 def _dig(data: Any, path: tuple[str, ...]) -> Any:
@@ -197,33 +202,40 @@ def _flag_values(argv: list[str], flag: str) -> set[str]:
     return out
 
 
-def _job_made_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
-    """A Job (or CronJob) of the namespace that writes the Secret: kube-webhook-certgen's pattern.
+def _job_made_secrets(e: Entry) -> set[str]:
+    """Secrets a Job (or CronJob) writes: kube-webhook-certgen's pattern.
 
     Charts with admission webhooks (ingress-nginx, kube-prometheus-stack) ship a hook Job running
     ``kube-webhook-certgen create --secret-name=<name>`` whose only purpose is to create the
     Secret their Deployment mounts: the pod waits in ContainerCreating for seconds, then starts.
     ``patch`` reads the Secret instead of writing it, so it does not count.
     """
-    for kind in SECRET_JOB_KINDS:
-        for e in inv.of_kind(kind, namespace):
-            wl = workload_of(e.obj) if e.obj is not None else None
-            if wl is None:
-                continue
-            for c in wl.containers:
-                argv = (c.str_list("command") or []) + (c.str_list("args") or [])
-                if "patch" not in argv and name in _flag_values(argv, "--secret-name"):
-                    return True
-    return False
+    wl = workload_of(e.obj) if e.obj is not None else None
+    out: set[str] = set()
+    for c in wl.containers if wl is not None else []:
+        argv = (c.str_list("command") or []) + (c.str_list("args") or [])
+        if "patch" not in argv:
+            out |= _flag_values(argv, "--secret-name")
+    return out
 
 
 def _produced_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
-    """An object of the set (SealedSecret, ExternalSecret, Certificate, a certgen Job) that creates this Secret."""
-    for kind in SECRET_PRODUCERS:
-        for e in inv.of_kind(kind, namespace):
-            if e.obj is not None and name in _made_names(kind, e.obj.data, e.name):
-                return True
-    return _job_made_secret(inv, namespace, name)
+    """An object of the set (SealedSecret, ExternalSecret, Certificate, a certgen Job) that creates this Secret.
+
+    Every producer is read once per inventory into (namespace, name) pairs: scanning them per
+    missing reference made n workloads × n Jobs of work.
+    """
+    def compute() -> set[tuple[str | None, str]]:
+        made: set[tuple[str | None, str]] = set()
+        for kind in SECRET_PRODUCERS:
+            for e in inv.of_kind(kind):
+                if e.obj is not None:
+                    made.update((e.namespace, n) for n in _made_names(kind, e.obj.data, e.name))
+        for kind in SECRET_JOB_KINDS:
+            for e in inv.of_kind(kind):
+                made.update((e.namespace, n) for n in _job_made_secrets(e))
+        return made
+    return (namespace, name) in memo(inv, "produced-secrets", compute)
 
 
 def resolve(inv: Inventory, kind: str, namespace: str | None, name: str,

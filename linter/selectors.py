@@ -141,6 +141,42 @@ def templates_with_label(inv: Inventory, namespace: str | None, key: str, value:
     return memo(inv, "label_index", compute).get((namespace, key, value), [])
 
 
+def has_templates(inv: Inventory) -> bool:
+    """Whether the linted files define any pod template at all."""
+    return any(memo(inv, "pod_templates", lambda: _templates_by_namespace(inv)).values())
+
+
+def namespaces_matching(inv: Inventory, selector: dict[str, str]) -> set[str | None]:
+    """Namespaces with a pod template that ``selector`` (a non-empty map) matches.
+
+    Only templates carrying the selector's rarest pair are tried (from an index over all
+    namespaces, built once per run), not every template of the set.
+    """
+    def compute() -> dict[tuple[str, str], list[PodTemplate]]:
+        index: dict[tuple[str, str], list[PodTemplate]] = {}
+        for t in _all_templates(inv):
+            for k, v in t.labels.items():
+                val = _label_value(v)
+                if isinstance(k, str) and val is not None:
+                    index.setdefault((k, val), []).append(t)
+        return index
+    index = memo(inv, "label_index_any_namespace", compute)
+    rarest = min((index.get(pair, []) for pair in selector.items()), key=len)
+    return {t.obj.namespace for t in rarest if map_matches(selector, t.labels)}
+
+
+def templates_with_key(inv: Inventory, namespace: str | None, key: str) -> list[PodTemplate]:
+    """Pod templates of ``namespace`` that carry the label ``key`` at all, in the set's order."""
+    def compute() -> dict[tuple[str | None, str], list[PodTemplate]]:
+        index: dict[tuple[str | None, str], list[PodTemplate]] = {}
+        for t in _all_templates(inv):
+            for k in t.labels:
+                if isinstance(k, str):
+                    index.setdefault((t.obj.namespace, k), []).append(t)
+        return index
+    return memo(inv, "label_key_index", compute).get((namespace, key), [])
+
+
 def _templates_by_namespace(inv: Inventory) -> dict[str | None, list[PodTemplate]]:
     out: dict[str | None, list[PodTemplate]] = {}
     for t in _all_templates(inv):
@@ -148,7 +184,17 @@ def _templates_by_namespace(inv: Inventory) -> dict[str | None, list[PodTemplate
     return out
 
 
+def template_order(inv: Inventory) -> dict[int, int]:
+    """Position of each template (by ``id``) in the set's stable order, for callers that merge index lists."""
+    return memo(inv, "template_order", lambda: {id(t): i for i, t in enumerate(_all_templates(inv))})
+
+
 def _all_templates(inv: Inventory) -> list[PodTemplate]:
+    """Every pod template, built once per run: all the indexes above share these very objects."""
+    return memo(inv, "all_templates", lambda: _build_templates(inv))
+
+
+def _build_templates(inv: Inventory) -> list[PodTemplate]:
     out: list[PodTemplate] = []
     for kind in (*sorted(WORKLOAD_KINDS), *EXTRA_TEMPLATE_KINDS):  # stable message order
         for e in inv.of_kind(kind):

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Hit
+from ..invcache import memo
+from ..inventory import Inventory
 from ..model import K8sObject
 from ..probes import digit_port
 from ..rules import RuleContext
@@ -86,6 +88,18 @@ def dns_protocols(spec: dict[str, Any], dns_names: set[str]) -> set[str]:
     return out
 
 
+def _udp_dns_policies(inv: Inventory, dns_names: set[str]) -> dict[str | None, list[tuple[K8sObject, dict[str, Any]]]]:
+    """Egress policies that give DNS over UDP, by namespace: read once per inventory, not once per policy."""
+    def compute() -> dict[str | None, list[tuple[K8sObject, dict[str, Any]]]]:
+        out: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = {}
+        for e in inv.of_kind("NetworkPolicy"):
+            spec = _spec(e.obj) if e.obj is not None else {}
+            if e.obj is not None and restricts_egress(spec) and "UDP" in dns_protocols(spec, dns_names):
+                out.setdefault(e.namespace, []).append((e.obj, spec))
+        return out
+    return memo(inv, "udp-dns-policies:" + ",".join(sorted(dns_names)), compute)
+
+
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     spec = _spec(obj)
     if not restricts_egress(spec):
@@ -98,9 +112,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     if label_selector_matches(selector, {}) is None:
         return  # unreadable selector: no guess
     ns = obj.namespace
-    others = [e.obj for e in ctx.inventory.of_kind("NetworkPolicy", ns) if e.obj is not None and e.obj is not obj]
-    dns_policies = [_spec(o) for o in others
-                    if restricts_egress(_spec(o)) and "UDP" in dns_protocols(_spec(o), dns_names)]
+    dns_policies = [spec for o, spec in _udp_dns_policies(ctx.inventory, dns_names).get(ns, []) if o is not obj]
     templates = [t for t in pod_templates(ctx.inventory, ns)
                  if t.spec.get("hostNetwork") is not True and label_selector_matches(selector, t.labels)]
     if templates:

@@ -24,11 +24,14 @@ run-to-completion pod.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..findings import Hit
+from ..invcache import entries_in, memo
+from ..inventory import Inventory
 from ..probes import Probe, describe, handler_key, probe_of, probed_containers
 from ..rules import RuleContext
-from ..selectors import map_matches
+from ..selectors import map_matches, pod_templates, templates_with_label
 from ..workloads import RUN_TO_COMPLETION_KINDS, Workload
 from ._services import routed_selector
 
@@ -57,19 +60,69 @@ def _single_replica(wl: Workload, ctx: RuleContext) -> bool:
     strategy = spec.get("strategy") if isinstance(spec, dict) else None
     if replicas is not None or not isinstance(strategy, dict) or strategy.get("type") != "Recreate":
         return False
-    for e in ctx.inventory.of_kind("HorizontalPodAutoscaler", wl.obj.namespace):
-        hspec = e.obj.data.get("spec") if e.obj is not None else None
-        target = hspec.get("scaleTargetRef") if isinstance(hspec, dict) else None
-        if not isinstance(target, dict) or (target.get("kind") == wl.kind and target.get("name") == wl.obj.name):
-            return False  # it (or, unreadable, maybe it) is scaled out
-    return True
+    scaled = _hpa_targets(ctx.inventory)
+    ns = wl.obj.namespace
+    return (ns, None, None) not in scaled and (ns, wl.kind, wl.obj.name) not in scaled
+
+
+def _hpa_targets(inv: Inventory) -> set[tuple[str | None, str | None, str | None]]:
+    """(namespace, kind, name) each HPA scales — (namespace, None, None) for an unreadable target, which
+    may scale anything there. Read once per inventory rather than once per workload."""
+    def compute() -> set[tuple[str | None, str | None, str | None]]:
+        out: set[tuple[str | None, str | None, str | None]] = set()
+        for e in inv.of_kind("HorizontalPodAutoscaler"):
+            hspec = e.obj.data.get("spec") if e.obj is not None else None
+            target = hspec.get("scaleTargetRef") if isinstance(hspec, dict) else None
+            if not isinstance(target, dict):
+                out.add((e.namespace, None, None))
+            elif isinstance(target.get("kind"), str) and isinstance(target.get("name"), str):
+                out.add((e.namespace, target["kind"], target["name"]))
+        return out
+    return memo(inv, "hpa-targets", compute)
+
+
+@dataclass(frozen=True)
+class _Routing:
+    """Which pod templates some Service of their namespace selects, computed once per inventory."""
+
+    namespaces: frozenset[str | None]  # namespaces with at least one Service that selects by labels
+    templates: frozenset[int]  # id() of every indexed template's object
+    served: frozenset[int]  # id() of the template objects some Service selects
+
+
+def _routing(inv: Inventory) -> _Routing:
+    def compute() -> _Routing:
+        namespaces: set[str | None] = set()
+        served: set[int] = set()
+        for e in inv.of_kind("Service"):
+            routed = routed_selector(e.obj) if e.obj is not None else None
+            if routed is None:
+                continue
+            namespaces.add(e.namespace)
+            key, value = next(iter(routed[1].items()))
+            served.update(id(t.obj) for t in templates_with_label(inv, e.namespace, key, value)
+                          if map_matches(routed[1], t.labels))
+        templates = frozenset(id(t.obj) for t in pod_templates(inv))
+        return _Routing(frozenset(namespaces), templates, frozenset(served))
+    return memo(inv, "service-routing", compute)
 
 
 def _unserved(wl: Workload, ctx: RuleContext) -> bool:
-    """The set defines Services in the pod's namespace and none of them selects the pod."""
-    routed = [r for r in (routed_selector(e.obj) for e in ctx.inventory.of_kind("Service", wl.obj.namespace)
+    """The set defines Services in the pod's namespace and none of them selects the pod.
+
+    Answered from :func:`_routing` (each Service matched once against the templates carrying its
+    first label), not by matching every workload against every Service of its namespace.
+    """
+    routing = _routing(ctx.inventory)
+    ns = wl.obj.namespace
+    if ns not in routing.namespaces:
+        return False
+    if id(wl.obj) in routing.templates:
+        return id(wl.obj) not in routing.served
+    # A subject the inventory does not hold as a template (not expected): match it directly.
+    routed = [r for r in (routed_selector(e.obj) for e in entries_in(ctx.inventory, "Service", ns)
                           if e.obj is not None) if r is not None]
-    return bool(routed) and not any(map_matches(sel, wl.template_labels) for _, sel in routed)
+    return not any(map_matches(sel, wl.template_labels) for _, sel in routed)
 
 
 def _no_cascade(wl: Workload, ctx: RuleContext) -> str | None:

@@ -83,7 +83,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                     f"probe fails. Probe a TCP port (or declare TCP {number} if it is one)."),
                     container=c.name, anchor="value", severity="warning")
                 continue
-            if same or named or body.get("host") or number in allowed:
+            if same or named or body.get("host") or allowed(number):
                 continue
             typo = _near_declared(number, ports)
             if typo is not None:
@@ -107,7 +107,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                     container=c.name, anchor="value", severity="info")
 
 
-def _pod_accounts_for(wl: Workload, ctx: RuleContext) -> Callable[[Container], set[int]]:
+def _pod_accounts_for(wl: Workload, ctx: RuleContext) -> Callable[[Container], Callable[[int], bool]]:
     """Port numbers a probe of a given container may target without being suspicious.
 
     Probes hit the pod IP and all containers share one network namespace, so a TCP port that
@@ -120,12 +120,14 @@ def _pod_accounts_for(wl: Workload, ctx: RuleContext) -> Callable[[Container], s
     pod_wide |= agent_ports(wl, ctx.knowledge)
     known = [e for e in (ctx.knowledge.get("ports") or {}).get("listening") or [] if isinstance(e, dict)]
 
-    def accounted_for(c: Container) -> set[int]:
-        out = pod_wide | _mentioned(c)
+    def accounted_for(c: Container) -> Callable[[int], bool]:
+        # A membership test over the pod-wide set, not a copy of it per container: n containers
+        # declaring n ports would otherwise cost n² set insertions.
+        own = _mentioned(c)
         entry = _image_entry(c, known)
         if entry is not None:
-            out |= {p for p in entry.get("ports") or [] if isinstance(p, int)}
-        return out
+            own |= {p for p in entry.get("ports") or [] if isinstance(p, int)}
+        return lambda number: number in pod_wide or number in own
     return accounted_for
 
 

@@ -23,13 +23,13 @@ ID = "service-port-not-exposed"
 KINDS = frozenset({"Service"})
 
 
-def _declared(templates: list[PodTemplate], name: str, protocol: str) -> bool:
-    for t in templates:
-        for c in t.containers():
-            for p in c.get("ports") or []:
-                if isinstance(p, dict) and p.get("name") == name and (p.get("protocol") or "TCP") == protocol:
-                    return True
-    return False
+def _declared(templates: list[PodTemplate]) -> set[tuple[str, str]]:
+    """(name, protocol) of every container port of the selected pods, gathered once per Service so that
+    n Service ports against m container ports cost n + m, not n × m."""
+    return {(p["name"], p.get("protocol") or "TCP")
+            for t in templates for c in t.containers() if isinstance(c.get("ports"), list)
+            for p in c["ports"] if isinstance(p, dict) and isinstance(p.get("name"), str)
+            and isinstance(p.get("protocol") or "TCP", str)}
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
@@ -41,6 +41,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     ports = spec.get("ports")
     if not templates or not isinstance(ports, list):
         return
+    declared = _declared(templates)
     for i, port in enumerate(ports):
         if not isinstance(port, dict):
             continue
@@ -48,7 +49,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         if not isinstance(target, str) or not target or (target.isascii() and target.isdigit()):
             continue  # numeric (or a digit string, which the API refuses): nothing to resolve
         protocol = port.get("protocol") or "TCP"
-        if _declared(templates, target, protocol):
+        if isinstance(protocol, str) and (target, protocol) in declared:
             continue
         names = ", ".join(f"{t.obj.kind} '{t.obj.name}'" for t in templates[:3])
         yield Hit(("spec", "ports", i, "targetPort"), (

@@ -25,11 +25,17 @@ from ..findings import Hit
 from ..model import K8sObject
 from ..policy import load_policies
 from ..rules import RuleContext
-from ..selectors import EXTRA_TEMPLATE_KINDS, PodTemplate, map_matches, pod_templates, readable_map
+from ..invcache import entries_in
+from ..inventory import Inventory
+from ..selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, map_matches, namespaces_matching,
+                         readable_map, template_order, templates_with_key)
 from ._services import routed_selector, selected
 
 ID = "service-selects-nothing"
 KINDS = frozenset({"Service"})
+# Bounds of the "did you mean" search: templates compared, and selector pairs measured by difflib.
+MAX_CANDIDATES = 64
+MAX_COMPARED_PAIRS = 16
 
 
 def _operator_entries(knowledge: dict[str, Any]) -> list[dict[str, Any]]:
@@ -46,7 +52,7 @@ def _operator_pods(obj: K8sObject, ctx: RuleContext) -> Iterator[tuple[K8sObject
     """(custom resource, labels of the pods its operator creates) for the Service's namespace."""
     for entry in _operator_entries(ctx.knowledge):
         group = str(entry.get("group") or "")
-        for e in ctx.inventory.of_kind(entry["kind"], obj.namespace):
+        for e in entries_in(ctx.inventory, entry["kind"], obj.namespace):
             cr = e.obj
             if cr is None or (group and not cr.api_version.startswith(group + "/")):
                 continue
@@ -67,14 +73,14 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     operated = list(_operator_pods(obj, ctx))
     if any(map_matches(selector, labels) for _, labels in operated):
         return
-    everywhere = pod_templates(ctx.inventory)
+    everywhere = has_templates(ctx.inventory)
     shown = ", ".join(f"{k}={v}" for k, v in selector.items())
-    elsewhere = sorted({t.obj.namespace or "" for t in everywhere if map_matches(selector, t.labels)})
+    elsewhere = sorted(ns or "" for ns in namespaces_matching(ctx.inventory, selector))
     if elsewhere:
         hint = (f" Pods with these labels exist in namespace {', '.join(elsewhere)}: a Service only selects "
                 f"pods of its own namespace.")
     else:
-        near = _closest(selector, [t for t in everywhere if t.obj.namespace == obj.namespace])
+        near = _closest(selector, _candidates(ctx.inventory, obj.namespace, selector))
         hint = (f" Closest: {near.obj.kind} '{near.obj.name}' has labels "
                 f"{', '.join(f'{k}={v}' for k, v in near.labels.items())}." if near else "")
     if operated:
@@ -89,12 +95,30 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         f"crash-loop).{hint}"), anchor="key", severity=severity)
 
 
+def _candidates(inv: Inventory, namespace: str | None, selector: dict[str, str]) -> list[PodTemplate]:
+    """The first :data:`MAX_CANDIDATES` templates of the namespace (in the set's order) sharing a label key
+    with the selector: only those can score, and the bound keeps "did you mean" from comparing every
+    Service with every template (difflib per pair is what made large sets quadratic)."""
+    found: dict[int, PodTemplate] = {}
+    for key in list(selector)[:MAX_COMPARED_PAIRS]:
+        for t in templates_with_key(inv, namespace, key)[:MAX_CANDIDATES]:
+            found.setdefault(id(t), t)
+    order = template_order(inv)
+    return sorted(found.values(), key=lambda t: order[id(t)])[:MAX_CANDIDATES]
+
+
 def _closest(selector: dict[str, str], templates: list[PodTemplate]) -> PodTemplate | None:
-    """The template a typo most likely meant: most equal pairs, then the most similar values."""
+    """The template a typo most likely meant: most equal pairs, then the most similar values.
+
+    Similarity is measured on the selector's first :data:`MAX_COMPARED_PAIRS` pairs, each value cut to
+    the 63 characters a label value may have: difflib is quadratic in the strings it compares.
+    """
     best, best_score = None, (0, 0.5)
+    compared = list(selector.items())[:MAX_COMPARED_PAIRS]
     for t in templates:
         equal = sum(1 for k, v in selector.items() if str(t.labels.get(k)) == v)
-        similar = max((_similarity(v, str(t.labels[k])) for k, v in selector.items() if k in t.labels), default=0.0)
+        similar = max((_similarity(v[:63], str(t.labels[k])[:63]) for k, v in compared if k in t.labels),
+                      default=0.0)
         score = (equal, similar)
         if similar > 0.5 and score > best_score:
             best, best_score = t, score

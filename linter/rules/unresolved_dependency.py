@@ -80,7 +80,7 @@ class _Checker:
             if upper.endswith(self.host_suffixes):  # not a bare HOST: that is usually the bind address
                 hosts = list(plain_hosts(value))
             elif upper.endswith(self.hostport_suffixes):
-                hosts = [h for h in plain_hosts(value) if re.search(re.escape(h) + r":\d+", value)]
+                hosts = list(plain_hosts(value, with_port=True))
         return hosts
 
     def arg_hosts(self, arg: str) -> list[str]:
