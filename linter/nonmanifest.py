@@ -79,7 +79,7 @@ def helm_chart(path: str) -> str | None:
 
 
 def helm_reason(chart: str) -> str:
-    return f"a template of the Helm chart {chart}; skipped — lint the rendered chart: " \
+    return f"a template of the Helm chart in {chart}; skipped — lint the rendered chart: " \
            f"`helm template {chart} | crashlint lint -`"
 
 

@@ -33,5 +33,6 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             outcome = "the pull fails (ErrImagePull)"
         except InvalidReference:
             outcome = "the kubelet reports InvalidImageName"
-        yield Hit(c.at("image"), f"container '{c.name}': image '{raw}' holds '{found.token}', {found.what}; "
+        holds = "is" if found.token == raw else f"holds '{found.token}',"
+        yield Hit(c.at("image"), f"container '{c.name}': image '{raw}' {holds} {found.what}; "
                   f"applied as written, {outcome} — {found.hint}", container=c.name, anchor="value")

@@ -76,3 +76,15 @@ def test_hook_ignores_files_that_are_not_yaml_or_json(user_repo: Path, pre_commi
     proc = _try_repo(user_repo, pre_commit_home, "docs/busybox.md")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Skipped" in proc.stdout
+
+
+def test_hook_passes_on_a_commit_of_non_kubernetes_files(user_repo: Path, pre_commit_home: Path) -> None:
+    """A tsconfig.json with comments, a GitHub workflow and a Go template: none is a manifest (issue 10)."""
+    layout = REPO / "tests" / "fixtures" / "layouts" / "mixed-repo"
+    files = ["tsconfig.json", ".github/workflows/ci.yml", "hack/templates/configmap.yaml"]
+    for rel in files:
+        write(user_repo, rel, (layout / rel).read_text())
+    subprocess.run(["git", "add", *files], cwd=user_repo, check=True)
+    proc = _try_repo(user_repo, pre_commit_home, *files)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Passed" in proc.stdout  # pre-commit shows a passing hook's notes only with --verbose
