@@ -95,8 +95,10 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
         return
     if flat[0].rsplit("/", 1)[-1] in _OPERATOR_CONSUMERS:
         return
+    # Where the first `-exec` is, found once: asked per ";" it made n semicolons cost n² steps.
+    first_exec = next((i for i, a in enumerate(flat) if a in ("-exec", "-execdir", "-ok", "-okdir")), len(flat))
     for n, (field, idx, v) in enumerate(argv[1:], start=1):
-        if v == ";" and any(a in ("-exec", "-execdir", "-ok", "-okdir") for a in flat[:n]):
+        if v == ";" and first_exec < n:
             continue  # find ... -exec cmd {} ;
         if v.strip() in _OPERATORS:
             # The program does start; whether a stray literal "&&" or "2>&1" makes it exit depends on

@@ -71,3 +71,19 @@ def test_keyword_runs_in_init_scripts(tmp_path: Path) -> None:
     init = [_app(name="wait", image="busybox:1.36", command=["sh", "-c", script])]
     docs = [deployment("big", [_app()], initContainers=init), service("db", {"app": "db"})]
     assert rule_finishes(tmp_path, "init-container-waits-forever", docs) == 1
+
+
+def test_semicolon_arguments_do_not_rescan_argv(tmp_path: Path) -> None:
+    """``find … -exec … ; ; ; …``: each ";" scanned every argument before it for ``-exec`` (n²)."""
+    command = ["find", "/data", "-exec", "rm", "{}"] + [";"] * 150_000
+    assert rule_finishes(tmp_path, "command-not-executable", [deployment("big", [_app(command=command)])]) == 0
+
+
+def test_many_key_references_to_one_big_configmap(tmp_path: Path) -> None:
+    """n env references to a ConfigMap of n keys: the key set was rebuilt (and sorted) per reference (n²)."""
+    n = 20_000
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "ns"},
+          "data": {f"k{i}": "v" for i in range(n)}}
+    env = [{"name": f"V{i}", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": f"x{i}"}}}
+           for i in range(n)]
+    assert rule_finishes(tmp_path, "missing-key", [deployment("big", [_app(env=env)]), cm]) == n
