@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .. import loader as _ld
-from ..limits import Limits
+from ..limits import Limits, read_at_most
 from ..model import LoadError, is_list_kind
 
 
@@ -123,7 +123,7 @@ class SourceCache:
                     self.raw[path] = LoadError(path, 0, "not a regular file; not read")
                 else:
                     with open(path, "rb") as fh:
-                        data = fh.read(self.limits.max_file_bytes + 1)
+                        data = read_at_most(fh, self.limits.max_file_bytes + 1)
                     self.raw[path] = data if len(data) <= self.limits.max_file_bytes else LoadError(
                         path, 0, f"file larger than {self.limits.max_file_bytes} bytes; not read")
             except OSError as exc:

@@ -259,3 +259,11 @@ def test_fields_of_the_wrong_shape_are_load_errors(tmp_path: Path, text: str) ->
     result = build_tree([str(tmp_path)])
     assert result.objects == [] and len(result.errors) == 1 and result.errors[0].line >= 1
     assert result.errors[0].file == str(tmp_path / "kustomization.yaml")
+
+
+def test_a_practically_unlimited_file_size_limit_reads_files(tmp_path: Path) -> None:
+    """``read(limit)`` would allocate the limit up front: a limit of 2**62 must still read files."""
+    (tmp_path / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = build_tree([str(tmp_path)], Limits.from_mapping({"max_file_bytes": 2**80}))
+    assert [o.name for o in result.objects] == ["a"] and result.errors == []
