@@ -27,13 +27,15 @@ _CHILD = """
 import json, sys
 from crashlint.config import load_settings
 from crashlint.inventory import Inventory
+from crashlint.loader import Document
 from crashlint.model import K8sObject
 from crashlint.rules import RuleContext, all_rules
 from crashlint.workloads import workload_of
 
 rule_id, path = sys.argv[1], sys.argv[2]
 with open(path) as fh:
-    objects = [K8sObject(d, None, ()) for d in json.load(fh)]  # positions are not needed to run a rule
+    # Documents without node trees: a rule needs no positions, and the loader is not what is measured.
+    objects = [K8sObject(d, Document(path, i, 0, d), ()) for i, d in enumerate(json.load(fh))]
 settings = load_settings()
 rule = all_rules()[rule_id]
 ctx = RuleContext(Inventory.from_objects(objects), settings.rules[rule_id].params, settings.knowledge)
