@@ -7,6 +7,7 @@ so the data flow stays ``loader -> inventory -> rules -> findings``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
@@ -15,9 +16,14 @@ from .config import Settings, load_settings
 from .engine import Engine, EngineResult, wanted_kinds
 from .findings import Finding
 from .inventory import Inventory
+from .kustomize import build_tree
+from .kustomize.units import carried_by_units, downgrade_in_fallbacks, enclosing_units
 from .loader import load_paths
+from .fragments import fragment_reason
 from .model import K8sObject, LoadError
 from .nonmanifest import SkippedFile
+
+MAX_FRAGMENT_NOTES = 10  # on stderr; -o json lists every one under `skipped`
 
 
 @dataclass
@@ -67,17 +73,48 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
                cluster: InventorySource | None = None) -> LintReport:
     """Lint files/directories/``-``; ``cluster`` resolves what the files do not define.
 
-    Errors of the cluster source (unreachable, forbidden) propagate: the CLI reports them once.
+    Kustomize units are linted as they are built (:mod:`.kustomize`); the files they read are
+    not linted on their own, and patches never are. Errors of the cluster source (unreachable,
+    forbidden) propagate: the CLI reports them once.
     """
     settings = settings or load_settings()
-    loaded = load_paths(paths, settings.limits, wanted_kinds(settings), settings.excluded, stdin)
-    inventory = Inventory.from_objects(loaded.objects)
+    paths = list(paths)
+    wanted = wanted_kinds(settings)
+    built = build_tree([p for p in paths if p != "-"], settings.limits, wanted, enclosing_units(paths))
+    through_builds = {os.path.realpath(p) for p in built.consumed | built.patches}
+
+    def excluded(path: str) -> bool:
+        return settings.excluded(path) or os.path.realpath(path) in through_builds
+
+    loaded = load_paths(paths, settings.limits, wanted, excluded, stdin)
+    in_units = [o for o in built.objects if o.unit not in built.bases and not settings.excluded(o.file)]
+    whole, fragments = [], []
+    for obj in loaded.objects:
+        reason = fragment_reason(obj)
+        (fragments if reason else whole).append((obj, reason))
+    skipped = loaded.skipped_files + [
+        SkippedFile(o.file, f"line {o.locate(())[0]}: {o.kind} {o.name or '(no name)'} looks like a patch or "
+                            f"fragment ({reason}) and no kustomization lists it; not linted as an object (the API "
+                            "server would refuse it as it is)", noted=True) for o, reason in fragments]
+    objects = [o for o, _ in whole] + in_units
+    inventory = Inventory.from_objects(objects)
     if cluster is not None:
-        namespaces = {o.namespace for o in loaded.objects if o.namespace}
+        namespaces = {o.namespace for o in objects if o.namespace}
         merge_inventory(inventory, cluster.inventory_for(namespaces))
-    result = Engine(settings).run(loaded.objects, inventory)
-    return LintReport(result.findings, result.suppressed, loaded.errors + result.errors,
-                      loaded.files, loaded.object_count, loaded.notes, skipped=loaded.skipped_files)
+    result = Engine(settings).run(objects, inventory)
+    fallback_dirs = [d for d, _ in built.fallbacks]
+    findings = carried_by_units(downgrade_in_fallbacks(result.findings, fallback_dirs))
+    suppressed = carried_by_units(result.suppressed)
+    # A unit that does not build (a generated input not committed, a path kustomize's load
+    # restrictor refuses) is linted file by file with one note; its files are still read and
+    # their own problems reported, so a broken manifest is never hidden.
+    notes = loaded.notes + [f"{d}: linted file by file, not built ({reason})" for d, reason in built.fallbacks]
+    notes += [f"{s.file}: {s.reason}" for s in skipped[len(loaded.skipped_files):][:MAX_FRAGMENT_NOTES]]
+    if len(fragments) > MAX_FRAGMENT_NOTES:
+        notes.append(f"... and {len(fragments) - MAX_FRAGMENT_NOTES} more fragment(s); see `skipped` in -o json")
+    return LintReport(findings, suppressed, loaded.errors + result.errors,
+                      loaded.files + len(built.consumed),
+                      loaded.object_count - len(fragments) + built.objects_read, notes, skipped=skipped)
 
 
 def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,

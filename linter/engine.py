@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .findings import Finding, Hit, pointer_str
-from .inventory import Inventory
+from .inventory import Inventory, ScopedInventory, scope_of
 from .model import K8sObject, LoadError
 from .rules import Rule, RuleContext, all_rules
 from .workloads import workload_of
+
+# The API groups of the kinds rules check. A custom resource that reuses a built-in kind's name
+# (OpenKruise's apps.kruise.io DaemonSet, Knative's serving.knative.dev Service) has its own
+# schema and semantics: the rules, written for the built-in kinds, do not judge it.
+BUILTIN_GROUPS = frozenset({"", "apps", "batch", "extensions", "networking.k8s.io", "apps.openshift.io"})
 
 IGNORE_ANNOTATION = "crashlint.io/ignore"
 IGNORE_REASON_ANNOTATION = "crashlint.io/ignore-reason"
@@ -67,7 +72,8 @@ class Engine:
         """
         objects = list(objects)
         inventory = inventory if inventory is not None else Inventory.from_objects(objects)
-        contexts = {r.id: RuleContext(inventory, self.settings.rules[r.id].params, self.settings.knowledge)
+        scoped = ScopedInventory(inventory)  # rules resolve references from the object's own scope
+        contexts = {r.id: RuleContext(scoped, self.settings.rules[r.id].params, self.settings.knowledge)
                     for r in self._active}
         result = EngineResult()
         cache: dict[str, list[Rule]] = {}
@@ -75,8 +81,9 @@ class Engine:
             rules = cache.get(obj.kind)
             if rules is None:
                 rules = cache[obj.kind] = self._rules_for(obj.kind)
-            if not rules:
+            if not rules or obj.api_group not in BUILTIN_GROUPS:
                 continue
+            scoped.near = scope_of(obj)
             workload = None
             ignored, reason = _suppressions(obj.annotations)
             if any(r.wants_workload for r in rules):
@@ -113,9 +120,13 @@ class Engine:
 
     def _finding(self, rid: str, obj: K8sObject, hit: Hit) -> Finding:
         rs = self.settings.rules[rid]
-        line, col = hit.position or obj.locate(hit.pointer, hit.anchor)
+        if hit.position:
+            file, (line, col) = obj.file, hit.position
+        else:
+            file, line, col = obj.source(hit.pointer, hit.anchor)
         return Finding(
             rule=rid, severity=rs.severity if rs.severity_overridden else (hit.severity or rs.severity), cause=rs.cause, message=hit.message,
-            file=obj.file, line=line, column=col, object=obj.identity(), container=hit.container,
+            file=file, line=line, column=col, object=obj.identity(), container=hit.container,
             path=pointer_str(hit.pointer), fix=hit.fix,
+            extra={"unit": obj.unit} if isinstance(getattr(obj, "unit", None), str) else {},
         )

@@ -74,6 +74,18 @@ class K8sObject:
         return ns if isinstance(ns, str) and ns else "default"
 
     @property
+    def api_group(self) -> str:
+        """The API group of ``apiVersion`` ("" for the core group, ``v1``)."""
+        v = self.api_version
+        return v.rsplit("/", 1)[0] if "/" in v else ""
+
+    @property
+    def declared_namespace(self) -> str | None:
+        """``metadata.namespace`` as written (None when unset: it goes wherever it is applied)."""
+        ns = self.metadata.get("namespace")
+        return ns if isinstance(ns, str) and ns else None
+
+    @property
     def annotations(self) -> dict[str, Any]:
         a = self.metadata.get("annotations")
         return a if isinstance(a, dict) else {}
@@ -90,6 +102,12 @@ class K8sObject:
     def locate(self, pointer: tuple[str | int, ...], anchor: str = "auto") -> tuple[int, int]:
         """1-based line/column of a pointer relative to this object."""
         return self.document.locate(self.prefix + tuple(pointer), anchor)
+
+    def source(self, pointer: tuple[str | int, ...], anchor: str = "auto") -> tuple[str, int, int]:
+        """(file, line, column) that supplied the value at ``pointer``: this object's own file here;
+        a kustomize-built object answers with the patch or base that set the value."""
+        line, col = self.locate(pointer, anchor)
+        return self.file, line, col
 
     def identity(self) -> dict[str, Any]:
         return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}

@@ -79,6 +79,13 @@ class KustomizeResult:
     fallbacks: list[tuple[str, str]] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    # Files each unit that built read (its kustomization included).
+    unit_files: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Units that another unit of the run builds as a resource (a base of overlays): what is
+    # applied is the overlay, so their objects are linted inside the overlays' builds only.
+    bases: set[str] = field(default_factory=set)
+    # Documents in the resource files the builds read (each file once): the summary's object count.
+    objects_read: int = 0
 
 
 def kustomization_file(directory: str) -> str | None:
@@ -455,12 +462,12 @@ class Builder:
 
 
 def build_tree(paths: list[str], limits: Limits | None = None,
-               wanted_kinds: frozenset[str] | None = None) -> KustomizeResult:
-    """Build every unit under ``paths``; never raises for bad input."""
+               wanted_kinds: frozenset[str] | None = None, extra_units: list[str] = ()) -> KustomizeResult:
+    """Build every unit under ``paths`` (and the ``extra_units`` directories); never raises for bad input."""
     result = KustomizeResult()
     _realpath.cache_clear()  # links may have changed since the last build in this process
     builder = Builder(limits or Limits(), wanted_kinds)
-    for directory in find_units(paths):
+    for directory in sorted(dict.fromkeys([*find_units(paths), *map(os.path.normpath, extra_units)])):
         result.patches |= builder.patch_files(directory)
         try:
             unit = builder.build(directory)
@@ -475,7 +482,7 @@ def build_tree(paths: list[str], limits: Limits | None = None,
                 continue
             result.units.append(directory)
             result.errors.append(exc.error)
-            result.fallbacks.append((directory, f"kustomize would refuse it: {exc.error.message}"))
+            result.fallbacks.append((directory, f"kustomize would refuse it: {exc.error.file}:{exc.error.line}: {exc.error.message}"))
             continue
         except RecursionError:
             result.units.append(directory)
@@ -493,5 +500,12 @@ def build_tree(paths: list[str], limits: Limits | None = None,
         result.objects.extend(builder.finish(unit, directory))
         result.consumed |= unit.files
         result.patches |= unit.patches
+        result.unit_files[directory] = frozenset(unit.files)
     result.errors = list(dict.fromkeys(result.errors))  # a broken base is reported once, not per overlay
+    result.objects_read = sum(n for path, n in builder.cache.objects.items() if path in result.consumed) + sum(
+        1 for path in result.consumed if os.path.basename(path) in KUSTOMIZATION_FILES)  # a Kustomization each
+    for directory in result.unit_files:
+        own = kustomization_file(directory)
+        if any(own in files for other, files in result.unit_files.items() if other != directory):
+            result.bases.add(directory)
     return result

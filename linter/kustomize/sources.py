@@ -30,7 +30,8 @@ class ShiftedDocument(_ld.Document):
 
 
 def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0, column_offset: int = 0,
-                    wanted_kinds: frozenset[str] | None = None) -> tuple[list[_ld.Document], LoadError | None]:
+                    wanted_kinds: frozenset[str] | None = None,
+                    skipped: list[int] | None = None) -> tuple[list[_ld.Document], LoadError | None]:
     """Every YAML/JSON document of ``raw`` with its node tree; the first problem as a LoadError.
 
     With ``wanted_kinds``, documents whose kind the loader's sniff is sure of and no rule reads
@@ -60,6 +61,8 @@ def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0,
             if wanted_kinds is not None:
                 kind = _ld._sniffed_kind(text[start:end])
                 if kind is not None and kind not in wanted_kinds and not is_list_kind(kind):
+                    if skipped is not None:
+                        skipped.append(idx)  # an object no rule reads: counted, not composed
                     continue
             problem = _parse_chunk(name, idx, line, text[start:end].replace(b"\t", b" ")
                                    if name.lower().endswith(".json") else text[start:end],
@@ -114,6 +117,8 @@ class SourceCache:
     wanted_kinds: frozenset[str] | None = None
     docs: dict[tuple[str, bool], tuple[list[_ld.Document], LoadError | None]] = field(default_factory=dict)
     raw: dict[str, bytes | LoadError] = field(default_factory=dict)
+    # Objects each resource file holds (those composed and those skipped by kind), for the summary.
+    objects: dict[str, int] = field(default_factory=dict)
 
     def read_bytes(self, path: str) -> bytes | LoadError:
         """The bytes of a regular file (never a FIFO or device), bounded by the file size limit."""
@@ -140,8 +145,11 @@ class SourceCache:
         if key not in self.docs:
             raw = self.read_bytes(path)
             wanted = self.wanted_kinds if resources else None
+            skipped: list[int] = []
             self.docs[key] = ([], raw) if isinstance(raw, LoadError) else parse_documents(
-                path, raw, self.limits, wanted_kinds=wanted)
+                path, raw, self.limits, wanted_kinds=wanted, skipped=skipped)
+            if resources:
+                self.objects[path] = len(self.docs[key][0]) + len(skipped)
         return self.docs[key]
 
 

@@ -2,6 +2,7 @@
 
 ``LOADS`` (optional) names kinds the rule needs in the inventory without checking them
 (a Kustomization's secret generators, a SealedSecret): the loader keeps those documents.
+``CROSS_OBJECT`` (optional, True) marks rules that consult other objects than their subject.
 
 ``check(subject, ctx)`` receives a :class:`~crashlint.workloads.Workload` (for pod-running
 kinds) or the :class:`~crashlint.model.K8sObject` itself (for rules with their own ``KINDS``)
@@ -20,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from ..findings import Hit
-from ..inventory import Inventory
+from ..inventory import Inventory, ScopedInventory
 from ..workloads import WORKLOAD_KINDS
 
 
@@ -28,7 +29,7 @@ from ..workloads import WORKLOAD_KINDS
 class RuleContext:
     """What a rule may consult besides its subject."""
 
-    inventory: Inventory
+    inventory: Inventory | ScopedInventory  # the engine's view resolves from the checked object's scope
     params: dict[str, Any]
     knowledge: dict[str, Any]
 
@@ -40,6 +41,9 @@ class Rule:
     check: Callable[[Any, RuleContext], Iterable[Hit]]
     wants_workload: bool
     loads: frozenset[str] = frozenset()
+    # True for rules that consult other objects (``CROSS_OBJECT`` in the module): their findings
+    # are only as good as the set they see, so a unit linted file by file turns them into info.
+    cross_object: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -52,5 +56,5 @@ def all_rules() -> dict[str, Rule]:
         mod: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
         kinds = getattr(mod, "KINDS", None)
         out[mod.ID] = Rule(mod.ID, frozenset(kinds) if kinds is not None else WORKLOAD_KINDS, mod.check,
-                           kinds is None, frozenset(getattr(mod, "LOADS", ())))
+                           kinds is None, frozenset(getattr(mod, "LOADS", ())), bool(getattr(mod, "CROSS_OBJECT", False)))
     return out

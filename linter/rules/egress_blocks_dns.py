@@ -28,6 +28,7 @@ from ..rules import RuleContext
 from ..selectors import label_selector_matches, pod_templates
 
 ID = "egress-blocks-dns"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KINDS = frozenset({"NetworkPolicy"})
 
 

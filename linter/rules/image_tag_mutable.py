@@ -25,6 +25,7 @@ from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "image-tag-mutable"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 LOADS = frozenset(GENERATOR_KINDS)
 
 

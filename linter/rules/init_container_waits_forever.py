@@ -21,6 +21,7 @@ from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "init-container-waits-forever"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:

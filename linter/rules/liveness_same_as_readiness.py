@@ -36,6 +36,7 @@ from ..workloads import RUN_TO_COMPLETION_KINDS, Workload
 from ._services import routed_selector
 
 ID = "liveness-same-as-readiness"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 # Read so that an HPA of the set can tell a Deployment without ``replicas`` is scaled out.
 LOADS = frozenset({"HorizontalPodAutoscaler"})
 REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})

@@ -23,6 +23,7 @@ from ..workloads import WORKLOAD_KINDS
 from ._refcheck import missing_objects
 
 ID = "missing-configmap"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KINDS = WORKLOAD_KINDS
 LOADS = frozenset(GENERATOR_KINDS)
 

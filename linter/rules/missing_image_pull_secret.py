@@ -22,6 +22,7 @@ from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "missing-image-pull-secret"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 REGISTRY_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
 

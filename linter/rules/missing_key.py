@@ -22,6 +22,7 @@ from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "missing-key"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 
 
 def _keys(ctx: RuleContext, entry: Entry, ref: Reference) -> tuple[frozenset[str] | None, str]:

@@ -21,6 +21,7 @@ from ..workloads import WORKLOAD_KINDS
 from ._refcheck import missing_objects
 
 ID = "missing-secret"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KINDS = WORKLOAD_KINDS
 LOADS = frozenset(GENERATOR_KINDS) | frozenset(SECRET_PRODUCERS)
 

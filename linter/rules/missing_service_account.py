@@ -21,6 +21,7 @@ from ..rules import RuleContext
 from ..workloads import Workload
 
 ID = "missing-service-account"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KIND = "ServiceAccount"
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from ..findings import Hit
+from ..imageref import placeholder
 from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
@@ -25,6 +27,7 @@ ID = "rejected-by-api"
 KINDS = WORKLOAD_KINDS | {"ConfigMap", "Secret", "Service", "ServiceAccount", "NetworkPolicy"}
 
 _PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, REPLICAS: a sample's value to replace
 _VALID_RESTART = {"Always", "OnFailure", "Never"}
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "volumeDevices")
@@ -43,6 +46,13 @@ def _json_type(value: object) -> str:
     return {"dict": "object", "list": "list", "str": "string"}.get(type(value).__name__, type(value).__name__)
 
 
+def _filled_in_later(value: Any) -> bool:
+    """A build-time placeholder in a number or quantity field (``${PORT:-8080}``, ``{{ .Values.x }}``,
+    ``PORT``): the file is a template, never applied as written, so its value is not judged here
+    (``image-placeholder`` says so once per image)."""
+    return isinstance(value, str) and (placeholder(value) is not None or _BARE_TOKEN.fullmatch(value) is not None)
+
+
 def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
     dups = obj.document.duplicate_keys
     if not dups:
@@ -50,9 +60,11 @@ def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
     first, last = obj.document.node_lines(obj.prefix)
     for key, line, col, first_line in dups:
         if first <= line <= last:
-            yield Hit((), f"key '{key}' appears twice in one mapping (lines {first_line} and {line}); kubectl "
-                      "refuses the document (mapping key already defined) and other tools silently keep "
-                      "only one of the values", position=(line, col))
+            # Not an error: `kubectl apply -f` decodes YAML without strictness and keeps the last
+            # value silently (worse than refusing: the first one is lost); kustomize refuses it.
+            yield Hit((), f"key '{key}' appears twice in one mapping (lines {first_line} and {line}); "
+                      "`kubectl apply -f` silently keeps only the last value and `kustomize build` refuses "
+                      "the file (mapping key already defined); keep one", position=(line, col), severity="warning")
 
 
 def _quantity_hits(c: Container) -> Iterator[Hit]:
@@ -73,6 +85,8 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
             continue
         parsed[section] = {}
         for res, raw in values.items():
+            if _filled_in_later(raw):
+                continue
             try:
                 q = parse_quantity(raw)
             except QuantityError as exc:
@@ -175,6 +189,8 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
             if cp in (None, "", 0):
                 yield Hit(c.at("ports", i), f"container '{c.name}': ports[{i}] has no containerPort "
                           "(Required value)", container=c.name, anchor="auto")
+            elif _filled_in_later(cp):
+                pass
             elif not isinstance(cp, int) or isinstance(cp, bool) or not 1 <= cp <= 65535:
                 yield Hit(c.at("ports", i, "containerPort"), f"container '{c.name}': containerPort {cp!r} must "
                           "be a number between 1 and 65535 (not a string)", container=c.name, anchor="value")

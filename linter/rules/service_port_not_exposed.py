@@ -20,6 +20,7 @@ from ..selectors import PodTemplate
 from ._services import routed_selector, selected
 
 ID = "service-port-not-exposed"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KINDS = frozenset({"Service"})
 
 

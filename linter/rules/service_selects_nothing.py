@@ -32,6 +32,7 @@ from ..selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, map_m
 from ._services import routed_selector, selected
 
 ID = "service-selects-nothing"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 KINDS = frozenset({"Service"})
 # Bounds of the "did you mean" search: templates compared, and selector pairs measured by difflib.
 MAX_CANDIDATES = 64

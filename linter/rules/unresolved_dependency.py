@@ -34,6 +34,7 @@ from ..rules import RuleContext
 from ..workloads import Container, Workload
 
 ID = "unresolved-dependency"
+CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
 _FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)=(.+)")
 # A flag value read as a host must look like a lower-case DNS name (Service names are RFC 1123
 # labels): ``InternalIP`` is an enum, ``30s`` a duration, ``v2`` a version.

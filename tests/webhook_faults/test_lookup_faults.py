@@ -26,8 +26,10 @@ def test_stalled_api_answers_within_the_budget_with_a_warning(tmp_path: Path) ->
     _check(result)
     assert result["max_s"] >= 0.4, "the first requests pay the budget; if not, the stall did not happen"
     # issue 9 #3: once the breaker has seen the API hang, requests stop waiting on it: only the
-    # first concurrent requests of each worker (2 workers x 4 clients) pay the budget, not all 24.
-    assert result["waited_budget"] <= 8, result
+    # first concurrent requests of each worker (2 workers x 4 clients) pay the budget. Before the
+    # breaker, every request for an uncached namespace did (18 of 24 and more); the bound leaves
+    # room for a loaded machine, where an answer at once can still take a few hundred ms.
+    assert result["waited_budget"] <= 12, result
 
 
 def test_unreachable_api_answers_at_once_with_a_warning(tmp_path: Path) -> None:
