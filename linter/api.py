@@ -97,6 +97,9 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
                             f"fragment ({reason}) and no kustomization lists it; not linted as an object (the API "
                             "server would refuse it as it is)", noted=True) for o, reason in fragments]
     objects = [o for o, _ in whole] + in_units
+    # A fixed order, whatever the order of the paths: indexes, "did you mean" hints and lists of
+    # affected workloads are built in inventory order, and the output must not depend on it.
+    objects.sort(key=_stable_order)
     inventory = Inventory.from_objects(objects)
     if cluster is not None:
         namespaces = {o.namespace for o in objects if o.namespace}
@@ -114,7 +117,13 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
         notes.append(f"... and {len(fragments) - MAX_FRAGMENT_NOTES} more fragment(s); see `skipped` in -o json")
     return LintReport(findings, suppressed, loaded.errors + result.errors,
                       loaded.files + len(built.consumed),
-                      loaded.object_count - len(fragments) + built.objects_read, notes, skipped=skipped)
+                      loaded.object_count - len(fragments) + built.objects_read, notes,
+                      skipped=sorted(skipped, key=lambda k: (k.file, k.reason)))
+
+
+def _stable_order(obj: K8sObject) -> tuple[str, str, int, str]:
+    unit = getattr(obj, "unit", None)
+    return (unit if isinstance(unit, str) else "", obj.file, obj.document.index, repr(obj.prefix))
 
 
 def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,

@@ -40,7 +40,7 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
             where = f"{printable(e.file)}:{e.line}:" if e.line else f"{printable(e.file)}:"
             lines.append(f"{where} {_paint('error', 'error', color)} [input] {printable(e.message)}")
     c = report.counts()
-    skipped = f" ({len(report.skipped)} skipped: not Kubernetes manifests)" if report.skipped else ""
+    skipped = f" ({len(report.skipped)} skipped: not Kubernetes objects)" if report.skipped else ""
     summary = (f"{report.files} file(s){skipped}, {report.objects} object(s): {c['error']} error(s), "
                f"{c['warning']} warning(s), {c['info']} info")
     if report.suppressed:

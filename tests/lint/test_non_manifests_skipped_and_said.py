@@ -58,7 +58,7 @@ def test_repository_of_non_manifests_exits_0_and_lists_what_it_skipped(tmp_path:
 def test_text_summary_counts_the_skipped_files(tmp_path: Path) -> None:
     run = run_cli("lint", ".", cwd=_repo(tmp_path))
     assert run.code == 0
-    assert run.out.splitlines()[-1].startswith("10 file(s) (8 skipped: not Kubernetes manifests), 2 object(s)")
+    assert run.out.splitlines()[-1].startswith("10 file(s) (8 skipped: not Kubernetes objects), 2 object(s)")
 
 
 def test_named_helm_template_is_skipped_with_a_note(tmp_path: Path) -> None:
