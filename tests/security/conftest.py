@@ -4,9 +4,25 @@ real webhook server with the webhook suites' harness (``webhook_harness``)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 for _helpers in (TESTS / "hostile", TESTS / "webhook"):
     if str(_helpers) not in sys.path:
         sys.path.insert(0, str(_helpers))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real webhook server (TLS, one worker, file-only checks) for the module's attacks."""
+    from webhook_harness import FIXTURES, Webhook, make_certs
+
+    d = tmp_path_factory.mktemp("server")
+    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "crashlint.yaml"), "--no-cluster",
+                                          "--workers", "1"], d / "server.log")
+    yield wh
+    wh.stop()

@@ -8,20 +8,9 @@ and operations outside CREATE/UPDATE/DELETE/CONNECT are counted as ``other``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
-
-from webhook_harness import FIXTURES, Webhook, admission_review, fixture, make_certs
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
-    d = tmp_path_factory.mktemp("metrics")
-    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "crashlint.yaml"), "--no-cluster",
-                                          "--workers", "1"], d / "server.log")
-    yield wh
-    wh.stop()
+from webhook_harness import Webhook, admission_review, fixture
 
 
 def _invented(i: int) -> bytes:

@@ -10,24 +10,13 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Iterator
 
-import pytest
 
 from crashlint.webhook.worker import REQUEST_DEADLINE
-from webhook_harness import FIXTURES, Webhook, make_certs
+from webhook_harness import Webhook
 
 GIVE_UP = REQUEST_DEADLINE + 7.0  # well past the deadline: the old per-read timeout never cut these
 SLACK = 2.5  # the worker checks deadlines once a second; a loaded machine adds some
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
-    d = tmp_path_factory.mktemp("deadline")
-    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "crashlint.yaml"), "--no-cluster",
-                                          "--workers", "1"], d / "server.log")
-    yield wh
-    wh.stop()
 
 
 def _client_hello(ctx: ssl.SSLContext) -> bytes:

@@ -12,21 +12,10 @@ import json
 import socket
 import ssl
 import time
-from collections.abc import Iterator
 
-import pytest
 
 from crashlint.webhook.worker import MAX_HEAD
-from webhook_harness import FIXTURES, Webhook, admission_review, fixture, make_certs
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
-    d = tmp_path_factory.mktemp("framing")
-    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "crashlint.yaml"), "--no-cluster",
-                                          "--workers", "1"], d / "server.log")
-    yield wh
-    wh.stop()
+from webhook_harness import Webhook, admission_review, fixture
 
 
 def _connect(server: Webhook) -> ssl.SSLSocket:

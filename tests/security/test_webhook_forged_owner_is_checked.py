@@ -6,25 +6,14 @@ Anyone who may create a Pod may write that entry. Only the API server's authenti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 
-from webhook_harness import REPLICASET_CONTROLLER, Webhook, make_certs
+from webhook_harness import REPLICASET_CONTROLLER, Webhook
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 POD = yaml.safe_load((FIXTURES / "security" / "pod-forged-owner.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
-    d = tmp_path_factory.mktemp("owner")
-    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "webhook" / "crashlint.yaml"), "--no-cluster",
-                                           "--workers", "1"], d / "server.log")
-    yield wh
-    wh.stop()
 
 
 def test_a_user_with_a_forged_controller_reference_is_checked(server: Webhook) -> None:

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from crashlint.webhook import review
 from crashlint.webhook.settings import Loaded, load, parse_webhook
-from webhook_harness import Webhook, admission_review, make_certs
+from webhook_harness import Webhook, admission_review
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HEAP = yaml.safe_load((FIXTURES / "security" / "deployment-heap-digits.yaml").read_text())
@@ -29,15 +28,6 @@ def _with_digits(obj: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(obj)
     out["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] = "-Xms" + "9" * 4400
     return out
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
-    d = tmp_path_factory.mktemp("rule-errors")
-    wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "webhook" / "crashlint.yaml"), "--no-cluster",
-                                           "--workers", "1"], d / "server.log")
-    yield wh
-    wh.stop()
 
 
 def test_the_4400_digit_heap_flag_is_still_denied(server: Webhook) -> None:
