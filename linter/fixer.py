@@ -70,13 +70,26 @@ class FileFix:
         return self.fixed != self.original
 
 
+BUILT_REASON = ("found in a kustomize build: its paths are the built object's (patches may reorder "
+                "containers), not the file's; apply the fix to the source by hand")
+
+
 def fix_findings(findings: Iterable[Finding]) -> list[FileFix]:
-    """Plan the fixes of ``findings`` (those without a fix are ignored), one result per file."""
+    """Plan the fixes of ``findings`` (those without a fix are ignored), one result per file.
+
+    A finding of a kustomize build is never fixed mechanically: its patch addresses the built
+    object, whose lists a strategic-merge patch may have reordered, so applied to the base file
+    it could change another container.
+    """
     by_file: dict[str, list[Finding]] = {}
+    built: dict[str, list[Finding]] = {}
     for f in findings:
         if f.fix:
-            by_file.setdefault(f.file, []).append(f)
-    return [fix_file(path, fs) for path, fs in sorted(by_file.items())]
+            (built if f.extra.get("overlays") else by_file).setdefault(f.file, []).append(f)
+    results = [fix_file(path, fs) for path, fs in sorted(by_file.items())]
+    for path, fs in sorted(built.items()):
+        results.append(FileFix(path, "", "", skipped=[Skipped(f, BUILT_REASON) for f in fs]))
+    return results
 
 
 def fix_file(path: str, findings: list[Finding]) -> FileFix:
