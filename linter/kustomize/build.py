@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..limits import Limits
-from ..loader import Document
+from ..loader import Document, gc_paused
 from ..model import LoadError, is_list_kind
 from . import json6902, smp
 from .generators import GeneratorError, generate, name_hash
@@ -467,7 +467,20 @@ def build_tree(paths: list[str], limits: Limits | None = None,
     result = KustomizeResult()
     _realpath.cache_clear()  # links may have changed since the last build in this process
     builder = Builder(limits or Limits(), wanted_kinds)
-    for directory in sorted(dict.fromkeys([*find_units(paths), *map(os.path.normpath, extra_units)])):
+    with gc_paused():  # once for the whole build: a GC pass per file walks every object built so far
+        _build_all(builder, sorted(dict.fromkeys([*find_units(paths), *map(os.path.normpath, extra_units)])), result)
+    result.objects_read = sum(n for path, n in builder.cache.objects.items() if path in result.consumed) + sum(
+        1 for path in result.consumed if os.path.basename(path) in KUSTOMIZATION_FILES)  # a Kustomization each
+    readers: dict[str, int] = {}  # how many units read each file (a unit reads its own kustomization)
+    for files in result.unit_files.values():
+        for path in files:
+            readers[path] = readers.get(path, 0) + 1
+    result.bases = {d for d in result.unit_files if readers.get(kustomization_file(d) or "", 0) > 1}
+    return result
+
+
+def _build_all(builder: Builder, directories: list[str], result: KustomizeResult) -> None:
+    for directory in directories:
         result.patches |= builder.patch_files(directory)
         try:
             unit = builder.build(directory)
@@ -502,10 +515,3 @@ def build_tree(paths: list[str], limits: Limits | None = None,
         result.patches |= unit.patches
         result.unit_files[directory] = frozenset(unit.files)
     result.errors = list(dict.fromkeys(result.errors))  # a broken base is reported once, not per overlay
-    result.objects_read = sum(n for path, n in builder.cache.objects.items() if path in result.consumed) + sum(
-        1 for path in result.consumed if os.path.basename(path) in KUSTOMIZATION_FILES)  # a Kustomization each
-    for directory in result.unit_files:
-        own = kustomization_file(directory)
-        if any(own in files for other, files in result.unit_files.items() if other != directory):
-            result.bases.add(directory)
-    return result
