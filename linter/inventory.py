@@ -124,7 +124,8 @@ class Inventory:
             return best
         return Entry(best.kind, best.namespace, best.name, None, best.obj, best.origin, best.scope, best.floating)
 
-    def has(self, kind: str, namespace: str | None, name: str, near: str | None = None) -> bool:
+    def has(self, kind: str, namespace: str | None, name: str) -> bool:
+        """Whether any definition of that name is known (from any scope: existence is not scoped)."""
         return bool(self.candidates(kind, namespace, name))
 
     def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[Entry]:
