@@ -50,7 +50,12 @@ def _filled_in_later(value: Any) -> bool:
     """A build-time placeholder in a number or quantity field (``${PORT:-8080}``, ``{{ .Values.x }}``,
     ``PORT``): the file is a template, never applied as written, so its value is not judged here
     (``image-placeholder`` says so once per image)."""
-    return isinstance(value, str) and (placeholder(value) is not None or _BARE_TOKEN.fullmatch(value) is not None)
+    if not isinstance(value, str):
+        return False
+    if _BARE_TOKEN.fullmatch(value):
+        return True
+    # Every other form a number or quantity can hold starts a marker: `$`, `{`, `<`, `%`.
+    return any(ch in value for ch in "${<%") and placeholder(value) is not None
 
 
 def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
