@@ -35,3 +35,35 @@ def is_dns1123_subdomain(value: object) -> bool:
     """True for what ``IsDNS1123Subdomain`` accepts (ConfigMap, Secret, ServiceAccount names)."""
     return (isinstance(value, str) and 0 < len(value) <= DNS1123_SUBDOMAIN_MAX
             and _DNS1123_SUBDOMAIN.fullmatch(value) is not None)
+
+
+# Service names are DNS-1035 labels (``ValidateServiceName = NameIsDNS1035Label``): a letter first.
+_DNS1035_LABEL = re.compile(r"[a-z](?:[-a-z0-9]*[a-z0-9])?")
+_PORT_NAME_CHARSET = re.compile(r"[-a-z0-9]+")
+
+
+def is_dns1035_label(value: object) -> bool:
+    """True for what ``IsDNS1035Label`` accepts (a Service name): ``[a-z]([-a-z0-9]*[a-z0-9])?``, ≤ 63."""
+    return (isinstance(value, str) and 0 < len(value) <= DNS1123_LABEL_MAX
+            and _DNS1035_LABEL.fullmatch(value) is not None)
+
+
+def port_name_problems(port: str) -> list[str]:
+    """``IsValidPortName``'s messages for a container or Service target port name (IANA_SVC_NAME).
+
+    Upstream: "It must be non-empty and no more than 15 characters long. It may contain only
+    [-a-z0-9] and must contain at least one letter [a-z]. It must not start or end with a
+    hyphen, nor contain adjacent hyphens."
+    """
+    errs = []
+    if len(port) > 15:
+        errs.append("must be no more than 15 characters")
+    if not _PORT_NAME_CHARSET.fullmatch(port):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search("[a-z]", port):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in port:
+        errs.append("must not contain consecutive hyphens")
+    if port and (port[0] == "-" or port[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs

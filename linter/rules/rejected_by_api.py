@@ -21,6 +21,7 @@ from ..imageref import placeholder
 from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
+from ..validation import problems as validation_problems
 from ..workloads import RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, Container, Workload, pod_spec_problems, workload_of
 
 ID = "rejected-by-api"
@@ -217,6 +218,7 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     yield from _duplicate_key_hits(obj)
+    yield from validation_problems(obj)
     for pointer, message in pod_spec_problems(obj):
         yield Hit(pointer, f"{message}; the API server rejects the {obj.kind}", anchor="key")
     wl = workload_of(obj)
