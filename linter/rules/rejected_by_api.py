@@ -22,10 +22,11 @@ from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
 from ..validation import problems as validation_problems
-from ..workloads import RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, Container, Workload, pod_spec_problems, workload_of
+from ..validation.kinds import BUILTIN_KINDS
+from ..workloads import RUN_TO_COMPLETION_KINDS, Container, Workload, pod_spec_problems, workload_of
 
 ID = "rejected-by-api"
-KINDS = WORKLOAD_KINDS | {"ConfigMap", "Secret", "Service", "ServiceAccount", "NetworkPolicy"}
+KINDS = BUILTIN_KINDS
 
 _PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, REPLICAS: a sample's value to replace
