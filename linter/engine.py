@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .config import Settings
 from .findings import Finding, Hit, pointer_str
@@ -124,9 +125,18 @@ class Engine:
             file, (line, col) = obj.file, hit.position
         else:
             file, line, col = obj.source(hit.pointer, hit.anchor)
+        extra: dict[str, Any] = {"unit": obj.unit} if isinstance(getattr(obj, "unit", None), str) else {}
+        if hit.places:
+            extra["places"] = [_place(obj, words, container, pointer) for words, container, pointer in hit.places]
         return Finding(
             rule=rid, severity=rs.severity if rs.severity_overridden else (hit.severity or rs.severity), cause=rs.cause, message=hit.message,
             file=file, line=line, column=col, object=obj.identity(), container=hit.container,
-            path=pointer_str(hit.pointer), fix=hit.fix,
-            extra={"unit": obj.unit} if isinstance(getattr(obj, "unit", None), str) else {},
+            path=pointer_str(hit.pointer), fix=hit.fix, extra=extra,
         )
+
+
+def _place(obj: K8sObject, words: str, container: str | None, pointer: tuple[str | int, ...]) -> dict[str, Any]:
+    """One place of a finding that has several (``Hit.places``), positioned like the finding itself."""
+    file, line, col = obj.source(pointer, "value")
+    return {"where": words, "container": container, "path": pointer_str(pointer), "file": file, "line": line,
+            "column": col}

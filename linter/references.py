@@ -278,6 +278,49 @@ def where(ref: Reference) -> str:
     return f"{ref.via} of container '{ref.container}'" if ref.container else ref.via
 
 
+MAX_PLACES_NAMED = 6  # in the message; the finding's ``places`` lists every one with its line
+
+
+def used_by(refs: list[Reference]) -> str:
+    """``used by env A of container 'app'``, or ``used in 3 places (env A of ..., envFrom of ..., volume 'x')``."""
+    if len(refs) == 1:
+        return f"used by {where(refs[0])}"
+    named = ", ".join(where(r) for r in refs[:MAX_PLACES_NAMED])
+    more = f" and {len(refs) - MAX_PLACES_NAMED} more" if len(refs) > MAX_PLACES_NAMED else ""
+    return f"used in {len(refs)} places ({named}{more})"
+
+
+def places(refs: list[Reference], keyed: bool = False) -> tuple[tuple[str, str | None, Pointer], ...]:
+    """Every place of one cause for ``Hit.places``: words, container, pointer (the key's, for ``keyed``)."""
+    return tuple((where(r), r.container, (r.key_pointer or r.pointer) if keyed else r.pointer) for r in refs)
+
+
+def shared_container(refs: list[Reference]) -> str | None:
+    """The container every place belongs to; None when they span several, or a volume is among them.
+
+    The runtime join reads a finding's container as "confirmed only by a crash of this one";
+    None lets a crash of any container of the workload confirm it, which is what a Secret
+    missing for two containers needs (either may be the one that shows CreateContainerConfigError).
+    """
+    names = {r.container for r in refs}
+    return names.pop() if len(names) == 1 else None
+
+
+def in_document_order(wl: Workload, refs: list[Reference]) -> list[Reference]:
+    """``refs`` by pod spec section in the order the manifest writes them (``initContainers``
+    usually before ``containers``), so a finding sits on the place a reader meets first."""
+    rank = {k: i for i, k in enumerate(wl.spec)}
+    n = len(wl.spec_pointer)
+    return sorted(refs, key=lambda r: rank.get(r.pointer[n], len(rank)) if len(r.pointer) > n else len(rank))
+
+
+def first_failure(refs: list[Reference]) -> Reference:
+    """The place whose failure users see: a volume, if any (the kubelet mounts every volume before
+    it starts the first container, so a mount that fails holds the whole pod in ContainerCreating),
+    else the first container's reference."""
+    return next((r for r in refs if r.volume is not None), refs[0])
+
+
 def kubelet_symptom(ref: Reference, namespace: str | None, key: str | None = None) -> str:
     """The exact failure the kubelet reports for this reference, as users will see it."""
     lower = ref.kind.lower()

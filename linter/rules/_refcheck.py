@@ -9,7 +9,8 @@ from ..invcache import memo
 from ..inventory import Inventory
 from ..mesh import mesh_configmaps
 from ..model import K8sObject
-from ..references import iter_references, kubelet_symptom, resolve, where
+from ..references import (Reference, first_failure, in_document_order, iter_references, kubelet_symptom,
+                          places, resolve, shared_container, used_by)
 from ..rules import RuleContext
 from ..workloads import workload_of
 
@@ -25,10 +26,13 @@ def _namespaces_by_name(inv: Inventory, kind: str) -> dict[str, set[str]]:
 
 
 def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit]:
-    """Hits for each non-optional reference to a ``kind`` object that nothing known defines.
+    """One hit per ``kind`` object that non-optional references of the workload need and nothing defines.
 
-    A warning when only files were checked (the object may be created elsewhere); an error when
-    a cluster look-up listed the namespace's objects of that kind completely and it is not there.
+    One missing object is one cause, however many fields name it: the hit sits on the first
+    place and lists every place (``Hit.places``), so a Secret used by env, envFrom and two volumes
+    is one finding, not four. A warning when only files were checked (the object may be created
+    elsewhere); an error when a cluster look-up listed the namespace's objects of that kind
+    completely and it is not there.
     """
     wl = workload_of(obj)
     if wl is None:
@@ -37,19 +41,29 @@ def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit
     inv = ctx.inventory
     always = ctx.params.get("always_present") or {}
     injected = mesh_configmaps(wl, ctx.knowledge) if kind == "ConfigMap" else set()
+    missing: dict[str, list[Reference] | None] = {}  # name -> its places; None: it exists
     for ref in iter_references(wl):
         if ref.kind != kind or ref.optional or ref.is_item or ref.name in injected:
             continue  # injected: a mesh control plane writes it into every namespace (policies/mesh.yaml)
-        exists, _ = resolve(inv, kind, ns, ref.name, {kind: always})
-        if exists:
+        if ref.name not in missing:
+            exists, _ = resolve(inv, kind, ns, ref.name, {kind: always})
+            missing[ref.name] = None if exists else []
+        refs = missing[ref.name]
+        if refs is not None:
+            refs.append(ref)
+    complete = (kind, ns) in inv.complete
+    scope = ("is neither in the linted files nor in the cluster" if complete
+             else "is not defined in the linted files")
+    for name, refs in missing.items():
+        if not refs:
             continue
-        complete = (kind, ns) in inv.complete
-        elsewhere = sorted(_namespaces_by_name(inv, kind).get(ref.name, set()))
+        refs = in_document_order(wl, refs)
+        elsewhere = sorted(_namespaces_by_name(inv, kind).get(name, set()))
         hint = f" (a {kind} of that name exists in namespace {', '.join(elsewhere)})" if elsewhere else ""
-        scope = ("is neither in the linted files nor in the cluster" if complete
-                 else "is not defined in the linted files")
-        yield Hit(ref.pointer, (
-            f"{kind} \"{ref.name}\" used by {where(ref)} {scope} (namespace \"{ns}\"){hint}; without it "
-            f"the kubelet reports {kubelet_symptom(ref, ns)}. Create it in this namespace, fix the name, "
-            f"or mark the reference `optional: true` if the pod can run without it."),
-            container=ref.container, anchor="value", severity="error" if complete else None)
+        them = "the references" if len(refs) > 1 else "the reference"
+        yield Hit(refs[0].pointer, (
+            f"{kind} \"{name}\" {used_by(refs)} {scope} (namespace \"{ns}\"){hint}; without it "
+            f"the kubelet reports {kubelet_symptom(first_failure(refs), ns)}. Create it in this namespace, fix the "
+            f"name, or mark {them} `optional: true` if the pod can run without it."),
+            container=shared_container(refs), anchor="value", severity="error" if complete else None,
+            places=places(refs))

@@ -5,7 +5,8 @@ fails with ``CreateContainerConfigError: configmap "x" not found``; a ``configMa
 projected) volume fails to mount (``FailedMount``) and the pod never leaves
 ``ContainerCreating``. References with ``optional: true`` are exempt. A ConfigMap missing from
 the files may be made elsewhere, so that is a warning; missing from a completely listed
-cluster namespace too, it is an error.
+cluster namespace too, it is an error. One missing ConfigMap is one finding per workload, on its
+first place, listing every place (``_refcheck``).
 
 ``LOADS`` adds ``Kustomization`` so the loader keeps kustomizations, whose
 ``configMapGenerator`` entries define ConfigMaps too (their subject is ignored here).

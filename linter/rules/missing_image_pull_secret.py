@@ -32,15 +32,18 @@ def _defines_registry_credentials(inv: Inventory) -> bool:
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    """One hit per missing name, at its first entry (a name listed twice is one cause)."""
     pulls = wl.spec.get("imagePullSecrets")
     if not isinstance(pulls, list):
         return
     ns = wl.obj.namespace
     inv = ctx.inventory
+    entries: dict[str, list[int]] = {}
     for i, p in enumerate(pulls):
         name = p.get("name") if isinstance(p, dict) else None
-        if not isinstance(name, str) or not name:
-            continue
+        if isinstance(name, str) and name:
+            entries.setdefault(name, []).append(i)
+    for name, indexes in entries.items():
         exists, _ = resolve(inv, SECRET, ns, name)
         if exists:
             continue
@@ -51,8 +54,10 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         else:
             severity = ctx.params.get("severity_when_none_defined", "info")
             scope = "is not defined in the linted files (which define no registry credentials)"
-        yield Hit(wl.at("imagePullSecrets", i, "name"), (
-            f"image pull Secret \"{name}\" (namespace \"{ns}\") {scope}; the kubelet reports "
+        listed = f", listed {len(indexes)} times," if len(indexes) > 1 else ""
+        yield Hit(wl.at("imagePullSecrets", indexes[0], "name"), (
+            f"image pull Secret \"{name}\" (namespace \"{ns}\"){listed} {scope}; the kubelet reports "
             f"`Unable to retrieve some image pull secrets ({name}); attempting to pull the image may not "
             f"succeed.` and a private image then fails with ErrImagePull / ImagePullBackOff. Create the Secret "
-            f"in this namespace or fix the name."), anchor="value", severity=severity)
+            f"in this namespace or fix the name."), anchor="value", severity=severity,
+            places=tuple((f"imagePullSecrets[{i}]", None, wl.at("imagePullSecrets", i, "name")) for i in indexes))

@@ -6,7 +6,8 @@ key KEY in ConfigMap ns/name``, a volume ``items[].key`` with ``FailedMount: ...
 references non-existent config key: KEY``. Only objects whose keys are known are checked
 (defined in the files, or read from the cluster with their keys); ``optional: true`` exempts
 the key too. For env references a ConfigMap key must be under ``data``: the kubelet does not
-read ``binaryData`` there, while volumes see both.
+read ``binaryData`` there, while volumes see both. A key missing for several fields (two
+containers read it, a volume item too) is one finding that lists every place.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Iterator
 from ..findings import Hit
 from ..invcache import memo
 from ..inventory import Entry
-from ..references import Reference, entry_keys, iter_references, kubelet_symptom, where
+from ..references import (Reference, entry_keys, first_failure, in_document_order, iter_references,
+                          kubelet_symptom, places, shared_container, used_by)
 from ..rules import RuleContext
 from ..workloads import Workload
 
@@ -41,7 +43,9 @@ def _keys(ctx: RuleContext, entry: Entry, ref: Reference) -> tuple[frozenset[str
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
+    """One hit per (object, key) the workload needs and the object lacks, listing every place that needs it."""
     ns = wl.obj.namespace
+    missing: dict[tuple[str, str, str], tuple[Entry, str, list[Reference]]] = {}
     for ref in iter_references(wl):
         if ref.key is None or ref.optional or ref.key_pointer is None:
             continue
@@ -51,11 +55,16 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         keys, shown = _keys(ctx, entry, ref)
         if keys is None or ref.key in keys:
             continue
+        group = missing.setdefault((ref.kind, ref.name, ref.key), (entry, shown, []))
+        group[2].append(ref)
+    for (kind, name, key), (entry, shown, found) in missing.items():
+        refs = in_document_order(wl, found)
         note = ""
-        if ref.from_env and ref.kind == "ConfigMap" and entry.keys and ref.key in entry.keys:
+        if kind == "ConfigMap" and entry.keys and key in entry.keys and any(r.from_env for r in refs):
             note = " (it is under binaryData, which env variables cannot read)"
-        yield Hit(ref.key_pointer, (
-            f"{ref.kind} \"{ref.name}\" has no key \"{ref.key}\"{note}, used by {where(ref)}; its keys: "
-            f"{shown}. The kubelet reports {kubelet_symptom(ref, ns, ref.key)}. Fix the key name, add it "
-            f"to the {ref.kind}, or mark the reference `optional: true`."),
-            container=ref.container, anchor="value")
+        them = "the references" if len(refs) > 1 else "the reference"
+        yield Hit(refs[0].key_pointer or refs[0].pointer, (
+            f"{kind} \"{name}\" has no key \"{key}\"{note}, {used_by(refs)}; its keys: "
+            f"{shown}. The kubelet reports {kubelet_symptom(first_failure(refs), ns, key)}. Fix the key name, add it "
+            f"to the {kind}, or mark {them} `optional: true`."),
+            container=shared_container(refs), anchor="value", places=places(refs, keyed=True))

@@ -6,7 +6,8 @@ secret "x" not found``, ``secret`` and projected volumes ``FailedMount`` with th
 by other objects, so a Secret made by an object of the linted set — a SealedSecret, an
 ExternalSecret, a cert-manager Certificate, a Vault Secrets Operator or 1Password resource, a
 SecretProviderClass's synced Secret, a kustomize ``secretGenerator`` — counts as defined;
-``LOADS`` names those kinds so the loader keeps them.
+``LOADS`` names those kinds so the loader keeps them. One missing Secret is one finding per
+workload, on its first place, listing every place (``_refcheck``).
 """
 
 from __future__ import annotations
