@@ -14,14 +14,24 @@ scripts included) — and resolves which one wins when several are set:
 * Node.js: ``NODE_OPTIONS`` < the command line.
 
 Values that cannot be known statically (``valueFrom``, ``$(VAR)``, ``${HEAP}``) are skipped.
+
+A flag counts only where something reads the variable that carries it (:func:`reading_of`,
+``policies/heap.yaml``): the runtime's own variables always (unless the image's start script
+unsets them, as Elasticsearch's does with ``JAVA_TOOL_OPTIONS``); a start-script variable
+(``JAVA_OPTS``, ``CATALINA_OPTS`` ...) only for an image or start script known to read it, or
+when the pod's command/args expand it (``java $JAVA_OPTS -jar app.jar``). ``JAVA_OPTS`` on an
+``eclipse-temurin`` image running ``java -jar app.jar`` sizes nothing: the JVM never sees it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from typing import Any
+
+from .imageref import InvalidReference, matches, parse
 from .workloads import Container, Pointer
 
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
@@ -115,24 +125,39 @@ def _literal_env(c: Container) -> list[tuple[int, str, str]]:
 
 
 def settings_of(c: Container, script_vars: list[str], node_vars: list[str]) -> list[Setting]:
-    """Every memory setting of ``c`` that can be read statically."""
+    """Every memory setting of ``c`` that can be read statically: the JVM's own variables,
+    ``script_vars``, ``node_vars``, ``GOMEMLIMIT`` and the command line."""
+    names = set(JVM_TOOL_RANK) | set(script_vars) | set(node_vars) | {"GOMEMLIMIT"}
+    return _env_settings(c, names, set(node_vars)) + _argv_settings(c)
+
+
+def _env_settings(c: Container, names: set[str], node_vars: set[str]) -> list[Setting]:
+    """Settings in the literal env values of the variables ``names`` (``order`` follows the env list)."""
     out: list[Setting] = []
-    order = 0
     for i, name, value in _literal_env(c):
+        order = i * 1000
+        if name not in names:
+            continue
         where = c.at("env", i, "value")
         if name == "GOMEMLIMIT":
             m = _GOMEMLIMIT.fullmatch(value.strip())
             size = _size(m.group(1), _GO_UNITS[m.group(2) or ""], _MAX_GO_BYTES) if m else None
             if size is not None:
                 out.append(Setting("gomemlimit", size, f"GOMEMLIMIT={value}", "env GOMEMLIMIT", where, 0, order))
-        elif name in JVM_TOOL_RANK or name in script_vars or name in node_vars:
-            rank = JVM_TOOL_RANK.get(name, SCRIPT_RANK)
-            found = _scan(value, f"env {name}", where, rank, 0, order)
-            out.extend(s for s in found if (s.kind == "old-space") == (name in node_vars))
-        order += 1000
+            continue
+        rank = JVM_TOOL_RANK.get(name, SCRIPT_RANK)
+        found = _scan(value, f"env {name}", where, rank, 0, order)
+        out.extend(s for s in found if (s.kind == "old-space") == (name in node_vars))
+    return out
+
+
+def _argv_settings(c: Container) -> list[Setting]:
+    """Settings on the command line (``command`` then ``args``), after every env setting in order."""
+    out: list[Setting] = []
+    env = c.data.get("env")
+    order = (len(env) if isinstance(env, list) else 0) * 1000
     for key in ("command", "args"):
-        argv = c.str_list(key)
-        for j, arg in enumerate(argv or []):
+        for j, arg in enumerate(c.str_list(key) or []):
             out.extend(_scan(arg, key, c.at(key, j), ARGV_RANK, 1, order))
             order += 1000
     return out
@@ -142,3 +167,125 @@ def effective(settings: list[Setting], kind: str) -> Setting | None:
     """The setting of ``kind`` the runtime ends up using: highest precedence, then the last one."""
     candidates = [s for s in settings if s.kind == kind]
     return max(candidates, key=lambda s: (s.rank, s.order)) if candidates else None
+
+
+# `$NAME`, `${NAME}` (a shell), `$(NAME)` (the kubelet's own expansion of command/args).
+_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[}:#%/-]|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))")
+_WORD_SPLIT = re.compile(r"[\s;&|()'\"`]+")
+
+
+@dataclass(frozen=True)
+class Unread:
+    """The settings in one variable this container is not known to read, and why it is not."""
+
+    variable: str
+    settings: list[Setting]
+    why: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A container's memory settings split into those its runtime reads and those it does not."""
+
+    read: list[Setting] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+
+
+def _entries(knowledge: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    heap = knowledge.get("heap")
+    entries = heap.get(key) if isinstance(heap, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _names(raw: Any) -> list[str]:
+    return [n for n in raw if isinstance(n, str)] if isinstance(raw, list) else []
+
+
+def _tag_matches(tag: str | None, patterns: list[str]) -> bool:
+    """``8`` matches ``8``, ``8-jre``, ``8.0.412``; ``8u*`` is a prefix; no patterns match every tag."""
+    if not patterns:
+        return True
+    if not tag:
+        return False
+    for pat in patterns:
+        if pat.endswith("*"):
+            if tag.startswith(pat[:-1]):
+                return True
+        elif tag == pat or tag.startswith(pat + "-") or tag.startswith(pat + "."):
+            return True
+    return False
+
+
+def _words(texts: list[str]) -> set[str]:
+    """Basenames of every word of command/args, shell scripts included (``sh -c 'catalina.sh run'``)."""
+    return {w.rsplit("/", 1)[-1] for t in texts for w in _WORD_SPLIT.split(t) if w}
+
+
+def _readers_in_force(c: Container, readers: list[dict[str, Any]], texts: list[str]) -> list[dict[str, Any]]:
+    """Reader entries that apply to ``c``: its image (when its entrypoint runs) or a script it starts."""
+    ref = None
+    if c.image:
+        try:
+            ref = parse(c.image)
+        except InvalidReference:
+            ref = None
+    own_entrypoint = c.data.get("command") is None
+    words = _words(texts) if texts else set()
+    out = []
+    for entry in readers:
+        by_image = (ref is not None and (own_entrypoint or entry.get("whatever_command") is True)
+                    and matches(ref, _names(entry.get("images"))) is not None
+                    and _tag_matches(ref.tag, _names(entry.get("tags"))))
+        if by_image or any(cmd in words for cmd in _names(entry.get("commands"))):
+            out.append(entry)
+    return out
+
+
+def _expanded(texts: list[str]) -> set[str]:
+    return {next(g for g in m.groups() if g) for t in texts for m in _EXPANSION.finditer(t)}
+
+
+def reading_of(c: Container, knowledge: dict[str, Any]) -> Reading:
+    """``c``'s memory settings, split by whether its runtime reads the variable carrying them.
+
+    Linear in the container's env, argv and the knowledge lists: each is walked once.
+    """
+    runtime = {e["name"]: e for e in _entries(knowledge, "runtime_variables") if isinstance(e.get("name"), str)}
+    readers = _entries(knowledge, "readers")
+    texts = (c.str_list("command") or []) + (c.str_list("args") or [])
+    in_force = _readers_in_force(c, readers, texts)
+    read_vars = {n for r in in_force for n in _names(r.get("reads"))} | (_expanded(texts) if texts else set())
+    ignored = {n: r for r in in_force for n in _names(r.get("ignores"))}
+    heap = knowledge.get("heap")
+    conventions = heap.get("conventions") if isinstance(heap, dict) else None
+    known: dict[str, list[str]] = {n: [] for n in _names(conventions.get("names") if isinstance(conventions, dict)
+                                                         else None)}
+    for r in readers:
+        for n in _names(r.get("reads")):
+            known.setdefault(n, []).append(str(r.get("name") or "?"))
+    node_vars = {n for n, e in runtime.items() if e.get("runtime") == "node"}
+    read_names = {n for n in runtime if n not in ignored} | {n for n in read_vars if n not in ignored}
+    read = _env_settings(c, read_names, node_vars) + _argv_settings(c)
+    whys = _unread_variables(runtime, ignored, known, read_vars)
+    by_name: dict[str, list[Setting]] = {}
+    for s in _env_settings(c, set(whys), node_vars):
+        by_name.setdefault(s.source.removeprefix("env "), []).append(s)
+    return Reading(read, [Unread(name, found, whys[name]) for name, found in by_name.items()])
+
+
+def _unread_variables(runtime: dict[str, dict[str, Any]], ignored: dict[str, dict[str, Any]],
+                      known: dict[str, list[str]], read_vars: set[str]) -> dict[str, str]:
+    """Variables that could carry heap flags but are not read here, each with a clause saying why
+    (to follow the variable's name in a message)."""
+    out: dict[str, str] = {}
+    for name, reader in ignored.items():
+        if name in runtime or name in known:
+            why = reader.get("ignores_why")
+            out[name] = f"is ignored here ({why})" if isinstance(why, str) and why else \
+                f"is ignored by {reader.get('name', 'the start script')}"
+    for name, readers in known.items():
+        if name not in read_vars and name not in runtime and name not in out:
+            by = f"only by {', '.join(readers)}, or" if readers else "by no runtime itself, only"
+            out[name] = (f"is read {by} by a command that expands it (`java ${name} ...`), and this "
+                         f"container is not known to read it")
+    return out

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from ..findings import Hit
-from ..heap import Setting, effective, settings_of
+from ..heap import Setting, effective, reading_of
 from ..resource_limits import human_bytes, memory_bound
 from ..rules import RuleContext
 from ..workloads import Workload
@@ -31,63 +31,74 @@ ID = "heap-exceeds-memory-limit"
 
 _OOM = "the kernel OOM-kills it (OOMKilled, exit code 137) and the kubelet restarts it into CrashLoopBackOff"
 
-
-def _hit(s: Setting, c_name: str, text: str, severity: str) -> Hit:
-    return Hit(s.pointer, f"container '{c_name}': {text}", container=c_name, anchor="value", severity=severity)
+Verdict = tuple[Setting, str, str]  # (setting, what is wrong, severity)
 
 
-def _size_hits(s: Setting, what: str, limit: Decimal, bound: str, ratio: Decimal, c_name: str) -> Iterator[Hit]:
+def _size_verdicts(s: Setting, what: str, limit: Decimal, bound: str, ratio: Decimal) -> Iterator[Verdict]:
     shown, lim = human_bytes(s.value), human_bytes(limit)
     if s.value >= limit:
-        yield _hit(s, c_name, (
+        yield s, (
             f"{s.text} (in {s.source}) lets the {what} grow to {shown}, at or above {bound} of {lim}; with "
             f"the runtime's other memory on top, the container passes the limit as soon as the {what} fills, "
-            f"and {_OOM}. Keep the {what} to about 75% of the limit or raise the limit."), "error")
+            f"and {_OOM}. Keep the {what} to about 75% of the limit or raise the limit."), "error"
     elif s.value >= limit * ratio:
-        yield _hit(s, c_name, (
+        yield s, (
             f"{s.text} (in {s.source}) lets the {what} grow to {shown} of {bound} of {lim}, leaving only "
             f"{human_bytes(limit - s.value)} for everything else the process needs (metaspace, threads, buffers); "
-            f"under load {_OOM}. Keep the {what} to about 75% of the limit."), "warning")
+            f"under load {_OOM}. Keep the {what} to about 75% of the limit."), "warning"
+
+
+def _verdicts(settings: list[Setting], limit: Decimal, bound: str, ratio: Decimal) -> Iterator[Verdict]:
+    """What is wrong with the settings a runtime would use, given the memory bound."""
+    max_heap = effective(settings, "max-heap")
+    if max_heap is not None:
+        yield from _size_verdicts(max_heap, "Java heap", limit, bound, ratio)
+    initial = effective(settings, "initial-heap")
+    if initial is not None and initial.value >= limit and (max_heap is None or max_heap.value < limit):
+        yield initial, (
+            f"{initial.text} (in {initial.source}) makes the JVM start with a {human_bytes(initial.value)} heap, "
+            f"at or above {bound} of {human_bytes(limit)}; {_OOM}."), "error"
+    pct = effective(settings, "ram-percentage")
+    if pct is not None and max_heap is None:
+        if pct.value >= 100:
+            yield pct, (
+                f"{pct.text} (in {pct.source}) lets the Java heap take all of {bound} "
+                f"({human_bytes(limit)}), leaving nothing for the JVM's own memory; {_OOM}. Use 75 or less."), "error"
+        elif pct.value >= ratio * 100:
+            yield pct, (
+                f"{pct.text} (in {pct.source}) lets the Java heap take {pct.value}% of {bound} "
+                f"({human_bytes(limit)}), leaving too little for the JVM's own memory; under load {_OOM}. "
+                f"Use 75 or less."), "warning"
+    old = effective(settings, "old-space")
+    if old is not None:
+        yield from _size_verdicts(old, "Node.js old space", limit, bound, ratio)
+    go = effective(settings, "gomemlimit")
+    if go is not None and go.value >= limit:
+        # Not an error: a Go program with no GOMEMLIMIT behaves the same way, and nothing tells
+        # crashlint that the program is written in Go (anything else ignores the variable).
+        yield go, (
+            f"{go.text} is at or above {bound} ({human_bytes(limit)}): if the program is written in Go (1.19 or "
+            f"later), its GC aims for this soft limit and so never works harder before the hard one is reached; "
+            f"as the heap grows {_OOM}. Set GOMEMLIMIT to about 90% of the limit."), "warning"
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     ratio = Decimal(str(ctx.params.get("warn_ratio", 0.9)))
-    heap_vars = list(ctx.params.get("heap_env") or [])
-    node_vars = list(ctx.params.get("node_env") or [])
     for c in wl.iter("containers", "initContainers"):
-        settings = settings_of(c, heap_vars, node_vars)
-        if not settings:
+        reading = reading_of(c, ctx.knowledge)
+        if not reading.read and not reading.unread:
             continue
         found = memory_bound(wl, c)
         if found is None:
             continue
         limit, _, bound = found
-        max_heap = effective(settings, "max-heap")
-        if max_heap is not None:
-            yield from _size_hits(max_heap, "Java heap", limit, bound, ratio, c.name)
-        initial = effective(settings, "initial-heap")
-        if initial is not None and initial.value >= limit and (max_heap is None or max_heap.value < limit):
-            yield _hit(initial, c.name, (
-                f"{initial.text} (in {initial.source}) makes the JVM start with a {human_bytes(initial.value)} heap, "
-                f"at or above {bound} of {human_bytes(limit)}; {_OOM}."), "error")
-        pct = effective(settings, "ram-percentage")
-        if pct is not None and max_heap is None:
-            if pct.value >= 100:
-                yield _hit(pct, c.name, (
-                    f"{pct.text} (in {pct.source}) lets the Java heap take all of {bound} "
-                    f"({human_bytes(limit)}), leaving nothing for the JVM's own memory; {_OOM}. Use 75 or less."),
-                    "error")
-            elif pct.value >= ratio * 100:
-                yield _hit(pct, c.name, (
-                    f"{pct.text} (in {pct.source}) lets the Java heap take {pct.value}% of {bound} "
-                    f"({human_bytes(limit)}), leaving too little for the JVM's own memory; under load {_OOM}. "
-                    f"Use 75 or less."), "warning")
-        old = effective(settings, "old-space")
-        if old is not None:
-            yield from _size_hits(old, "Node.js old space", limit, bound, ratio, c.name)
-        go = effective(settings, "gomemlimit")
-        if go is not None and go.value >= limit:
-            yield _hit(go, c.name, (
-                f"{go.text} is at or above {bound} ({human_bytes(limit)}): the Go GC aims for the soft limit, "
-                f"so it never works harder before the hard one is reached and {_OOM}. Set GOMEMLIMIT to about "
-                f"90% of the limit."), "error")
+        for s, text, severity in _verdicts(reading.read, limit, bound, ratio):
+            yield Hit(s.pointer, f"container '{c.name}': {text}", container=c.name, anchor="value", severity=severity)
+        # A variable nothing known reads: at most info, the runtime probably never sees it.
+        for u in reading.unread:
+            for s, text, _ in _verdicts(u.settings, limit, bound, ratio):
+                if_read = text.split("; ", 1)[0]
+                yield Hit(s.pointer, (
+                    f"container '{c.name}': {u.variable} {u.why}, so {s.text} probably sizes nothing; if the "
+                    f"entrypoint does pass it to the runtime, {if_read}, and {_OOM}."),
+                    container=c.name, anchor="value", severity="info")

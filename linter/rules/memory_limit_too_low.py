@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from ..families import family_of
 from ..findings import Hit
-from ..heap import settings_of
+from ..heap import reading_of
 from ..quantity import QuantityError, parse_quantity
 from ..resource_limits import human_bytes, limit_of
 from ..rules import RuleContext
@@ -41,8 +41,6 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     memory = ctx.knowledge.get("memory") or {}
     floor_entry = memory.get("floor") if isinstance(memory.get("floor"), dict) else {}
     floor = _bytes(ctx.params.get("floor", floor_entry.get("minimum")))
-    heap_vars = list(ctx.params.get("heap_env") or [])
-    node_vars = list(ctx.params.get("node_env") or [])
     for c in wl.iter("containers", "initContainers"):
         found = limit_of(c, "memory")
         if found is None:
@@ -61,8 +59,9 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         minimum = _bytes(entry.get("minimum")) if entry else None
         if entry is None or minimum is None or limit >= minimum:
             continue
-        if settings_of(c, heap_vars, node_vars):
-            continue
+        reading = reading_of(c, ctx.knowledge)
+        if reading.read or reading.unread:
+            continue  # someone sized the runtime (even in a variable it may not read): not a default
         yield Hit(where, (
             f"container '{c.name}': memory limit {shown} is below the {human_bytes(minimum)} that "
             f"{entry.get('name', c.image)} needs with its default settings ({entry.get('source', '')}). Expect "

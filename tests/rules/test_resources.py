@@ -37,7 +37,7 @@ def test_heap_cases_with_precedence_and_sources():
     assert severities(hits) == {
         "init-over": "error", "tool-options-over": "error", "near-limit": "warning", "underscore-wins": "error",
         "ram-percentage": "error", "shell-script": "error", "es-heap": "error", "node-over": "error",
-        "go-over": "error"}
+        "go-over": "warning"}
     by = {f.container: f for f in hits}
     assert "-Xmx2g (in env JAVA_TOOL_OPTIONS)" in by["tool-options-over"].message
     assert "OOMKilled, exit code 137" in by["tool-options-over"].message
@@ -90,10 +90,13 @@ def test_memory_floor_and_family_baselines():
     assert "-Xmx1G -Xms1G" in by["kafka-default-heap"].message and "768Mi" in by["kafka-default-heap"].message
     assert "2Gi" in by["sonarqube-small"].message
     assert "4Mi" in by["below-floor"].message and by["below-floor"].path.endswith("/resources/limits/memory")
-    # Nonsense quantities are rejected-by-api's to report; none of the resource rules reasons from them.
-    nonsense = {"nonsense-banana", "nonsense-list", "nonsense-cpu", "milli-bytes"}
-    assert {f.container for f in found(report, "rejected-by-api")} == nonsense
-    assert not [f for f in report.findings if f.rule in RESOURCE_RULES and f.container in nonsense]
+    # Unparsable quantities are rejected-by-api's to report, unit mistakes the API server accepts
+    # (cpu: 64Mi, memory: 512m) resource-unit-mistake's; no other resource rule reasons from them.
+    unparsable, mistaken = {"nonsense-banana", "nonsense-list"}, {"nonsense-cpu", "milli-bytes"}
+    assert {f.container for f in found(report, "rejected-by-api")} == unparsable
+    assert {(f.container, f.severity) for f in found(report, "resource-unit-mistake")} == {
+        ("nonsense-cpu", "error"), ("milli-bytes", "error")}
+    assert not [f for f in report.findings if f.rule in RESOURCE_RULES and f.container in unparsable | mistaken]
 
 
 def test_floor_is_a_parameter(lint):
