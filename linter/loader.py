@@ -41,6 +41,8 @@ try:  # libyaml is the fast path; the pure-Python parser gives the same nodes, s
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that reads manifests the way kubectl does, not the way YAML 1.1 theory does.
@@ -58,24 +60,73 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    # How merge keys (``<<: *base``) combine with the mapping's own keys: kubectl's decoder
+    # (sigs.k8s.io/yaml, a go-yaml v2 fork) applies a merge where it is written, so a key written
+    # *before* ``<<`` is overwritten by the merged value and a key after it wins; of a list
+    # ``<<: [*a, *b]`` the first mapping wins. ``KustomizeLoader`` reads them as kustomize does.
+    own_keys_win = False
+
     def __init__(self, stream: bytes) -> None:
         super().__init__(stream)
         # (key, line, column, first line) of repeated keys of the document being constructed.
         self.duplicates: list[tuple[str, int, int, int]] = []
         self.line_offset = 0
+        self._flattened: set[int] = set()  # ids of mapping nodes whose merge keys are resolved
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """Also records repeated keys: the data keeps the last value, kubectl refuses the document."""
-        if len(node.value) > 1:
-            seen: dict[str, yaml.Node] = {}
-            for k, _ in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    first = seen.setdefault(k.value, k)
-                    if first is not k and k.value != "<<":
-                        self.duplicates.append((k.value, self.line_offset + k.start_mark.line + 1,
-                                                k.start_mark.column + 1,
-                                                self.line_offset + first.start_mark.line + 1))
-        return super().construct_mapping(node, deep)
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Resolve the merge keys of ``node`` in place, so that its last entry for a key wins.
+
+        Replaces PyYAML's own flattening, which lets the mapping's own keys win wherever they are
+        written (the YAML 1.1 merge-key draft, and kustomize; not kubectl) and, from PyYAML 6.0.2,
+        drops merged keys by the identity of their text, so a nested merge's own key may lose.
+        A node is flattened once: an anchored mapping merged in several places, or constructed
+        after it was merged, keeps its first result. Its repeated keys are recorded then, from
+        the entries as written (a key that a merge supplies again is the point of merging).
+        """
+        if id(node) in self._flattened:
+            return
+        self._flattened.add(id(node))
+        self._record_duplicates(node)
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key, value in node.value:
+            if key.tag != _MERGE_TAG:
+                own.append((key, value))
+                continue
+            # Earlier mappings of a list win: put them last, where the dict keeps the last value.
+            sources = list(reversed(value.value)) if isinstance(value, yaml.SequenceNode) else [value]
+            entries = merged if self.own_keys_win else own
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        f"expected a mapping or list of mappings for merging, but found {source.id}",
+                        source.start_mark)
+                self.flatten_mapping(source)
+                entries.extend(source.value)
+        node.value = merged + own
+
+    def _record_duplicates(self, node: yaml.MappingNode) -> None:
+        """Repeated keys of one mapping as written: the data keeps the last value."""
+        if len(node.value) < 2:
+            return
+        seen: dict[str, yaml.Node] = {}
+        for k, _ in node.value:
+            if not isinstance(k, yaml.ScalarNode) or (k.tag == _MERGE_TAG and not self.own_keys_win):
+                continue  # kubectl applies each ``<<`` in turn; kustomize refuses a second one
+            first = seen.setdefault(k.value, k)
+            if first is not k:
+                self.duplicates.append((k.value, self.line_offset + k.start_mark.line + 1, k.start_mark.column + 1,
+                                        self.line_offset + first.start_mark.line + 1))
+
+
+class KustomizeLoader(_Loader):
+    """Reads merge keys as ``kustomize build`` does (kyaml on go-yaml v3, checked with kustomize
+    v5.8): the mapping's own keys win wherever they are written, the first mapping of a list
+    wins, and a second ``<<`` in one mapping is refused (``duplicate merge key``), so it is
+    recorded as a repeated key."""
+
+    own_keys_win = True
 
 
 def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:
@@ -122,7 +173,9 @@ class Document:
             return self.line_offset + 1, self.line_offset + 1
         for token in pointer:
             if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), node)
+                # The last entry of a key is the value (a repeated key, or one a merge supplies).
+                node = next((v for k, v in reversed(node.value) if isinstance(k, yaml.ScalarNode)
+                             and k.value == str(token)), node)
             elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
                 node = node.value[token]
         return self.line_offset + node.start_mark.line + 1, self.line_offset + node.end_mark.line + 1

@@ -2,7 +2,7 @@
 
 Unparsable or negative quantities (``memory: banana``, ``memory: []``) give None here: the
 ``rejected-by-api`` rule reports them, and no resource rule should reason from a value the API
-server would refuse. ``memory: 512m`` (half a byte, also reported there) gives None too.
+server would refuse. ``memory: 512m`` (half a byte, ``resource-unit-mistake``) gives None too.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0,
 
 def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits,
                  out: list[_ld.Document], column_offset: int) -> LoadError | None:
-    reader = _ld._Loader(chunk)
+    reader = _ld.KustomizeLoader(chunk)  # merge keys as kustomize reads them, not as kubectl -f
     sub = 0
     try:
         while reader.check_node():

@@ -4,9 +4,11 @@ Catching these at commit time saves a failed deploy: ``kubectl apply`` answers
 ``Deployment.apps "x" is invalid: spec.template.spec.restartPolicy: Unsupported value:
 "Never"``, a Job with ``restartPolicy: Always`` is refused, limits below requests are refused
 (``must be greater than or equal to cpu request``), probes on init containers are refused, a
-liveness ``successThreshold`` other than 1 is refused, a document with a repeated key is
-refused by kubectl's YAML decoder — and ``memory: 512m`` (half a byte) passes the API but no
-runtime can start the container.
+liveness ``successThreshold`` other than 1 is refused.
+
+A repeated YAML key is not here: ``kubectl apply -f`` keeps the last value without a word
+(``duplicate-key``). Neither are quantities the server accepts but no node or runtime can
+honour, such as ``cpu: 64Mi`` or ``memory: 512m`` (``resource-unit-mistake``).
 """
 
 from __future__ import annotations
@@ -60,20 +62,6 @@ def _filled_in_later(value: Any) -> bool:
     return any(ch in value for ch in "${<%") and placeholder(value) is not None
 
 
-def _duplicate_key_hits(obj: K8sObject) -> Iterator[Hit]:
-    dups = obj.document.duplicate_keys
-    if not dups:
-        return
-    first, last = obj.document.node_lines(obj.prefix)
-    for key, line, col, first_line in dups:
-        if first <= line <= last:
-            # Not an error: `kubectl apply -f` decodes YAML without strictness and keeps the last
-            # value silently (worse than refusing: the first one is lost); kustomize refuses it.
-            yield Hit((), f"key '{key}' appears twice in one mapping (lines {first_line} and {line}); "
-                      "`kubectl apply -f` silently keeps only the last value and `kustomize build` refuses "
-                      "the file (mapping key already defined); keep one", position=(line, col), severity="warning")
-
-
 def _quantity_hits(c: Container) -> Iterator[Hit]:
     resources = c.data.get("resources")
     if resources is None:
@@ -92,8 +80,8 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
             continue
         parsed[section] = {}
         for res, raw in values.items():
-            if _filled_in_later(raw):
-                continue
+            if raw is None or _filled_in_later(raw):
+                continue  # null decodes as a zero quantity (apimachinery Quantity.UnmarshalJSON)
             try:
                 q = parse_quantity(raw)
             except QuantityError as exc:
@@ -105,16 +93,6 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
                           "must not be negative", container=c.name, anchor="value")
                 continue
             parsed[section][str(res)] = q
-            text = str(raw)
-            if res == "cpu" and isinstance(raw, str) and text.endswith(("Ki", "Mi", "Gi", "Ti")):
-                yield Hit(c.at("resources", section, res), (
-                    f"container '{c.name}': cpu {text} uses a memory unit and means {q:.0f} cores; no node "
-                    "can fit it (the pod stays Pending). CPU is in cores or millicores, e.g. 500m."),
-                    container=c.name, anchor="value")
-            if res == "memory" and isinstance(raw, str) and text.endswith("m") and q < 1024 * 1024:
-                yield Hit(c.at("resources", section, res), (
-                    f"container '{c.name}': memory {text} means {q} bytes ('m' is milli, not mega); the "
-                    "container cannot start. Use Mi, e.g. 512Mi."), container=c.name, anchor="value")
     for res, limit in parsed.get("limits", {}).items():
         request = parsed.get("requests", {}).get(res)
         if request is not None and limit < request:
@@ -218,7 +196,6 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
-    yield from _duplicate_key_hits(obj)
     yield from validation_problems(obj)
     for pointer, message in pod_spec_problems(obj):
         yield Hit(pointer, f"{message}; the API server rejects the {obj.kind}", anchor="key")

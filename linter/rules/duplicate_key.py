@@ -1,0 +1,57 @@
+"""duplicate-key: a key written twice in one YAML mapping, so one of its values is lost.
+
+What happens depends on how the file is applied (checked with kubectl and kustomize v5.8):
+
+* ``kubectl apply -f`` (and ``create``, ``replace``, Argo CD and Flux reading plain files) decodes
+  YAML with sigs.k8s.io/yaml, a go-yaml v2 fork, without strictness: the last value wins and
+  the earlier one is dropped without a word. The API server never sees the first value, so its
+  strict field validation cannot report it either. Worse than a refusal, hence a warning.
+* ``kubectl apply -k`` / ``kustomize build`` decode each resource with go-yaml v3, which refuses
+  a repeated key in any mapping of any resource of the unit: ``yaml: unmarshal errors: line N:
+  mapping key "x" already defined at line M`` (lines counted from the document's start), and
+  nothing of the unit is applied. Objects built from a kustomization (``BuiltObject.unit``) say
+  so, and a second ``<<`` merge key in one mapping is refused too (``duplicate merge key``; a
+  plain file applies both in turn, so only built objects record it). A repeated key in a strategic-merge *patch* is not refused (kustomize keeps the first
+  value); the finding is reported on the resource's own document only.
+
+The loader records every repeated key of a document as written (keys a ``<<`` merge supplies
+again are the point of merging, not repeats); this rule reports those inside the object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Hit
+from ..model import K8sObject
+from ..rules import RuleContext
+from ..validation.kinds import BUILTIN_KINDS
+
+ID = "duplicate-key"
+KINDS = BUILTIN_KINDS
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    doc = obj.document
+    dups = doc.duplicate_keys
+    if not dups:
+        return
+    first, last = doc.node_lines(obj.prefix)  # a List's item: only the repeats inside it
+    unit = getattr(obj, "unit", None)
+    for key, line, col, first_line in dups:
+        if not first <= line <= last:
+            continue
+        where = f"lines {first_line} and {line}" if first_line != line else f"line {line}"
+        if isinstance(unit, str) and key == "<<":
+            message = (f"merge key '<<' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
+                       "`kustomize build` refuse the whole unit (duplicate merge key); merge a list instead "
+                       "(<<: [*a, *b])")
+        elif isinstance(unit, str):
+            message = (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
+                       f"`kustomize build` refuse the whole unit (yaml: unmarshal errors: mapping key \"{key}\" "
+                       "already defined); keep one")
+        else:
+            dropped = f"the one on line {first_line}" if first_line != line else "the first one"
+            message = (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -f` keeps the last "
+                       f"value and silently drops {dropped}, so the API server never sees it; keep one")
+        yield Hit((), message, position=(line, col))
