@@ -24,6 +24,7 @@ from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
 from ..validation import problems as validation_problems
+from ..validation.fields import one_finding_per_place
 from ..validation.kinds import BUILTIN_KINDS
 from ..workloads import RUN_TO_COMPLETION_KINDS, Container, Workload, pod_spec_problems, workload_of
 
@@ -195,7 +196,7 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
     yield from _quantity_hits(c)
 
 
-def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+def _checks(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     yield from validation_problems(obj)
     for pointer, message in pod_spec_problems(obj):
         yield Hit(pointer, f"{message}; the API server rejects the {obj.kind}", anchor="key")
@@ -228,3 +229,9 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
                           container=name, anchor="value")
             seen.setdefault(name, c.section)
         yield from _container_hits(wl, c)
+
+
+def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    """Every check above, one finding per place: a decoder finding (``validation/fields.py``)
+    at a node another check already explains is left out."""
+    return one_finding_per_place(_checks(obj, ctx))
