@@ -1,0 +1,97 @@
+"""API fidelity of object metadata: names, generateName, labels, annotations, served versions.
+
+Each ``refused-*`` fixture under ``tests/fixtures/api_fidelity/metadata/`` quotes what the server
+answers (apimachinery ``pkg/api/validation/objectmeta.go``, ``pkg/apis/meta/v1/validation``,
+``pkg/util/validation``, and each kind's ``ValidateNameFunc``); each ``accepted-*`` fixture holds
+near-misses the server accepts. Cases that need generated input (a 256 KiB annotation) or a unit's
+view (the upstream messages, ``maskTrailingDash``) are tested here directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crashlint import k8snames
+from crashlint.engine import BUILTIN_GROUPS
+
+from server_answers import RULE, assert_accepted, assert_refused, fixtures, lint
+
+REFUSED = fixtures("metadata", "refused")
+ACCEPTED = fixtures("metadata", "accepted")
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
+def test_refused_metadata_is_reported_in_the_servers_words(path: Path) -> None:
+    assert_refused(path)
+
+
+@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
+    assert_accepted(path)
+
+
+def test_as_many_near_misses_as_refusals() -> None:
+    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+
+
+def _annotated(tmp_path: Path, size: int) -> Path:
+    """A ConfigMap whose annotation keys and values add up to ``size`` bytes."""
+    key = "example.com/blob"
+    path = tmp_path / "annotated.yaml"
+    path.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  annotations:\n"
+                    f"    {key}: {'x' * (size - len(key))}\n")
+    return path
+
+
+def test_annotations_over_256_kib_are_too_long(tmp_path: Path) -> None:
+    found = [f for f in lint(_annotated(tmp_path, 262145)).findings if f.rule == RULE]
+    assert [(f.line, f.severity) for f in found] == [(5, "error")]
+    assert "metadata.annotations: Too long: must have at most 262144 bytes" in found[0].message
+
+
+def test_annotations_of_exactly_256_kib_are_accepted(tmp_path: Path) -> None:
+    assert [f for f in lint(_annotated(tmp_path, 262144)).findings if f.rule == RULE] == []
+
+
+@pytest.mark.skipif("rbac.authorization.k8s.io" not in BUILTIN_GROUPS, reason="RBAC objects not judged yet")
+def test_rbac_names_are_path_segments(tmp_path: Path) -> None:
+    path = tmp_path / "role.yaml"
+    path.write_text("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: read/pods\n"
+                    "rules: []\n")
+    found = [f for f in lint(path).findings if f.rule == RULE]
+    assert [(f.line, f.message) for f in found] == [(4, "metadata.name: Invalid value: \"read/pods\": may not "
+                                                       "contain '/'")]
+
+
+@pytest.mark.parametrize("value, messages", [
+    ("my-name", []),
+    ("a" * 64, ["must be no more than 63 characters"]),
+    ("a.b", ["must not contain dots"]),
+    ("-a", ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+            "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]),
+])
+def test_dns1123_label_messages_are_upstreams(value: str, messages: list[str]) -> None:
+    assert k8snames.dns1123_label_problems(value) == messages
+
+
+@pytest.mark.parametrize("value, messages", [
+    ("app.kubernetes.io/name", []),
+    ("a" * 63, []),
+    ("a" * 64, ["name part must be no more than 63 characters"]),
+    ("", ["name part must be non-empty", "name part must consist of alphanumeric characters, '-', '_' or '.', and "
+          "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+          "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]),
+    ("a/", ["name part must be non-empty", "name part must consist of alphanumeric characters, '-', '_' or '.', and "
+            "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+            "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]),
+])
+def test_qualified_name_messages_are_upstreams(value: str, messages: list[str]) -> None:
+    assert k8snames.qualified_name_problems(value) == messages
+
+
+@pytest.mark.parametrize("generate_name, checked_as", [("web-", "wea"), ("web", "web"), ("a-", "a"), ("-", "a")])
+def test_generate_name_is_checked_with_its_trailing_dash_masked(generate_name: str, checked_as: str) -> None:
+    assert k8snames.mask_trailing_dash(generate_name) == checked_as

@@ -1,0 +1,47 @@
+"""API fidelity of workload selectors: what apps, core and batch validation refuse, and near-misses.
+
+Each ``refused-*`` fixture under ``tests/fixtures/api_fidelity/selectors/`` quotes the server's answer
+(``pkg/apis/apps/validation``, ``pkg/apis/core/validation``, ``pkg/apis/batch/validation``,
+apimachinery ``ValidateLabelSelector``); each ``accepted-*`` fixture holds near-misses it accepts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crashlint.api import lint_paths
+from crashlint.config import load_settings
+
+from server_answers import FIXTURES, RULE, assert_accepted, assert_refused, fixtures
+
+REFUSED = fixtures("selectors", "refused")
+ACCEPTED = fixtures("selectors", "accepted")
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
+def test_refused_selectors_are_reported_in_the_servers_words(path: Path) -> None:
+    assert_refused(path)
+
+
+@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
+    assert_accepted(path)
+
+
+def test_as_many_near_misses_as_refusals() -> None:
+    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+
+
+def test_kustomize_common_labels_reach_selector_and_template_alike() -> None:
+    report = lint_paths([str(FIXTURES / "selectors" / "kustomize-common-labels")], load_settings(raw={}))
+    assert report.errors == [] and report.objects >= 1
+    assert [f"{f.line}: {f.message}" for f in report.findings if f.rule == RULE] == []
+
+
+def test_the_missing_selector_fix_copies_the_template_labels() -> None:
+    path = FIXTURES / "selectors" / "refused-apps-selector-required.yaml"
+    found = [f for f in lint_paths([str(path)], load_settings(raw={})).findings if f.rule == RULE]
+    assert [f.fix for f in found] == [
+        [{"op": "add", "path": "/spec/selector", "value": {"matchLabels": {"app": app}}}] for app in ("web", "db", "agent")]
