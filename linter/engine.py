@@ -41,6 +41,8 @@ def wanted_kinds(settings: Settings) -> frozenset[str]:
     for rid, rule in all_rules().items():
         if rid in settings.rules and settings.rules[rid].enabled:
             kinds |= rule.kinds | rule.loads
+            if rule.loads_for is not None:
+                kinds |= rule.loads_for(settings.knowledge)
     return frozenset(kinds)
 
 

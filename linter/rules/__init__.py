@@ -2,6 +2,8 @@
 
 ``LOADS`` (optional) names kinds the rule needs in the inventory without checking them
 (a Kustomization's secret generators, a SealedSecret): the loader keeps those documents.
+``loads_for(knowledge)`` (optional) adds kinds that come from knowledge, so that entries a
+``.crashlint.yaml`` adds (an operator's custom resource) are loaded too.
 ``CROSS_OBJECT`` (optional, True) marks rules that consult other objects than their subject.
 
 ``check(subject, ctx)`` receives a :class:`~crashlint.workloads.Workload` (for pod-running
@@ -44,6 +46,8 @@ class Rule:
     # True for rules that consult other objects (``CROSS_OBJECT`` in the module): their findings
     # are only as good as the set they see, so a unit linted file by file turns them into info.
     cross_object: bool = False
+    # Kinds to keep that depend on the (configured) knowledge: the module's ``loads_for``.
+    loads_for: Callable[[dict[str, Any]], frozenset[str]] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -56,5 +60,6 @@ def all_rules() -> dict[str, Rule]:
         mod: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
         kinds = getattr(mod, "KINDS", None)
         out[mod.ID] = Rule(mod.ID, frozenset(kinds) if kinds is not None else WORKLOAD_KINDS, mod.check,
-                           kinds is None, frozenset(getattr(mod, "LOADS", ())), bool(getattr(mod, "CROSS_OBJECT", False)))
+                           kinds is None, frozenset(getattr(mod, "LOADS", ())), bool(getattr(mod, "CROSS_OBJECT", False)),
+                           getattr(mod, "loads_for", None))
     return out

@@ -8,27 +8,31 @@ of the linted set (Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, 
 Argo Rollouts, ...). A warning when the set has pod templates somewhere; info when it has none
 at all (partial input: the pods may be deployed by another pipeline).
 
-Operators create pods from custom resources (a ``Prometheus`` becomes a StatefulSet): when a
-custom resource of the Service's namespace is known (``policies/operators.yaml``) and the labels
-its operator puts on pods match the selector, the Service selects something; when the namespace
-holds such a resource whose labels do not match, the finding is only info.
+Pods that no manifest defines are known from ``policies/operators.yaml``
+(:mod:`crashlint.operators`): a StatefulSet's pods carry ``statefulset.kubernetes.io/pod-name``,
+a Job's ``job-name``; a CloudNativePG ``Cluster`` ``db`` becomes pods labelled
+``cnpg.io/cluster=db``. When the operator's custom resource is in the linted set and its pods
+match, the Service selects them: no finding. When the selector aims at an operator's pods (a
+signature key such as ``cnpg.io/cluster``) but the namespace holds no such resource, the pods
+come from elsewhere: info, naming the operator. When such resources are there but none matches
+(another name): still a warning, naming them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from difflib import SequenceMatcher
-
 from typing import Any
 
 from ..findings import Hit
-from ..model import K8sObject
-from ..policy import load_policies
-from ..rules import RuleContext
-from ..invcache import entries_in
+from ..invcache import entries_in, memo
 from ..inventory import Inventory
-from ..selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, map_matches, namespaces_matching,
-                         readable_map, template_order, templates_with_key)
+from ..model import K8sObject
+from ..operators import PodSource, aims_at, names_in, operator_kinds, satisfied_by, sources, template_labels
+from ..rules import RuleContext
+from ..selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, namespaces_matching, template_order,
+                         templates_with_key)
+from ..workloads import workload_of
 from ._services import routed_selector, selected
 
 ID = "service-selects-nothing"
@@ -37,31 +41,58 @@ KINDS = frozenset({"Service"})
 # Bounds of the "did you mean" search: templates compared, and selector pairs measured by difflib.
 MAX_CANDIDATES = 64
 MAX_COMPARED_PAIRS = 16
+_TEMPLATED = ("{{", "${", "<", "$(")
 
 
-def _operator_entries(knowledge: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = (knowledge.get("operators") or {}).get("pod_labels") or []
-    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("kind"), str)]
+# Rollout/CloneSet are loaded so their pods count as targets; operator custom resources (shipped and
+# configured: :func:`loads_for`) so the pods their operators create do.
+LOADS = frozenset(EXTRA_TEMPLATE_KINDS)
 
 
-# Rollout/CloneSet are loaded so their pods count as targets; operator custom resources so the
-# pods their operators create do.
-LOADS = frozenset(EXTRA_TEMPLATE_KINDS) | {e["kind"] for e in _operator_entries(load_policies().knowledge)}
+def loads_for(knowledge: dict[str, Any]) -> frozenset[str]:
+    """The custom resource kinds of ``policies/operators.yaml`` (and of ``.crashlint.yaml`` additions)."""
+    return operator_kinds(knowledge)
 
 
-def _operator_pods(obj: K8sObject, ctx: RuleContext) -> Iterator[tuple[K8sObject, dict[str, str]]]:
-    """(custom resource, labels of the pods its operator creates) for the Service's namespace."""
-    for entry in _operator_entries(ctx.knowledge):
-        group = str(entry.get("group") or "")
-        for e in entries_in(ctx.inventory, entry["kind"], obj.namespace):
-            cr = e.obj
-            if cr is None or (group and not cr.api_version.startswith(group + "/")):
-                continue
-            labels = {str(k): str(v).replace("{name}", cr.name) for k, v in (entry.get("labels") or {}).items()}
-            spec = cr.data.get("spec")
-            meta = spec.get("podMetadata") if isinstance(spec, dict) else None
-            labels.update(readable_map(meta.get("labels") if isinstance(meta, dict) else None) or {})
-            yield cr, labels
+def _by_name(inv: Inventory, kind: str, namespace: str | None) -> dict[str, list[K8sObject]]:
+    """Objects of ``kind`` in ``namespace`` by name (indexed once per run and namespace)."""
+    def compute() -> dict[str | None, dict[str, list[K8sObject]]]:
+        return {}
+    per_ns = memo(inv, f"by-name:{kind}", compute)
+    found = per_ns.get(namespace)
+    if found is None:
+        found = per_ns[namespace] = {}
+        for e in entries_in(inv, kind, namespace):
+            if e.obj is not None:
+                found.setdefault(e.obj.name, []).append(e.obj)
+    return found
+
+
+def _operator_candidates(inv: Inventory, src: PodSource, namespace: str | None,
+                         selector: dict[str, str]) -> list[K8sObject]:
+    """Resources of ``src`` in the namespace whose pods might match: those the selector names, and the
+    first :data:`MAX_CANDIDATES` others (a selector on template labels or fixed values names none)."""
+    index = _by_name(inv, src.kind or "", namespace)
+    named = [o for n in names_in(selector, src, namespace) for o in index.get(n, [])]
+    others = [e.obj for e in entries_in(inv, src.kind or "", namespace)[:MAX_CANDIDATES] if e.obj is not None]
+    # A resource with no name (generateName) or a templated one (`{{ .Name }}`) names no pods to compare.
+    return [o for o in named + others if src.owns(o) and o.name and not any(m in o.name for m in _TEMPLATED)]
+
+
+def _controller_selected(obj: K8sObject, selector: dict[str, str], ctx: RuleContext) -> bool:
+    """Whether a built-in controller's pod labels (``statefulset.kubernetes.io/pod-name=web-0``,
+    ``job-name=migrate``) make a template of the set match the selector."""
+    for src in sources(ctx.knowledge, "controller_labels"):
+        if not src.kind:
+            continue
+        index = _by_name(ctx.inventory, src.kind, obj.namespace)
+        for name in names_in(selector, src, obj.namespace):
+            for owner in index.get(name, []):
+                wl = workload_of(owner)
+                labels = wl.template_labels if wl is not None else {}
+                if satisfied_by(selector, src, name, obj.namespace, [labels]):
+                    return True
+    return False
 
 
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
@@ -69,31 +100,57 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     if routed is None:
         return
     _, selector = routed
-    if selected(obj, selector, ctx):
+    if selected(obj, selector, ctx) or _controller_selected(obj, selector, ctx):
         return
-    operated = list(_operator_pods(obj, ctx))
-    if any(map_matches(selector, labels) for _, labels in operated):
+    ns = obj.namespace
+    missing: list[PodSource] = []  # operators the selector aims at, with no resource of theirs here
+    present: list[tuple[PodSource, list[K8sObject]]] = []  # ... with resources here, none matching
+    for src in sources(ctx.knowledge):
+        candidates = _operator_candidates(ctx.inventory, src, ns, selector) if src.kind else []
+        if any(satisfied_by(selector, src, cr.name, ns, template_labels(cr, src)) for cr in candidates):
+            return  # the operator makes pods that this Service selects
+        if aims_at(selector, src, ns):
+            if candidates:
+                present.append((src, candidates))
+            else:
+                missing.append(src)
+    shown = ", ".join(f"{k}={v}" for k, v in selector.items())
+    if missing:
+        made = "; ".join(m.operator + (f" from {m.kind} {', '.join(repr(n) for n in sorted(names_in(selector, m, ns)))}"
+                                       if m.kind and names_in(selector, m, ns) else f" from a {m.kind}" if m.kind else "")
+                         for m in missing[:3])
+        yield Hit(("spec", "selector"), (
+            f"Service '{obj.name}' selects {shown}: pods of this Service are made by {made}, which the linted "
+            f"files do not define in namespace '{ns}'; crashlint cannot check that they exist."),
+            anchor="key", severity="info")
         return
     everywhere = has_templates(ctx.inventory)
-    shown = ", ".join(f"{k}={v}" for k, v in selector.items())
-    elsewhere = sorted(ns or "" for ns in namespaces_matching(ctx.inventory, selector))
+    elsewhere = sorted(n or "" for n in namespaces_matching(ctx.inventory, selector))
     if elsewhere:
         hint = (f" Pods with these labels exist in namespace {', '.join(elsewhere)}: a Service only selects "
                 f"pods of its own namespace.")
     else:
-        near = _closest(selector, _candidates(ctx.inventory, obj.namespace, selector))
+        near = _closest(selector, _candidates(ctx.inventory, ns, selector))
         hint = (f" Closest: {near.obj.kind} '{near.obj.name}' has labels "
                 f"{', '.join(f'{k}={v}' for k, v in near.labels.items())}." if near else "")
-    if operated:
-        crs = ", ".join(f"{cr.kind}/{cr.name}" for cr, _ in operated)
-        hint += f" Pods may also be created by an operator from {crs}, with labels crashlint does not know."
-    severity = None if everywhere and not operated else ctx.params.get("severity_when_no_workloads", "info")
+    for src, crs in present[:3]:
+        keys = [k for k in selector if isinstance(src.labels.get(k), str) and "{" in src.labels[k]]
+        named = ", ".join(
+            f"'{cr.name}'" + (f" ({', '.join(f'{k}={_filled(src.labels[k], cr, ns)}' for k in keys)})" if keys else "")
+            for cr in crs[:3])
+        hint += f" {src.operator} makes pods from {src.kind} {named} in this namespace: none matches."
+    severity = None if everywhere or present else ctx.params.get("severity_when_no_workloads", "info")
     scope = "no pod template of the linted files" if everywhere else \
         "no pod template (the linted files define none; the pods may come from elsewhere)"
     yield Hit(("spec", "selector"), (
-        f"Service '{obj.name}' selects {shown}, which matches {scope} in namespace '{obj.namespace}': it "
+        f"Service '{obj.name}' selects {shown}, which matches {scope} in namespace '{ns}': it "
         f"would have no endpoints, so clients get connection refused or time out (and those that exit on it "
         f"crash-loop).{hint}"), anchor="key", severity=severity)
+
+
+def _filled(spec: str, cr: K8sObject, namespace: str | None) -> str:
+    """A label pattern with the resource's name and namespace filled in (``{name}-svc``: ``db-svc``)."""
+    return spec.replace("{name}", cr.name).replace("{namespace}", namespace or "")
 
 
 def _candidates(inv: Inventory, namespace: str | None, selector: dict[str, str]) -> list[PodTemplate]:

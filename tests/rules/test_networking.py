@@ -183,14 +183,14 @@ def test_a_service_for_pods_an_operator_creates_from_a_custom_resource_selects_t
     assert [f for f in report.findings if f.rule == "service-selects-nothing"] == []
 
 
-def test_a_service_matching_no_operator_labels_is_info_and_names_the_resource(lint) -> None:
+def test_a_service_for_a_resource_of_another_name_warns_and_names_the_resource(lint) -> None:
     report = lint(_OPERATED.format(selector="{app.kubernetes.io/name: prometheus, operator.prometheus.io/name: x}"))
     [f] = [f for f in report.findings if f.rule == "service-selects-nothing"]
-    assert f.severity == "info" and "Prometheus/k8s" in f.message
+    assert f.severity == "warning" and "Prometheus 'k8s' (operator.prometheus.io/name=k8s)" in f.message
 
 
-def test_without_the_custom_resource_the_service_still_warns(lint) -> None:
+def test_without_the_custom_resource_the_operator_is_named_as_info(lint) -> None:
     text = _OPERATED.format(selector="{prometheus: k8s}")
     report = lint(text.replace("monitoring.coreos.com/v1\n    kind: Prometheus", "v1\n    kind: ConfigMap"))
     [f] = [f for f in report.findings if f.rule == "service-selects-nothing"]
-    assert f.severity == "warning"
+    assert f.severity == "info" and "made by Prometheus Operator from Prometheus 'k8s'" in f.message
