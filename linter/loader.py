@@ -69,7 +69,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream: bytes) -> None:
         super().__init__(stream)
         # (key, line, column, first line) of repeated keys of the document being constructed.
-        self.duplicates: list[tuple[str, int, int, int]] = []
+        self.duplicates: list[tuple[str, int, int, int, bool]] = []
         self.line_offset = 0
         self._flattened: set[int] = set()  # ids of mapping nodes whose merge keys are resolved
 
@@ -110,14 +110,37 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         """Repeated keys of one mapping as written: the data keeps the last value."""
         if len(node.value) < 2:
             return
-        seen: dict[str, yaml.Node] = {}
-        for k, _ in node.value:
+        seen: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for k, v in node.value:
             if not isinstance(k, yaml.ScalarNode) or (k.tag == _MERGE_TAG and not self.own_keys_win):
                 continue  # kubectl applies each ``<<`` in turn; kustomize refuses a second one
-            first = seen.setdefault(k.value, k)
-            if first is not k:
+            first = seen.setdefault(k.value, (k, v))
+            if first[0] is not k:
                 self.duplicates.append((k.value, self.line_offset + k.start_mark.line + 1, k.start_mark.column + 1,
-                                        self.line_offset + first.start_mark.line + 1))
+                                        self.line_offset + first[0].start_mark.line + 1, same_node(first[1], v)))
+
+
+def same_node(a: yaml.Node, b: yaml.Node) -> bool:
+    """Whether two nodes hold the same value as written (tags, scalars, entries in order).
+
+    Stops at the first difference, so comparing a repeated key's two values costs at most the
+    size of the smaller one; a node shared through an alias is the same without a walk.
+    """
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if type(x) is not type(y) or x.tag != y.tag or len(x.value) != len(y.value):
+            return False
+        if isinstance(x, yaml.ScalarNode):
+            if x.value != y.value:
+                return False
+        elif isinstance(x, yaml.MappingNode):
+            stack.extend(pair for kx_vx, ky_vy in zip(x.value, y.value) for pair in zip(kx_vx, ky_vy))
+        else:
+            stack.extend(zip(x.value, y.value))
+    return True
 
 
 class KustomizeLoader(_Loader):
@@ -163,8 +186,9 @@ class Document:
     line_offset: int  # 0-based line of the document's first line in the source
     data: Any
     node: yaml.Node | None = None
-    # (key, 1-based line, column, line of the first occurrence) of every repeated mapping key.
-    duplicate_keys: list[tuple[str, int, int, int]] = field(default_factory=list)
+    # (key, 1-based line, column, line of the first occurrence, whether both values are the same
+    # as written) of every repeated mapping key.
+    duplicate_keys: list[tuple[str, int, int, int, bool]] = field(default_factory=list)
 
     def node_lines(self, pointer: Iterable[str | int]) -> tuple[int, int]:
         """1-based first and last line of the node at ``pointer`` (the whole document if absent)."""

@@ -14,6 +14,9 @@ What happens depends on how the file is applied (checked with kubectl and kustom
   plain file applies both in turn, so only built objects record it). A repeated key in a strategic-merge *patch* is not refused (kustomize keeps the first
   value); the finding is reported on the resource's own document only.
 
+A key repeated with the same value (as written) in a plain file loses nothing: that is info,
+kept only because kustomize would refuse the file.
+
 The loader records every repeated key of a document as written (keys a ``<<`` merge supplies
 again are the point of merging, not repeats); this rule reports those inside the object.
 """
@@ -38,20 +41,24 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         return
     first, last = doc.node_lines(obj.prefix)  # a List's item: only the repeats inside it
     unit = getattr(obj, "unit", None)
-    for key, line, col, first_line in dups:
+    for key, line, col, first_line, same in dups:
         if not first <= line <= last:
             continue
         where = f"lines {first_line} and {line}" if first_line != line else f"line {line}"
         if isinstance(unit, str) and key == "<<":
-            message = (f"merge key '<<' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
-                       "`kustomize build` refuse the whole unit (duplicate merge key); merge a list instead "
-                       "(<<: [*a, *b])")
+            yield Hit((), (f"merge key '<<' is written twice in one mapping ({where}): `kubectl apply -k {unit}` "
+                           "and `kustomize build` refuse the whole unit (duplicate merge key); merge a list instead "
+                           "(<<: [*a, *b])"), position=(line, col))
         elif isinstance(unit, str):
-            message = (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
-                       f"`kustomize build` refuse the whole unit (yaml: unmarshal errors: mapping key \"{key}\" "
-                       "already defined); keep one")
+            yield Hit((), (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
+                           f"`kustomize build` refuse the whole unit (yaml: unmarshal errors: mapping key \"{key}\" "
+                           "already defined); keep one"), position=(line, col))
+        elif same:
+            yield Hit((), (f"key '{key}' is written twice in one mapping ({where}), with the same value: "
+                           "`kubectl apply -f` loses nothing, but `kustomize build` would refuse the file (mapping "
+                           "key already defined); keep one"), position=(line, col), severity="info")
         else:
             dropped = f"the one on line {first_line}" if first_line != line else "the first one"
-            message = (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -f` keeps the last "
-                       f"value and silently drops {dropped}, so the API server never sees it; keep one")
-        yield Hit((), message, position=(line, col))
+            yield Hit((), (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -f` keeps the "
+                           f"last value and silently drops {dropped}, so the API server never sees it; keep one"),
+                      position=(line, col))

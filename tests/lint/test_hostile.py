@@ -94,7 +94,7 @@ def test_duplicate_keys_are_a_finding_at_the_second_key(tmp_path: Path) -> None:
     run = _lint(HOSTILE / "duplicate-keys.yaml", tmp_path)
     report = run.json()
     assert report["errors"] == []
-    dups = [(f["line"], f["column"]) for f in report["findings"] if f["rule"] == "rejected-by-api"]
+    dups = [(f["line"], f["column"]) for f in report["findings"] if f["rule"] == "duplicate-key"]
     assert dups == [(5, 3)]
     assert report["findings"][0]["object"]["name"] == "toolbox-2"  # the last value wins, as in kubectl's decoders
 

@@ -149,7 +149,7 @@ def test_a_merged_anchor_reports_no_false_repeat() -> None:
             "  annotations:\n    <<: &n {<<: *a, app: api}\n    note: one\ndata: {whole: *n}\n---\n"
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  labels: {app: web, app: api}\ndata: {k: v}\n")
     docs = {o.name: o.document.duplicate_keys for o in load_text("m.yaml", text).objects}
-    assert docs == {"x": [], "y": [("app", 15, 22, 15)]}
+    assert docs == {"x": [], "y": [("app", 15, 22, 15, False)]}
 
 
 # --- repeated keys: what kubectl -f keeps, what kustomize refuses ----------------------------------------
@@ -193,3 +193,13 @@ def test_kustomize_refuses_two_merge_keys_and_the_finding_says_so(tmp_path: Path
     assert [(f.line, f.column, f.severity) for f in findings] == [(10, 5, "warning")]
     assert "`kubectl apply -k unit` and `kustomize build` refuse the whole unit (duplicate merge key)" in \
         findings[0].message
+
+
+def test_a_repeat_is_the_same_value_only_if_all_of_it_is() -> None:
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    same = head + "  labels: {a: '1'}\n  labels: {a: '1'}\n"
+    deep = head + "  labels: {a: [1, {b: [2, 3]}]}\n  labels: {a: [1, {b: [2, 4]}]}\n"
+    tagged = head + "  labels: {a: '1'}\n  labels: {a: 1}\n"
+    assert [d[4] for d in load_text("s.yaml", same).objects[0].document.duplicate_keys] == [True]
+    assert [d[4] for d in load_text("d.yaml", deep).objects[0].document.duplicate_keys] == [False]
+    assert [d[4] for d in load_text("t.yaml", tagged).objects[0].document.duplicate_keys] == [False]
