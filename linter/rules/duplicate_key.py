@@ -46,13 +46,13 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
             continue
         where = f"lines {first_line} and {line}" if first_line != line else f"line {line}"
         if isinstance(unit, str) and key == "<<":
-            yield Hit((), (f"merge key '<<' is written twice in one mapping ({where}): `kubectl apply -k {unit}` "
-                           "and `kustomize build` refuse the whole unit (duplicate merge key); merge a list instead "
-                           "(<<: [*a, *b])"), position=(line, col))
+            yield Hit((), (f"merge key '<<' is written twice in one mapping ({where}): `kubectl apply -k` and "
+                           "`kustomize build` refuse every unit that includes this file (duplicate merge key); merge "
+                           "a list instead (<<: [*a, *b])"), position=(line, col))
         elif isinstance(unit, str):
-            yield Hit((), (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -k {unit}` and "
-                           f"`kustomize build` refuse the whole unit (yaml: unmarshal errors: mapping key \"{key}\" "
-                           "already defined); keep one"), position=(line, col))
+            yield Hit((), (f"key '{key}' is written twice in one mapping ({where}): `kubectl apply -k` and "
+                           "`kustomize build` refuse every unit that includes this file (yaml: unmarshal errors: "
+                           f"mapping key \"{key}\" already defined); keep one"), position=(line, col))
         elif same:
             yield Hit((), (f"key '{key}' is written twice in one mapping ({where}), with the same value: "
                            "`kubectl apply -f` loses nothing, but `kustomize build` would refuse the file (mapping "

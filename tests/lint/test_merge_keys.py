@@ -177,7 +177,7 @@ def test_kustomize_refuses_a_repeated_key_and_the_finding_says_so(tmp_path: Path
     monkeypatch.chdir(tmp_path)
     findings = [f for f in lint_paths(["unit"], load_settings(raw={})).findings if f.rule == "duplicate-key"]
     assert [(f.file, f.line, f.severity) for f in findings] == [(os.path.join("unit", DUPLICATE_PVC.name), 11, "warning")]
-    assert "`kubectl apply -k unit` and `kustomize build` refuse the whole unit" in findings[0].message
+    assert "`kubectl apply -k` and `kustomize build` refuse every unit that includes this file" in findings[0].message
     assert 'mapping key "storageClassName" already defined' in findings[0].message
 
 
@@ -191,8 +191,7 @@ def test_kustomize_refuses_two_merge_keys_and_the_finding_says_so(tmp_path: Path
     monkeypatch.chdir(tmp_path)
     findings = [f for f in lint_paths(["unit"], load_settings(raw={})).findings if f.rule == "duplicate-key"]
     assert [(f.line, f.column, f.severity) for f in findings] == [(10, 5, "warning")]
-    assert "`kubectl apply -k unit` and `kustomize build` refuse the whole unit (duplicate merge key)" in \
-        findings[0].message
+    assert "refuse every unit that includes this file (duplicate merge key)" in findings[0].message
 
 
 def test_a_repeat_is_the_same_value_only_if_all_of_it_is() -> None:
@@ -203,3 +202,19 @@ def test_a_repeat_is_the_same_value_only_if_all_of_it_is() -> None:
     assert [d[4] for d in load_text("s.yaml", same).objects[0].document.duplicate_keys] == [True]
     assert [d[4] for d in load_text("d.yaml", deep).objects[0].document.duplicate_keys] == [False]
     assert [d[4] for d in load_text("t.yaml", tagged).objects[0].document.duplicate_keys] == [False]
+
+
+def test_a_base_with_a_repeat_is_one_finding_for_every_overlay(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "base").mkdir()
+    shutil.copy(DUPLICATE_PVC, tmp_path / "base" / "pvc.yaml")
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n- pvc.yaml\n")
+    for env in ("dev", "prod"):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "kustomization.yaml").write_text(f"resources:\n- ../base\nnamePrefix: {env}-\n")
+        if _kubectl() is not None:
+            assert "already defined" in kustomize_view(tmp_path / env)
+    monkeypatch.chdir(tmp_path)
+    [finding] = [f for f in lint_paths(["."], load_settings(raw={})).findings if f.rule == "duplicate-key"]
+    assert (finding.file, finding.line) == (os.path.join("base", "pvc.yaml"), 11)
+    assert finding.extra.get("overlays") == ["dev", "prod"]
+    assert "refuse every unit that includes this file" in finding.message
