@@ -50,6 +50,7 @@ from ..model import CLUSTER_SCOPED, K8sObject
 from ..policy import load_policies
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
+MAX_HITS_PER_MAP = 20
 
 _FORMATS: dict[str, Callable[[str], list[str]]] = {
     "dns1123-subdomain": k8snames.dns1123_subdomain_problems,
@@ -139,8 +140,11 @@ def marked_placeholder(value: str) -> Any:
     return placeholder(value)
 
 
-def raw_scalar(obj: K8sObject, pointer: Pointer) -> str | None:
-    """The text of the scalar at ``pointer`` as written in the file (``1.10``, not ``1.1``), when known."""
+def scalar_texts(obj: K8sObject, pointer: Pointer) -> dict[str, str]:
+    """The scalars of the mapping at ``pointer`` as written in the file (``1.10``, not ``1.1``), by key.
+
+    One walk and one pass over the mapping, so a map of many values costs linear time.
+    """
     node = obj.document.node
     for token in obj.prefix + tuple(pointer):
         if isinstance(node, yaml.MappingNode):
@@ -148,8 +152,10 @@ def raw_scalar(obj: K8sObject, pointer: Pointer) -> str | None:
         elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
             node = node.value[token]
         else:
-            return None
-    return node.value if isinstance(node, yaml.ScalarNode) else None
+            return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: v.value for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
 
 
 def _key_text(key: Any) -> str | None:
@@ -230,11 +236,14 @@ def string_map_hits(obj: K8sObject, pointer: Pointer, value: Any, decode_path: s
     if not isinstance(value, dict):
         yield Hit(pointer, decode_error(obj, value, struct, decode_path, "map[string]string"), anchor="value")
         return
+    texts: dict[str, str] | None = None
     for key, item in value.items():
         if item is None or isinstance(item, str):
             continue
+        if texts is None:
+            texts = scalar_texts(obj, pointer)
         where = pointer + (key,)
-        text = raw_scalar(obj, where) if not isinstance(item, (dict, list)) else None
+        text = texts.get(str(key)) if not isinstance(item, (dict, list)) else None
         quote = f'; quote it: {key}: {go_quote(text)}' if text is not None else ""
         yield Hit(where, f"{decode_path}[{key}] is a {json_type(item)}, not a string: "
                   f"{decode_error(obj, item, struct, decode_path, 'string')}{quote}", anchor="value",
@@ -243,9 +252,30 @@ def string_map_hits(obj: K8sObject, pointer: Pointer, value: Any, decode_path: s
                   if text is not None else None)
 
 
+def _capped(hits: Iterator[Hit], pointer: Pointer, path: str) -> Iterator[Hit]:
+    """The first :data:`MAX_HITS_PER_MAP` hits of one map, then one that counts the rest.
+
+    Each finding is located in the file by a walk over its map; a hostile map of 100,000 bad
+    entries would make that quadratic, and nobody reads past the first screen of them anyway.
+    """
+    count = 0
+    for hit in hits:
+        count += 1
+        if count <= MAX_HITS_PER_MAP:
+            yield hit
+    if count > MAX_HITS_PER_MAP:
+        yield Hit(pointer, f"{path}: {count - MAX_HITS_PER_MAP} more entries are refused like the ones above",
+                  anchor="key")
+
+
 def label_hits(obj: K8sObject, pointer: Pointer, labels: Any, server_path: str, decode_path: str,
                suffix: str = "", struct: str = "ObjectMeta") -> Iterator[Hit]:
     """``ValidateLabels`` on the map at ``pointer`` (``server_path`` is how the server names it)."""
+    return _capped(_label_hits(obj, pointer, labels, server_path, decode_path, suffix, struct), pointer, server_path)
+
+
+def _label_hits(obj: K8sObject, pointer: Pointer, labels: Any, server_path: str, decode_path: str,
+                suffix: str, struct: str) -> Iterator[Hit]:
     if labels is None:
         return
     yield from string_map_hits(obj, pointer, labels, decode_path, struct)
@@ -268,6 +298,11 @@ def label_hits(obj: K8sObject, pointer: Pointer, labels: Any, server_path: str, 
 def annotation_hits(obj: K8sObject, pointer: Pointer, annotations: Any, server_path: str, decode_path: str,
                     suffix: str = "") -> Iterator[Hit]:
     """``ValidateAnnotations`` on the map at ``pointer``: key format (case-insensitive) and total size."""
+    return _capped(_annotation_hits(obj, pointer, annotations, server_path, decode_path, suffix), pointer, server_path)
+
+
+def _annotation_hits(obj: K8sObject, pointer: Pointer, annotations: Any, server_path: str, decode_path: str,
+                     suffix: str) -> Iterator[Hit]:
     if annotations is None:
         return
     yield from string_map_hits(obj, pointer, annotations, decode_path)

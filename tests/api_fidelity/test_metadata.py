@@ -95,3 +95,40 @@ def test_qualified_name_messages_are_upstreams(value: str, messages: list[str]) 
 @pytest.mark.parametrize("generate_name, checked_as", [("web-", "wea"), ("web", "web"), ("a-", "a"), ("-", "a")])
 def test_generate_name_is_checked_with_its_trailing_dash_masked(generate_name: str, checked_as: str) -> None:
     assert k8snames.mask_trailing_dash(generate_name) == checked_as
+
+
+def test_a_huge_map_of_bad_labels_costs_linear_time_and_a_screenful(tmp_path: Path) -> None:
+    """100,000 numeric labels and 100,000 bad keys: one pass each, 20 findings per map and one that counts the rest."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
+    from linear_runner import rule_finishes
+
+    from crashlint.loader import Document
+    from crashlint.model import K8sObject
+    from crashlint.validation import metadata as module
+
+    def config_map(n: int) -> dict:
+        labels = {**{f"n{i}": i for i in range(n)}, **{f"bad key {i}": "x" for i in range(n)}}
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big", "labels": labels}}
+
+    assert rule_finishes(tmp_path, RULE, [config_map(100_000)]) >= 21  # the whole rule, within the deadline
+    small = config_map(1_000)
+    hits = list(module.check_object(K8sObject(small, Document("x.yaml", 0, 0, small), ())))
+    assert len(hits) == 21 and "1980 more entries are refused like the ones above" in hits[-1].message
+
+
+@pytest.mark.parametrize("metadata", [
+    [], "x", 3, {"name": ["a"]}, {"name": 7, "generateName": 8, "namespace": {"a": 1}},
+    {"name": "ok", "labels": ["a"], "annotations": "x"}, {"name": "ok", "labels": {None: 1, 1.5: True, 2: [1]}},
+    {"name": "ok", "annotations": {"a": {"b": 1}, "c": None}}, {"name": None},
+])
+def test_metadata_of_any_shape_never_raises(tmp_path: Path, metadata: object) -> None:
+    from crashlint.loader import Document
+    from crashlint.model import K8sObject
+    from crashlint.validation import metadata as module
+
+    for kind, spec in (("ConfigMap", None), ("Deployment", {"template": {"metadata": metadata}}),
+                       ("CronJob", {"jobTemplate": {"metadata": metadata, "spec": {"template": metadata}}})):
+        data = {"apiVersion": "batch/v1" if kind == "CronJob" else "apps/v1" if kind == "Deployment" else "v1",
+                "kind": kind, "metadata": metadata, "spec": spec}
+        list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))

@@ -45,3 +45,26 @@ def test_the_missing_selector_fix_copies_the_template_labels() -> None:
     found = [f for f in lint_paths([str(path)], load_settings(raw={})).findings if f.rule == RULE]
     assert [f.fix for f in found] == [
         [{"op": "add", "path": "/spec/selector", "value": {"matchLabels": {"app": app}}}] for app in ("web", "db", "agent")]
+
+
+@pytest.mark.parametrize("selector", [
+    None, [], "app=web", 3, {"matchLabels": ["a"]}, {"matchLabels": {"a": 1, None: "x"}},
+    {"matchExpressions": {"key": "a"}}, {"matchExpressions": [None, 3, {"key": 5, "operator": []}]},
+    {"matchExpressions": [{"key": "a", "operator": "In", "values": "x"}]},
+    {"matchExpressions": [{"key": "a", "operator": "In", "values": [1, None, {"b": 2}]}]},
+])
+@pytest.mark.parametrize("template", [None, [], {"metadata": []}, {"metadata": {"labels": "x"}},
+                                      {"metadata": {"labels": {"a": ["b"]}}}])
+def test_selectors_and_templates_of_any_shape_never_raise(selector: object, template: object) -> None:
+    from crashlint.loader import Document
+    from crashlint.model import K8sObject
+    from crashlint.validation import selectors as module
+
+    for api_version, kind in (("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"), ("v1", "ReplicationController"),
+                              ("batch/v1", "Job"), ("batch/v1", "CronJob")):
+        spec = {"selector": selector, "template": template, "manualSelector": True,
+                "jobTemplate": {"spec": {"selector": selector, "template": template}}}
+        for data in ({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}, "spec": spec},
+                     {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"},
+                      "spec": {**spec, "manualSelector": None}}):
+            list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))
