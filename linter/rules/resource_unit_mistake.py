@@ -12,8 +12,9 @@ The API server validates only that a quantity parses and is not negative, so the
   is 2048 cores; a mistake, but such nodes are not impossible).
 * ``memory: 512m`` is 0.512 bytes (``m`` is milli, not mega; the kubelet rounds it up to one
   byte). As a limit below one memory page (``params.page_bytes``) no process fits: the kernel
-  charges memory by the page, so the runtime's init is OOM-killed as the container starts and
-  the pod crash-loops. As a request (a real limit beside it, or none) the pod runs but reserves
+  charges memory by the page, so under containerd/runc the container's init is OOM-killed as it
+  starts, and CRI-O refuses any limit under 12 MiB outright (``set memory limit 1 too low; should
+  be at least 12582912``, cri-o ``VerifyMemoryIsEnough``). As a request (a real limit beside it, or none) the pod runs but reserves
   nothing: a warning. Values of a MiB or more in millibytes (``1288490188800m``) are what
   autoscalers write, not a mistake, and are not reported.
 
@@ -25,6 +26,7 @@ fit check have not changed since v1.0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -90,15 +92,16 @@ def _cpu_hits(c: Container, section: str, raw: Any, q: Decimal, is_request: bool
 
 def _memory_hits(c: Container, section: str, raw: Any, q: Decimal, page: Decimal) -> Iterator[Hit]:
     text = str(raw)
-    if not (isinstance(raw, str) and text.endswith("m") and q < _MIB):
-        return
+    if not (isinstance(raw, str) and text.endswith("m") and 0 < q < _MIB):
+        return  # 0 is "no limit" to the runtimes, whatever its unit
     where = c.at("resources", section, "memory")
     meant = f"{text[:-1]}Mi"
     if section == "limits" and q < page:
         yield Hit(where, (
             f"container '{c.name}': memory limit {text} means {q.normalize():f} bytes ('m' is milli, not mega), "
-            f"less than one {page:,.0f}-byte page: the runtime's init is OOM-killed as the container starts "
-            f"(RunContainerError, then CrashLoopBackOff). Did you mean {meant}?"), container=c.name, anchor="value")
+            f"less than one {page:,.0f}-byte page, so no runtime starts the container: CRI-O refuses it (set memory "
+            f"limit {math.ceil(q)} too low; should be at least 12582912) and under containerd its init is OOM-killed "
+            f"as it starts. Did you mean {meant}?"), container=c.name, anchor="value")
     else:
         yield Hit(where, (
             f"container '{c.name}': memory {section[:-1]} {text} means {q.normalize():f} bytes ('m' is milli, not "
