@@ -9,15 +9,19 @@ others for one family of software running its default configuration: Kafka start
 128 MB.
 
 Family baselines apply to containers that run the image's own server process (no pod
-``command``) and set no explicit heap (a tuned heap is the ``heap-exceeds-memory-limit``
+``command``), or whose command or args start a program a family names (``commands``: a
+``gunicorn``, ``uvicorn`` or ``python manage.py runserver`` is a Python web server whatever the
+image), and that set no explicit heap (a tuned heap is the ``heap-exceeds-memory-limit``
 rule's business); init containers are held only to the floor. Unknown images are held only to
 the floor too, and unparsable limits are left to ``rejected-by-api``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from ..families import family_of
 from ..findings import Hit
@@ -25,9 +29,11 @@ from ..heap import reading_of
 from ..quantity import QuantityError, parse_quantity
 from ..resource_limits import human_bytes, limit_of
 from ..rules import RuleContext
-from ..workloads import Workload
+from ..workloads import Container, Workload
 
 ID = "memory-limit-too-low"
+_SHELLS = frozenset({"sh", "bash", "ash", "dash"})
+_PYTHON = re.compile(r"python[0-9.]*")
 
 
 def _bytes(raw: object) -> Decimal | None:
@@ -37,8 +43,43 @@ def _bytes(raw: object) -> Decimal | None:
         return None
 
 
+def _program(c: Container) -> str | None:
+    """The program the container's argv starts: ``gunicorn`` for ``gunicorn app:app``,
+    ``sh -c 'exec gunicorn ...'`` and ``python -m gunicorn``, ``manage.py`` for ``python manage.py
+    runserver``. ``args`` count when there is no ``command`` (they replace the image's CMD)."""
+    argv = ((c.str_list("command") or []) + (c.str_list("args") or []) if c.data.get("command") is not None
+            else c.str_list("args"))
+    if not argv:
+        return None
+    words = argv
+    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in _SHELLS and argv[1].startswith("-") and "c" in argv[1]:
+        words = argv[2].split()
+        if words[:1] == ["exec"]:
+            words = words[1:]
+    if not words:
+        return None
+    prog = words[0].rsplit("/", 1)[-1]
+    if _PYTHON.fullmatch(prog) and len(words) > 1:
+        if words[1] == "-m" and len(words) > 2:
+            return words[2]
+        if not words[1].startswith("-"):
+            return words[1].rsplit("/", 1)[-1]
+    return prog
+
+
+def _by_program(prog: str | None, families: Any) -> dict[str, Any] | None:
+    """The first family entry whose ``commands`` name ``prog``."""
+    if prog is None or not isinstance(families, list):
+        return None
+    for entry in families:
+        if isinstance(entry, dict) and isinstance(entry.get("commands"), list) and prog in entry["commands"]:
+            return entry
+    return None
+
+
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    memory = ctx.knowledge.get("memory") or {}
+    memory = ctx.knowledge.get("memory")
+    memory = memory if isinstance(memory, dict) else {}
     floor_entry = memory.get("floor") if isinstance(memory.get("floor"), dict) else {}
     floor = _bytes(ctx.params.get("floor", floor_entry.get("minimum")))
     for c in wl.iter("containers", "initContainers"):
@@ -53,9 +94,12 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                 f"process needs to start ({floor_entry.get('source', 'the absolute floor')}). It will be "
                 f"OOMKilled (exit code 137) at once, over and over."), container=c.name, anchor="value")
             continue
-        if (c.is_init and not c.is_sidecar) or c.data.get("command") is not None:
+        if c.is_init and not c.is_sidecar:
             continue
-        entry = family_of(c, memory.get("families"), use_command=False)
+        families = memory.get("families")
+        entry = _by_program(_program(c), families)
+        if entry is None and c.data.get("command") is None:
+            entry = family_of(c, families, use_command=False)
         minimum = _bytes(entry.get("minimum")) if entry else None
         if entry is None or minimum is None or limit >= minimum:
             continue
