@@ -3,7 +3,7 @@
 The object of the request is linted by the same engine as the CLI; the inventory it sees is the
 object itself plus what the cluster look-up found in the target namespace. Findings at the
 deny level deny (in ``deny`` mode); the others come back as ``response.warnings``, which
-``kubectl`` prints, kept short because the API server truncates long or numerous warnings.
+``kubectl`` prints: whole sentences within the room the API server gives them (:data:`WARNING_RUNES`).
 
 Every field of the request is hostile until checked: the uid and namespace are validated here
 (a namespace reaches the look-up URLs), names are only logged bounded and JSON-escaped, and
@@ -16,6 +16,7 @@ raises, or rules cut by the time budget, never pass silently: they are named in 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,7 +37,14 @@ API_VERSION = "admission.k8s.io/v1"
 CHECKED_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                            "ReplicationController", "Job", "CronJob"})
 CHECKED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
-WARNING_CHARS = 120  # the API server's advice for admission warnings
+# The room the API server gives admission warnings (k8s.io/apiserver pkg/endpoints/filters/warning.go,
+# since Kubernetes 1.19, unchanged through 1.34): once the warnings of one response pass
+# truncateAtTotalRunes (4096) it cuts each to truncateItemRunes (256) runes, mid-word, and drops
+# the ones that still do not fit. A warning with a control character is dropped outright
+# (apimachinery util/net NewWarningHeader). So each warning is at most 256 runes, the response's
+# at most 4096 in all, and neither is ever cut by the server.
+WARNING_RUNES = 256
+WARNINGS_TOTAL_RUNES = 4096
 DENY_MESSAGE_CHARS = 4000
 DEGRADED_WARNING = "crashlint: cluster look-ups unavailable; references to ConfigMaps/Secrets/ServiceAccounts not verified"
 PARTIAL_WARNING = "crashlint: some cluster look-ups failed; those references were checked against the object only"
@@ -189,10 +197,78 @@ def _pod_template(data: Any) -> Any:
     return spec.get("template", spec)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# A sentence ends at ". " before a capital or a backtick (not inside "1.4.2" or "e.g. x").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`])")
+_ELLIPSIS = "\u2026"
+
+
+def _balanced(text: str) -> bool:
+    """No quote, code span or parenthesis left open: a cut there does not break a quoted name or a list in two."""
+    return text.count("`") % 2 == 0 and text.count('"') % 2 == 0 and text.count("(") == text.count(")")
+
+
+def _fit_body(body: str, room: int) -> str:
+    """``body`` within ``room`` runes: whole sentences; else the first sentence up to a clause
+    (``; ``) closed with a period; else up to a word, marked with an ellipsis. Never mid-word."""
+    if len(body) <= room:
+        return body
+    sentences = _SENTENCE_END.split(body)
+    kept = ""
+    for sentence in sentences:
+        joined = f"{kept} {sentence}" if kept else sentence
+        if len(joined) > room:
+            break
+        kept = joined
+    if kept:
+        return kept
+    first = sentences[0]
+    clauses = first.split("; ")
+    for n in range(len(clauses) - 1, 0, -1):
+        head = "; ".join(clauses[:n]).rstrip(",:")
+        if len(head) + 1 <= room and _balanced(head):
+            return head + "."
+    cut = first[:room - len(_ELLIPSIS) + 1]
+    space = cut.rfind(" ")
+    while space > 0 and not _balanced(cut[:space]):
+        space = cut.rfind(" ", 0, space)
+    if space <= 0:
+        return ""
+    return cut[:space].rstrip(" ,;:(") + _ELLIPSIS
+
+
 def _short(f: Finding) -> str:
+    """One admission warning for ``f``: ``crashlint RULE: [container 'c':] sentences. See `crashlint explain RULE`.``
+
+    Within :data:`WARNING_RUNES`, so the API server never cuts it; shortened only between
+    sentences, clauses or words (:func:`_fit_body`), and always ending with the hint that leads
+    to the whole explanation. Control characters, which would make the API server drop the
+    warning, become spaces.
+    """
+    hint = f" See `crashlint explain {f.rule}`."
     container = f" container '{f.container}':" if f.container and f"'{f.container}'" not in f.message[:60] else ""
-    text = f"crashlint {f.rule}:{container} {f.message}"
-    return text if len(text) <= WARNING_CHARS else text[:WARNING_CHARS - 3].rstrip() + "..."
+    head = f"crashlint {f.rule}:{container} "
+    if len(head) + len(hint) > WARNING_RUNES // 2:
+        head = f"crashlint {f.rule}: "  # a name too long to leave room for the message
+    body = " ".join(_CONTROL.sub(" ", f.message).split())
+    body = _fit_body(body, WARNING_RUNES - len(head) - len(hint)) or "the message is too long for a warning; run `crashlint lint` on the manifest."
+    return _CONTROL.sub(" ", head) + body + hint
+
+
+def _finding_warnings(warned: list[Finding], limit: int, used: int) -> list[str]:
+    """Warnings for ``warned``: at most ``limit`` of them, and only while the response's warnings
+    (``used`` runes so far) stay within :data:`WARNINGS_TOTAL_RUNES`; the rest are counted in one line."""
+    out: list[str] = []
+    budget = WARNINGS_TOTAL_RUNES - used - 100  # room for the "more findings" line
+    for f in warned[:limit]:
+        text = _short(f)
+        if len(text) > budget:
+            break
+        out.append(text)
+        budget -= len(text)
+    if len(out) < len(warned):
+        out.append(f"crashlint: {len(warned) - len(out)} more finding(s); run `crashlint lint` on the manifest")
+    return out
 
 
 def _deny_message(findings: list[Finding]) -> str:
@@ -308,10 +384,7 @@ def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outc
         else:  # warn mode, below the deny level, or excused on UPDATE: still worth telling
             warned.append(f)
     out.rules = [f.rule for f in denying + warned]
-    shown = [_short(f) for f in warned[:wh.max_warnings]]
-    if len(warned) > wh.max_warnings:
-        shown.append(f"crashlint: {len(warned) - wh.max_warnings} more finding(s); run `crashlint lint` on the manifest")
-    warnings.extend(shown)
+    warnings.extend(_finding_warnings(warned, wh.max_warnings, sum(len(w) for w in warnings)))
     incomplete = bool(out.failed_rules or out.skipped_rules)
     if denying or (incomplete and mode == "deny" and wh.rule_errors == "deny"):
         message = _deny_message(denying) if denying else (

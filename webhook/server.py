@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import shutil
 import ssl
@@ -109,21 +110,74 @@ class WebhookServer(BaseApplication):
         return app
 
 
+SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+FILE_ONLY_EFFECT = ("references to ConfigMaps, Secrets and ServiceAccounts are checked against the admitted "
+                    "object alone, and only warned about, never denied")
+
+
+def _own_namespace() -> str:
+    """The namespace the start-up look-up lists: the pod's own (small, and its RBAC covers it), else default."""
+    with contextlib.suppress(OSError):
+        with open(SA_NAMESPACE_FILE, encoding="utf-8") as fh:
+            return fh.read().strip() or "default"
+    return "default"
+
+
+def _lookup_mode(opts: ServeOptions, source: Any, cluster_lookups: bool) -> tuple[str, str, str]:
+    """(log level, mode, sentence) saying at start-up whether admissions get cluster look-ups.
+
+    File-only checks are decided here (``--no-cluster``; no kubeconfig, context or pod service
+    account; ``cluster_lookups: false``) or found by one look-up of the webhook's own namespace:
+    credentials the API refuses (401), an API that does not answer, or no ``list`` permission on
+    any kind leave every admission with file-only checks until it recovers (each such answer
+    carries a warning too). The look-up lists what an admission would: Secrets as metadata only.
+    """
+    if source is None:
+        why = ("--no-cluster was given" if opts.cluster is False else
+               "no --kubeconfig or --context was given and this is not a pod (KUBERNETES_SERVICE_HOST is unset)")
+        return "warning", "file-only", f"file-only checks: {why}; {FILE_ONLY_EFFECT}"
+    if not cluster_lookups:
+        return "warning", "file-only", (f"file-only checks: cluster_lookups is false in the webhook configuration; "
+                                        f"{FILE_ONLY_EFFECT}")
+    from ..cluster import ClusterError
+
+    where = "the pod's service account" if source.in_cluster else (opts.kubeconfig or "the kubeconfig")
+    namespace = _own_namespace() if source.in_cluster else "default"
+    try:
+        _, problems = source.fetch_namespace(namespace)
+    except ClusterError as exc:
+        return "warning", "file-only", (f"file-only checks: no access to the cluster through {where} ({exc}); "
+                                        f"{FILE_ONLY_EFFECT} until the API answers")
+    if problems:
+        return "warning", "partial", f"cluster look-ups through {where} are partial: {'; '.join(problems)}"
+    return "info", "cluster", f"cluster look-ups through {where}: references are checked against the cluster"
+
+
 def serve(opts: ServeOptions) -> None:
     """Run until stopped; the configuration and certificates are checked before any worker starts."""
-    ConfigWatcher(opts.config, opts.webhook_config)  # raises ConfigError: the CLI exits 2 with the message
+    watcher = ConfigWatcher(opts.config, opts.webhook_config)  # raises ConfigError: the CLI exits 2 with the message
     ReloadingTLS(opts.cert, opts.key).context(wait=FIRST_LOAD_WAIT)  # raises on an unreadable pair
+    source = None
     if _wants_cluster(opts):
         from ..cluster import ClusterSource
 
         # raises ClusterError for unusable credentials; imports the client once, before the fork
-        ClusterSource(kubeconfig=opts.kubeconfig, context=opts.context).connect()
+        source = ClusterSource(kubeconfig=opts.kubeconfig, context=opts.context, timeout=opts.lookup_timeout,
+                               warn=lambda msg: None)
+        source.connect()
     own_dir = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         own_dir = tempfile.mkdtemp(prefix="crashlint-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir
     master = os.getpid()
     try:
+        # Only now: the app module imports prometheus_client, which picks its multiprocess mode
+        # from PROMETHEUS_MULTIPROC_DIR once, at import.
+        from .app import _logger
+
+        level, mode, sentence = _lookup_mode(opts, source, watcher.current().webhook.cluster_lookups)
+        _logger().log(logging.INFO if level == "info" else logging.WARNING, sentence,
+                      extra={"fields": {"event": "startup", "lookups": mode}})
         WebhookServer(opts).run()
     finally:
         # Workers are forked inside run() and leave through SystemExit too: only the master,

@@ -37,7 +37,7 @@ def test_warning_only_deployment_is_allowed_with_short_warnings(webhook: Webhook
     assert resp["allowed"] is True and "status" not in resp
     warnings = _warnings(resp)
     assert len(warnings) == 1 and warnings[0].startswith("crashlint image-tag-mutable:")
-    assert all(len(w) <= 120 for w in warnings)
+    assert all(len(w) <= 256 for w in warnings)  # the API server's per-warning room
 
 
 def test_clean_deployment_is_allowed_without_warnings(webhook: Webhook) -> None:
@@ -144,7 +144,7 @@ def test_slow_cluster_degrades_within_the_budget_with_a_warning(webhook: Webhook
     assert resp["allowed"] is True  # file-only checks: a missing ConfigMap is a warning there
     warnings = _warnings(resp)
     assert any("cluster look-ups unavailable" in w for w in warnings)
-    assert all(len(w) <= 120 for w in warnings)
+    assert all(len(w) <= 256 for w in warnings)  # the API server's per-warning room
     assert any(w.startswith("crashlint missing-configmap:") for w in warnings)
     assert webhook.metric("crashlint_webhook_lookup_errors_total", result="degraded") == before + 1
 
