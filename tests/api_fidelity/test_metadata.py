@@ -132,3 +132,12 @@ def test_metadata_of_any_shape_never_raises(tmp_path: Path, metadata: object) ->
         data = {"apiVersion": "batch/v1" if kind == "CronJob" else "apps/v1" if kind == "Deployment" else "v1",
                 "kind": kind, "metadata": metadata, "spec": spec}
         list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))
+
+
+def test_the_quoting_fix_keeps_the_text_as_written() -> None:
+    """``version: 1.10`` becomes ``"1.10"`` (the scalar's text), not ``"1.1"`` (the float's)."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "api_fidelity" / "metadata" / "refused-label-value-types.yaml"
+    fixes = [f.fix for f in lint(path).findings if f.rule == RULE]
+    assert fixes == [[{"op": "replace", "path": p, "value": v}] for p, v in (
+        ("/metadata/labels/version", "1.10"), ("/metadata/labels/canary", "true"),
+        ("/metadata/annotations/replicas-hint", "3"), ("/spec/template/metadata/labels/tier", "2"))]
