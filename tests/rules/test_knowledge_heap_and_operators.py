@@ -244,3 +244,44 @@ def test_hostile_operator_knowledge_never_raises(tmp_path: Path, ops: Any) -> No
                                            resource="{apiVersion: x/v1, kind: K, metadata: {name: K1}, spec: {x: [1]}}"))
     report = lint_paths([str(path)], settings)
     assert report.errors == []  # a rule that raises is reported as an error
+
+
+# --- undeclared health ports of known images (policies/ports.yaml) -----------------------------
+
+def test_every_listening_port_entry_names_its_source() -> None:
+    for entry in load_policies().knowledge["ports"]["listening"]:
+        assert entry["ports"] and isinstance(entry.get("source"), str) and len(entry["source"]) > 10, entry
+
+
+def test_known_health_ports_are_what_keeps_the_probes_quiet() -> None:
+    path = (Path(__file__).resolve().parents[1] / "fixtures" / "lint" / "probe-port-not-exposed"
+            / "neg-undeclared-health-ports-of-known-images.yaml")
+    settings = load_settings(raw={})
+    assert [f for f in lint_paths([str(path)], settings).findings if f.rule == "probe-port-not-exposed"] == []
+    settings.knowledge = {**settings.knowledge, "ports": {"listening": []}}
+    fired = {(f.container, f.severity) for f in lint_paths([str(path)], settings).findings
+             if f.rule == "probe-port-not-exposed"}
+    assert ("kube-state-metrics", "warning") in fired and ("cloud-sql-proxy", "info") in fired
+    assert ("prometheus", "info") in fired  # (istio-proxy: the mesh knowledge, policies/mesh.yaml, also covers it)
+
+
+# --- the Python web server memory floor (policies/memory.yaml) ---------------------------------
+
+@pytest.mark.parametrize("argv,limit,flagged", [
+    ("command: [gunicorn, app:app]", "45Mi", True),
+    ("command: [/usr/local/bin/gunicorn, app:app]", "45Mi", True),
+    ("command: [python3.12, -m, uvicorn, main:app]", "45Mi", True),
+    ("command: [python, manage.py, runserver]", "45Mi", True),
+    ("args: [hypercorn, main:app]", "40Mi", True),
+    ("command: [bash, -ec, 'exec daphne asgi:application']", "32Mi", True),
+    ("command: [gunicorn, app:app]", "48Mi", False),
+    ("command: [python, worker.py]", "45Mi", False),          # unknown Python program: the floor only
+    ("command: [python, -c, 'import gunicorn']", "45Mi", False),
+    ("command: [echo, gunicorn]", "45Mi", False),
+])
+def test_a_python_web_server_is_held_to_its_floor(lint, argv: str, limit: str, flagged: bool) -> None:
+    report = lint(_pod(f"{{name: web, image: ghcr.io/acme/web:1.0.0, {argv}, resources: {{limits: {{memory: {limit}}}}}}}"))
+    hits = found(report, "memory-limit-too-low")
+    assert [h.severity for h in hits] == (["warning"] if flagged else [])
+    if flagged:
+        assert "Python web server" in hits[0].message and "48Mi" in hits[0].message
