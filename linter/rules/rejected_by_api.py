@@ -26,12 +26,12 @@ from ..rules import RuleContext
 from ..validation import problems as validation_problems
 from ..validation.fields import one_finding_per_place
 from ..validation.kinds import BUILTIN_KINDS
+from ..validation.podspec import STATEFULSET_NOTE
 from ..workloads import RUN_TO_COMPLETION_KINDS, Container, Workload, pod_spec_problems, workload_of
 
 ID = "rejected-by-api"
 KINDS = BUILTIN_KINDS
 
-_PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, REPLICAS: a sample's value to replace
 _VALID_RESTART = {"Always", "OnFailure", "Never"}
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -119,9 +119,8 @@ def _shape_hits(c: Container) -> Iterator[Hit]:
 
 def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
     yield from _shape_hits(c)
-    if "name" not in c.data or not isinstance(c.data.get("name"), str) or not c.data.get("name"):
-        yield Hit(c.at(), f"{c.section}[{c.index}] has no name (spec.{c.section}[{c.index}].name: "
-                  "Required value)", container=None, anchor="key")
+    # Pod validation, which a StatefulSet's template escapes until its controller creates a pod.
+    note = STATEFULSET_NOTE if wl.kind == "StatefulSet" else ""
     for key in ("command", "args"):
         v = c.data.get(key)
         if v is None:
@@ -143,56 +142,24 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
                       container=c.name, anchor="value")
         elif not c.is_init:
             yield Hit(c.at("restartPolicy"), f"container '{c.name}': restartPolicy is only allowed on init "
-                      "containers (native sidecars)", container=c.name, anchor="value")
+                      f"containers (native sidecars){note}", container=c.name, anchor="value")
         elif rp != "Always":
             yield Hit(c.at("restartPolicy"), f"init container '{c.name}': restartPolicy '{rp}' is not "
-                      "supported (only Always, which makes it a native sidecar)", container=c.name, anchor="value")
+                      f"supported (only Always, which makes it a native sidecar){note}", container=c.name,
+                      anchor="value")
     if c.runs_to_completion_by_design:
         for probe in (*_PROBES, "lifecycle"):
             if c.data.get(probe) is not None:
-                yield Hit(c.at(probe), f"init container '{c.name}' has a {probe}; the API server rejects "
-                          f"it (init containers must not have {probe} unless restartPolicy is Always)",
+                yield Hit(c.at(probe), f"init container '{c.name}' has a {probe} (init containers must not have "
+                          f"{probe} unless restartPolicy is Always){note or '; the API server rejects it'}",
                           container=c.name, anchor="key")
-    elif c.section == "ephemeralContainers":
-        for key in (*_PROBES, "ports", "resources", "lifecycle"):
-            if c.data.get(key) is not None:
-                yield Hit(c.at(key), f"ephemeral container '{c.name}': {key} is not allowed", container=c.name,
-                          anchor="key")
     for probe in ("livenessProbe", "startupProbe"):
         p = c.data.get(probe)
         if isinstance(p, dict) and p.get("successThreshold") not in (None, 1):
             yield Hit(c.at(probe, "successThreshold"), f"container '{c.name}': {probe}.successThreshold must "
-                      f"be 1, not {p.get('successThreshold')!r}", container=c.name, anchor="value",
+                      f"be 1, not {p.get('successThreshold')!r}{note}", container=c.name, anchor="value",
                       fix=[{"op": "replace", "path": "/" + "/".join(map(str, c.at(probe, "successThreshold"))),
                             "value": 1}])
-    ports = c.data.get("ports")
-    if isinstance(ports, list):
-        names: dict[str, int] = {}
-        for i, port in enumerate(ports):
-            if not isinstance(port, dict):
-                continue
-            cp = port.get("containerPort")
-            if cp in (None, "", 0):
-                yield Hit(c.at("ports", i), f"container '{c.name}': ports[{i}] has no containerPort "
-                          "(Required value)", container=c.name, anchor="auto")
-            elif _filled_in_later(cp):
-                pass
-            elif not isinstance(cp, int) or isinstance(cp, bool) or not 1 <= cp <= 65535:
-                yield Hit(c.at("ports", i, "containerPort"), f"container '{c.name}': containerPort {cp!r} must "
-                          "be a number between 1 and 65535 (not a string)", container=c.name, anchor="value")
-            name = port.get("name")
-            if isinstance(name, str):
-                if name in names:
-                    yield Hit(c.at("ports", i, "name"), f"container '{c.name}': port name '{name}' is used "
-                              f"twice (ports[{names[name]}] and ports[{i}]); names must be unique",
-                              container=c.name, anchor="value")
-                names.setdefault(name, i)
-                if len(name) > 15 or not _PORT_NAME.fullmatch(name) or not re.search("[a-z]", name):
-                    yield Hit(c.at("ports", i, "name"), f"container '{c.name}': port name '{name}' must be "
-                              "at most 15 lowercase letters, digits and '-', with a letter", container=c.name,
-                              anchor="value")
-    elif ports is not None:
-        yield Hit(c.at("ports"), f"container '{c.name}': ports must be a list", container=c.name)
     yield from _quantity_hits(c)
 
 
@@ -220,14 +187,8 @@ def _checks(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         v = wl.spec.get(key)
         if v is not None and not isinstance(v, list):
             yield Hit(wl.at(key), f"{key} must be a list, not {_json_type(v)}", anchor="value")
-    seen: dict[str, str] = {}
+    # Container names, ports, mounts and env are judged by linter/validation/podspec.py.
     for c in wl.containers:
-        name = c.data.get("name")
-        if isinstance(name, str) and name:
-            if name in seen:
-                yield Hit(c.at("name"), f"container name '{name}' is used twice in the pod (Duplicate value)",
-                          container=name, anchor="value")
-            seen.setdefault(name, c.section)
         yield from _container_hits(wl, c)
 
 

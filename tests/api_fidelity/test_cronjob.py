@@ -1,0 +1,69 @@
+"""API fidelity of CronJobs: what ``validateCronJobSpec`` and robfig/cron refuse, and near-misses it accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crashlint.validation.cronjob import known_time_zones, schedule_problem
+from server_answers import FIXTURES, assert_accepted, assert_refused, fixtures
+
+REFUSED = fixtures("cronjob", "refused")
+ACCEPTED = fixtures("cronjob", "accepted")
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
+def test_refused_cronjobs_are_reported_in_the_servers_words(path: Path) -> None:
+    assert_refused(path)
+
+
+@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
+    assert_accepted(path)
+
+
+def test_as_many_near_misses_as_refusals() -> None:
+    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+
+
+@pytest.mark.skipif(not known_time_zones(), reason="no IANA tz database on this machine: every zone is accepted")
+def test_a_zone_missing_from_the_tz_database_is_a_warning_not_an_error() -> None:
+    assert_refused(FIXTURES / "cronjob" / "unknown-zone.yaml")
+
+
+# robfig/cron v3 ParseStandard, case by case (parser.go): None where it parses, else its message.
+PARSER_CASES = [
+    ("* * * * *", None),
+    ("? ? ? ? ?", None),
+    ("0 0 * * SUN-SAT", None),
+    ("0 0 * * sat-sun", "beginning of range (6) beyond end of range (0): sat-sun"),
+    ("0 0 1 jan,Feb,MAR *", None),
+    ("*-5 * * * *", None),  # '*' takes the whole range whatever follows its '-'
+    ("+5 * * * *", None),  # strconv.Atoi takes a sign
+    (", 0 * * *", None),  # empty list items are skipped
+    ("5/15 * * * *", None),
+    ("-5 * * * *", 'failed to parse int from : strconv.Atoi: parsing "": invalid syntax'),
+    ("*/-5 * * * *", "negative number (-5) not allowed: -5"),
+    ("1-2-3 * * * *", "too many hyphens: 1-2-3"),
+    ("99999999999999999999 * * * *", "value out of range"),
+    ("0 0 * * * *", "expected exactly 5 fields, found 6: [0 0 * * * *]"),
+    ("", "expected exactly 5 fields, found 0: []"),
+    (" @daily", "expected exactly 5 fields, found 1: [@daily]"),  # '@' only as the first character
+    ("@yearly", None), ("@annually", None), ("@monthly", None), ("@weekly", None), ("@daily", None),
+    ("@midnight", None), ("@hourly", None),
+    ("@hourly ", "unrecognized descriptor: @hourly "),
+    ("@every", "unrecognized descriptor: @every"),
+    ("@every 90s", None), ("@every 1.5h", None), ("@every -1s", None), ("@every 0", None),
+    ("@every 1", 'time: missing unit in duration "1"'),
+    ("@every .s", 'time: invalid duration ".s"'),
+    ("@every 1 h", 'time: unknown unit " h" in duration "1 h"'),
+    ("@every 3000000h", 'time: invalid duration "3000000h"'),
+]
+
+
+@pytest.mark.parametrize(("schedule", "problem"), PARSER_CASES)
+def test_the_parser_follows_robfig_cron(schedule: str, problem: str | None) -> None:
+    got = schedule_problem(schedule)
+    assert (got is None) == (problem is None), got
+    assert problem is None or problem in (got or "")

@@ -1,0 +1,26 @@
+"""API fidelity of Services: what ``ValidateService`` refuses, and near-misses it accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server_answers import assert_accepted, assert_refused, fixtures
+
+REFUSED = fixtures("service", "refused")
+ACCEPTED = fixtures("service", "accepted")
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
+def test_refused_services_are_reported_in_the_servers_words(path: Path) -> None:
+    assert_refused(path)
+
+
+@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
+    assert_accepted(path)
+
+
+def test_as_many_near_misses_as_refusals() -> None:
+    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
