@@ -35,21 +35,28 @@ class LintReport:
     objects: int = 0
     notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
     skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
+    # Findings found but not listed (under --min-severity / min_severity), per severity.
+    hidden: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
+        """Findings per severity, listed or hidden: the summary counts everything that was found."""
         out = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             out[f.severity] += 1
+        for severity, n in self.hidden.items():
+            out[severity] += n
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (``suppressed``, ``skipped`` and ``summary.skipped`` are
-        additions consumers may ignore)."""
+        """The JSON contract of DESIGN.md (``suppressed``, ``skipped``, ``summary.skipped`` and
+        ``summary.hidden`` are additions consumers may ignore). ``summary`` counts every finding
+        per severity; ``hidden`` says how many of them ``findings`` leaves out (--min-severity)."""
         return {
             "version": 1,
             "findings": [f.as_dict() for f in self.findings],
             "errors": [e.as_dict() for e in self.errors],
-            "summary": {"files": self.files, "objects": self.objects, **self.counts(), "skipped": len(self.skipped)},
+            "summary": {"files": self.files, "objects": self.objects, **self.counts(), "skipped": len(self.skipped),
+                        "hidden": sum(self.hidden.values())},
             "suppressed": [f.as_dict() for f in self.suppressed],
             "skipped": [s.as_dict() for s in self.skipped],
         }

@@ -5,7 +5,8 @@
       liveness-too-aggressive:
         severity: error
         params: {min_failure_threshold: 2}
-    exclude: ["charts/**/templates/tests/*"]
+    exclude: ["charts/*/templates/tests/*", vendor]   # relative to this file's directory
+    min_severity: warning                   # list only warnings and errors (info: list everything)
     limits: {max_file_bytes: 134217728}
     images:                                 # entries put before policies/images.yaml's lists
       run_to_completion: [{match: [my-registry/toolbox], cmd: [sh], reads_stdin: true}]
@@ -15,8 +16,8 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
+from fnmatch import fnmatchcase
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .limits import Limits
 from .policy import Policies, load_policies, merged_params
 
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")
+CONFIG_KEYS = ("rules", "exclude", "min_severity", "limits", "images", "knowledge")
 
 
 class ConfigError(Exception):
@@ -54,13 +56,51 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     exclude: tuple[str, ...] = ()
     source: str | None = None
+    # The directory ``exclude`` patterns are relative to: the config file's (the repository root
+    # when the config sits there), else the working directory when the settings were made.
+    base: str = field(default_factory=os.getcwd)
+    # The lowest severity listed (``min_severity:``); None lets the CLI choose per output format.
+    min_severity: str | None = None
 
     def excluded(self, path: str) -> bool:
-        norm = path.replace(os.sep, "/")
-        if norm.startswith("./"):
-            norm = norm[2:]
-        return any(fnmatch.fnmatch(norm, pat) or fnmatch.fnmatch(os.path.basename(norm), pat)
-                   for pat in self.exclude)
+        """Whether ``exclude`` names ``path``, however the path was spelled on the command line.
+
+        A pattern with a ``/`` is a glob over the path relative to :attr:`base` and also names
+        everything under a directory it matches (``charts/*/templates/tests``); a pattern without
+        one names a file or directory at any depth (``vendor``, ``*.generated.yaml``). ``*``
+        crosses ``/`` as in :mod:`fnmatch`. So ``crashlint lint .``, ``lint k8s/`` or ``lint
+        /abs/repo/k8s/app.yaml``, from the root or a subdirectory, exclude the same files.
+        """
+        if not self.exclude or path in ("-", "<stdin>"):
+            return False
+        rel = self._relative(path)
+        parts = (rel or os.path.normpath(path).replace(os.sep, "/")).split("/")
+        dirs = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)] if rel else []
+        for raw in self.exclude:
+            pat = raw.strip().removeprefix("./").strip("/")
+            if not pat:
+                continue
+            if "/" in pat:
+                if any(fnmatchcase(d, pat) for d in dirs):
+                    return True
+            elif any(fnmatchcase(part, pat) for part in parts):
+                return True
+        return False
+
+    def _relative(self, path: str) -> str | None:
+        """``path`` relative to :attr:`base` with ``/`` separators; None outside it (then only
+        patterns without ``/`` can name it)."""
+        full = os.path.abspath(path)
+        rel = os.path.relpath(full, self.base)
+        if _outside(rel):  # a symbolic link on the way (``/tmp`` -> ``/private/tmp``)?
+            rel = os.path.relpath(os.path.realpath(full), os.path.realpath(self.base))
+            if _outside(rel):
+                return None
+        return rel.replace(os.sep, "/")
+
+
+def _outside(rel: str) -> bool:
+    return rel == os.pardir or rel.startswith(os.pardir + os.sep)
 
 
 def _merge_knowledge(shipped: dict[str, Any], raw: dict[str, Any], where: str) -> dict[str, Any]:
@@ -120,9 +160,10 @@ def load_settings(path: str | None = None, policies: Policies | None = None, raw
     where = path or "config"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the config must be a mapping")
-    unknown = set(raw) - {"rules", "exclude", "limits", "images", "knowledge"}
+    unknown = set(raw) - set(CONFIG_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown config keys: {', '.join(sorted(unknown))}")
+        raise ConfigError(f"{where}: unknown config keys: {', '.join(sorted(map(str, unknown)))} "
+                          f"(known: {', '.join(CONFIG_KEYS)})")
     overrides = raw.get("rules") or {}
     if not isinstance(overrides, dict):
         raise ConfigError(f"{where}: 'rules' must be a mapping of rule id to settings")
@@ -152,5 +193,10 @@ def load_settings(path: str | None = None, policies: Policies | None = None, raw
     exclude = raw.get("exclude") or []
     if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
         raise ConfigError(f"{where}: 'exclude' must be a list of glob patterns")
+    min_severity = raw.get("min_severity")
+    if min_severity is not None and min_severity not in SEVERITIES:
+        raise ConfigError(f"{where}: min_severity must be one of {', '.join(SEVERITIES)}")
     knowledge = _merge_knowledge(policies.knowledge, raw, where)
-    return Settings(rules, knowledge, Limits.from_mapping(raw.get("limits")), tuple(exclude), path)
+    base = os.path.dirname(os.path.abspath(path)) if path is not None else os.getcwd()
+    return Settings(rules, knowledge, Limits.from_mapping(raw.get("limits")), tuple(exclude), path,
+                    base, min_severity)

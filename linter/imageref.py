@@ -108,26 +108,63 @@ def parse(ref: str) -> ImageRef:
     return ImageRef(domain, "/".join(parts), tag, digest)
 
 
+_HUB_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def _has_host(pattern: str) -> bool:
+    """Whether a pattern's first component is a registry host, as :func:`parse` decides for references."""
+    first, sep, _ = pattern.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
+def _full_name(domain: str | None, repository: str) -> str:
+    """``host/path`` with Docker Hub spelled one way: ``busybox`` is ``docker.io/library/busybox``."""
+    if domain is None or domain in _HUB_HOSTS:
+        return "docker.io/" + (repository if "/" in repository else "library/" + repository)
+    return f"{domain.lower()}/{repository}"
+
+
+def _pattern_full_name(pattern: str) -> str:
+    host, _, rest = pattern.partition("/")
+    return _full_name(host, rest) if rest else f"{host.lower()}/"  # ``ghcr.io/*``: the whole registry
+
+
 def matches(ref: ImageRef, patterns: list[str]) -> str | None:
     """The first pattern that names this image.
 
-    A pattern with a ``/`` (``curlimages/curl``) matches that repository path on any registry.
-    A bare pattern (``busybox``) names an *official* image: the repository ``busybox`` or
-    ``library/busybox`` on any registry or mirror (``registry.k8s.io/busybox``,
+    A pattern that starts with a registry host (``registry.example.com/team/app``,
+    ``docker.io/bitnami/redis``: a first component with ``.`` or ``:``, or ``localhost``) names
+    that repository on that registry only. A pattern with a ``/`` and no host
+    (``curlimages/curl``) matches that repository path on any registry. A bare pattern
+    (``busybox``) names an *official* image: the repository ``busybox`` or ``library/busybox``
+    on any registry or mirror (``registry.k8s.io/busybox``,
     ``public.ecr.aws/docker/library/busybox``), never a namespaced one — ``calico/node`` is
-    not the Node.js image. A trailing ``*`` matches a prefix of that one name.
+    not the Node.js image. A trailing ``*`` matches a prefix instead: of that one name
+    (``ubi-*``), of the path (``bitnami/*``) or of the whole name (``ghcr.io/org/*``).
     """
     path = ref.path
+    full: str | None = None  # host/path, built only when a pattern names a host
     parts = path.split("/")
     official = parts[-1] if len(parts) == 1 or (len(parts) >= 2 and parts[-2] == "library") else None
     for pat in patterns:
-        if "/" in pat:
-            if path == pat or path.endswith("/" + pat):
+        if not isinstance(pat, str) or not pat:
+            continue
+        prefix = pat.endswith("*")
+        stem = pat[:-1] if prefix else pat
+        if _has_host(pat):
+            full = full if full is not None else _full_name(ref.domain, ref.repository)
+            want = _pattern_full_name(stem)
+            if full == want or (prefix and full.startswith(want)):
+                return pat
+        elif "/" in pat:
+            if path == stem or path.endswith("/" + stem):
+                return pat
+            if prefix and (path.startswith(stem) or ("/" + stem) in path):
                 return pat
         elif official is None:
             continue
-        elif pat.endswith("*"):
-            if official.startswith(pat[:-1]):
+        elif prefix:
+            if official.startswith(stem):
                 return pat
         elif official == pat:
             return pat

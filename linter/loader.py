@@ -629,6 +629,10 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         mark = exc.problem_mark or exc.context_mark
         where = line + (mark.line + 1 if mark else 1)
         text = " ".join(p for p in (exc.context, exc.problem) if p)
+        tab = _indenting_tab(chunk, mark.line) if mark else None
+        if tab is not None:
+            text = (f"line {where}, column {tab}: a tab indents this line, and YAML allows only spaces "
+                    f"for indentation (replace the tab with spaces; the parser said: {text})")
         result.errors.append(LoadError(name, where, f"invalid YAML: {text}"))
         result.unparsable += 1
     except RecursionError:
@@ -638,6 +642,24 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         result.unparsable += 1
     finally:
         loader.dispose()
+
+
+def _indenting_tab(chunk: bytes, line: int) -> int | None:
+    """1-based column of a tab in the indentation of ``chunk``'s 0-based ``line``, if it has one.
+
+    libyaml's messages for it (``found character that cannot start any token``, ``found a tab
+    character that violates indentation``) do not say "tab" or where the tab is; this does.
+    """
+    start = 0
+    for _ in range(line):  # at most one find per line before the error
+        start = chunk.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = chunk.find(b"\n", start)
+    text = chunk[start:end if end >= 0 else len(chunk)]
+    indent = text[:len(text) - len(text.lstrip(b" \t-?:"))]
+    tab = indent.find(b"\t")
+    return tab + 1 if tab >= 0 else None
 
 
 def _bad_tag_error(name: str, line: int, loader: _Loader, root: yaml.Node) -> LoadError:

@@ -24,19 +24,20 @@ def register(subparsers: Any) -> None:
                     "/readyz, /metrics. Certificates are re-read when the files change.")
     serve.add_argument("--cert", required=True, help="serving certificate (PEM), e.g. tls.crt")
     serve.add_argument("--key", required=True, help="its private key (PEM), e.g. tls.key")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8443, help="TLS port to listen on")
     serve.add_argument("--config", help="rule settings: a .crashlint.yaml (re-read on change)")
     serve.add_argument("--webhook-config", metavar="FILE",
                        help="enforcement settings: mode per namespace/label, threshold, exclusions (re-read on change)")
     serve.add_argument("--kubeconfig", help="cluster look-ups through this kubeconfig (default in a pod: its "
                                             "service account)")
-    serve.add_argument("--context")
+    serve.add_argument("--context", help="kubeconfig context (default: the current one)")
     serve.add_argument("--no-cluster", action="store_true", help="no cluster look-ups: file-only checks")
-    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     serve.add_argument("--threads", type=int, default=32,
                        help="threads per worker; many keep slow or idle sockets from starving the API server")
-    serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024)
+    serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024,
+                       help="larger AdmissionReview requests are answered 413 without being read")
     serve.set_defaults(func=_serve)
 
     certs = subparsers.add_parser(
@@ -44,9 +45,12 @@ def register(subparsers: Any) -> None:
         description="Write ca.crt (for the webhook configuration's caBundle), tls.crt and tls.key (for the "
                     "server) into DIR. Without --dns/--ip, the names of the shipped Service "
                     "crashlint-webhook in namespace crashlint are used.")
-    certs.add_argument("--out", required=True, metavar="DIR")
-    certs.add_argument("--dns", action="append", default=[], metavar="NAME")
-    certs.add_argument("--ip", action="append", default=[], metavar="IP")
+    certs.add_argument("--out", required=True, metavar="DIR",
+                       help="directory to write ca.crt, tls.crt and tls.key into")
+    certs.add_argument("--dns", action="append", default=[], metavar="NAME",
+                       help="a DNS name of the serving certificate (repeat; default: the shipped Service's names)")
+    certs.add_argument("--ip", action="append", default=[], metavar="IP",
+                       help="an IP address of the serving certificate (repeat)")
     certs.add_argument("--days", type=int, default=365, help="validity of the serving certificate")
     certs.set_defaults(func=_certs)
 

@@ -7,6 +7,7 @@ Every piece taken from the input goes through :func:`.safe.printable`: an object
 from __future__ import annotations
 
 from ..api import LintReport
+from ..findings import SEVERITY_RANK
 from ..policy import Policies
 from .safe import printable
 
@@ -41,8 +42,13 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
             lines.append(f"{where} {_paint('error', 'error', color)} [input] {printable(e.message)}")
     c = report.counts()
     skipped = f" ({len(report.skipped)} skipped: not Kubernetes objects)" if report.skipped else ""
-    summary = (f"{report.files} file(s){skipped}, {report.objects} object(s): {c['error']} error(s), "
-               f"{c['warning']} warning(s), {c['info']} info")
+    # Severities left out by --min-severity are counted all the same, and said to be unlisted.
+    counted = ", ".join(f"{c[sev]} {label}" + (" (not listed)" if report.hidden.get(sev) else "")
+                        for sev, label in (("error", "error(s)"), ("warning", "warning(s)"), ("info", "info")))
+    summary = f"{report.files} file(s){skipped}, {report.objects} object(s): {counted}"
+    if report.hidden:
+        lowest = min(report.hidden, key=lambda sev: SEVERITY_RANK[sev])
+        summary += f"; --min-severity {lowest} lists them"
     if report.suppressed:
         summary += f", {len(report.suppressed)} suppressed"
     if report.errors:

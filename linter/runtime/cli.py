@@ -41,9 +41,10 @@ def register(subparsers: Any) -> None:
     scope = p.add_mutually_exclusive_group()
     scope.add_argument("-n", "--namespace", help="namespace to read (default: the kubeconfig context's)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="read every namespace")
-    p.add_argument("--kubeconfig")
-    p.add_argument("--context")
-    p.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    p.add_argument("--kubeconfig", metavar="FILE",
+                   help="kubeconfig of the live cluster (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--context", help="kubeconfig context (default: the current one)")
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text", help="output format")
     p.add_argument("--from", dest="from_file", metavar="FILE|-", help="offline: a `kubectl get "
                    "pods,replicasets,jobs,events -o json` List ('-' for stdin)")
     p.add_argument("--logs", metavar="FILE", help='offline logs: {"<ns>/<pod>/<container>": '

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -307,3 +309,157 @@ def test_bundled_examples_show_the_classic_and_spare_the_job(cli, tmp_path: Path
     assert not any("one-off-job.yaml" in s and "completes-immediately" in s for s in run.out.splitlines())
     healthy = cli("lint", "-o", "json", str(examples / "healthy"))
     assert [f for f in healthy.json()["findings"] if f["rule"] in ISSUE2_RULES] == []
+
+
+# --- issue 11: what users see -------------------------------------------------------------------
+
+def _options(parser: argparse.ArgumentParser, prefix: str = "crashlint") -> Iterator[tuple[str, argparse.Action]]:
+    """Every argument of every (sub-)command, with the command line that reaches it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, f"{prefix} {name}")
+        else:
+            yield prefix, action
+
+
+def test_every_option_of_every_command_has_help_with_its_default() -> None:
+    from crashlint.cli import build_parser
+
+    parser = build_parser()
+    seen = set()
+    for command, action in _options(parser):
+        seen.add(command)
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help and action.help is not argparse.SUPPRESS, f"`{command}` {name} has no help"
+        if action.default not in (None, False, [], argparse.SUPPRESS):
+            assert "default" in _help_of(command, action), f"`{command} --help` does not give the default of {name}"
+    assert {"crashlint lint", "crashlint rules", "crashlint explain", "crashlint fix", "crashlint runtime",
+            "crashlint webhook serve", "crashlint certs"} <= seen
+
+
+def _help_of(command: str, action: argparse.Action) -> str:
+    """The help text ``command --help`` prints for ``action`` (through the parser's own formatter)."""
+    from crashlint.cli import build_parser
+
+    parser = build_parser()
+    for word in command.split()[1:]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[word]
+    formatter = parser._get_formatter()
+    return formatter._expand_help(action)
+
+
+def test_lint_help_describes_every_option(cli) -> None:
+    run = cli("lint", "--help")
+    assert run.code == 0
+    for option in ("--output", "--fail-on", "--min-severity", "--config", "--cluster", "--kubeconfig", "--context"):
+        assert option in run.out
+    text = " ".join(run.out.split())
+    assert "(default: error)" in text and "(default: text)" in text and "(default: .)" in text
+
+
+def test_empty_directory_says_0_manifests_found_and_exits_0(cli, tmp_path: Path, isolated_config: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    run = cli("lint", "--config", str(isolated_config), "empty")
+    assert run.code == 0
+    assert "crashlint: 0 manifests found under empty: no *.yaml, *.yml or *.json file there" in run.err
+
+
+def test_directory_of_non_manifests_says_0_manifests_found_and_what_was_skipped(
+        cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "docs/compose.yaml", "services:\n  web: {image: nginx}\n")
+    write(tmp_path, "docs/tsconfig.json", '{"compilerOptions": {}}\n')
+    run = cli("lint", "--config", str(isolated_config), "docs", "-o", "json")
+    assert run.code == 0
+    [line] = [s for s in run.err.splitlines() if "0 manifests" in s]
+    assert line.startswith("crashlint: 0 manifests found under docs: 2 file(s) read, 2 skipped (")
+    assert "compose.yaml: no document with apiVersion and kind" in line and "tsconfig.json" in line
+    assert run.json()["summary"]["skipped"] == 2
+    # A run that does find a manifest says nothing of the kind.
+    write(tmp_path, "docs/app.yaml", CLEAN_DEPLOYMENT)
+    assert "0 manifests" not in cli("lint", "--config", str(isolated_config), "docs").err
+
+
+def test_empty_stdin_says_0_manifests_found(cli, isolated_config: Path) -> None:
+    run = cli("lint", "--config", str(isolated_config), "-", stdin=b"# nothing yet\n")
+    assert run.code == 0 and "0 manifests found in standard input" in run.err
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n", 4, 1),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n\t b: c\n", 7, 1),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: b\n  \tc: d\n", 7, 3),
+    ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\n"
+     "metadata:\n  name: b\n\t\tlabels: {}\n", 10, 1),
+])
+def test_tab_indentation_gives_line_column_and_the_word_tab(cli, tmp_path: Path, isolated_config: Path,
+                                                             text: str, line: int, column: int) -> None:
+    write(tmp_path, "tabs.yaml", text.encode())
+    run = cli("lint", "--config", str(isolated_config), "-o", "json", "tabs.yaml")
+    assert run.code == 2
+    [error] = run.json()["errors"]
+    assert error["line"] == line
+    assert f"line {line}, column {column}: a tab indents this line" in error["message"]
+    assert "only spaces" in error["message"]
+
+
+def test_a_tab_that_separates_a_value_is_valid_yaml(cli, tmp_path: Path, isolated_config: Path) -> None:
+    write(tmp_path, "sep.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a:\tb\n")
+    run = cli("lint", "--config", str(isolated_config), "-o", "json", "sep.yaml")
+    assert run.code == 0 and run.json()["errors"] == []
+
+
+@pytest.mark.parametrize("output, listed", [
+    ("text", False), ("github", False), ("json", True), ("sarif", True), ("junit", True)])
+def test_info_findings_default_per_output(cli, tree: Path, isolated_config: Path, output: str, listed: bool) -> None:
+    run = cli("lint", "--config", str(isolated_config), "-o", output, "info.yaml")
+    assert run.code == 0
+    assert ("completes-immediately" in run.out) is listed, run.out
+
+
+def test_hidden_info_is_counted_in_the_text_summary(cli, tree: Path, isolated_config: Path) -> None:
+    run = cli("lint", "--config", str(isolated_config), "info.yaml", "warning.yaml")
+    assert "warning [image-tag-mutable]" in run.out and "info [" not in run.out
+    assert run.out.splitlines()[-1] == ("2 file(s), 2 object(s): 0 error(s), 1 warning(s), 1 info (not listed); "
+                                        "--min-severity info lists them")
+    shown = cli("lint", "--config", str(isolated_config), "--min-severity", "info", "info.yaml", "warning.yaml")
+    assert "info [completes-immediately]" in shown.out
+    assert shown.out.splitlines()[-1] == "2 file(s), 2 object(s): 0 error(s), 1 warning(s), 1 info"
+
+
+def test_min_severity_in_json_omits_and_counts(cli, tree: Path, isolated_config: Path) -> None:
+    paths = ("error.yaml", "warning.yaml", "info.yaml")
+    full = cli("lint", "--config", str(isolated_config), "-o", "json", *paths).json()
+    assert full["summary"]["hidden"] == 0 and len(full["findings"]) == 3
+    errors_only = cli("lint", "--config", str(isolated_config), "-o", "json", "--min-severity", "error", *paths).json()
+    assert [f["severity"] for f in errors_only["findings"]] == ["error"]
+    assert errors_only["summary"] == {**full["summary"], "hidden": 2}  # counts stay the counts of what was found
+
+
+@pytest.mark.parametrize("min_severity, fail_on, listed, code", [
+    ("warning", "error", {"error", "warning"}, 1),
+    ("error", "warning", {"error", "warning"}, 1),  # warnings fail the run, so they are listed
+    ("warning", "info", {"error", "warning", "info"}, 1),  # --fail-on info lists info findings
+    ("error", "never", {"error"}, 0),
+    ("info", "error", {"error", "warning", "info"}, 1),
+])
+def test_a_run_never_fails_on_a_finding_it_does_not_list(cli, tree: Path, isolated_config: Path, min_severity: str,
+                                                        fail_on: str, listed: set[str], code: int) -> None:
+    run = cli("lint", "--config", str(isolated_config), "-o", "json", "--min-severity", min_severity,
+              "--fail-on", fail_on, "error.yaml", "warning.yaml", "info.yaml")
+    assert {f["severity"] for f in run.json()["findings"]} == listed and run.code == code
+    # Exit codes do not depend on what is listed: info alone fails --fail-on info however it is hidden.
+    assert cli("lint", "--config", str(isolated_config), "--min-severity", "error", "--fail-on", "info",
+               "info.yaml").code == 1
+
+
+def test_min_severity_config_key_and_flag_precedence(cli, tree: Path) -> None:
+    write(tree, "cfg.yaml", isolated_config_text() + "min_severity: info\n")
+    assert "info [completes-immediately]" in cli("lint", "--config", "cfg.yaml", "info.yaml").out
+    assert "info [" not in cli("lint", "--config", "cfg.yaml", "--min-severity", "warning", "info.yaml").out
+    write(tree, "cfg.yaml", isolated_config_text() + "min_severity: error\n")
+    assert cli("lint", "--config", "cfg.yaml", "-o", "json", "warning.yaml").json()["findings"] == []
+    write(tree, "cfg.yaml", isolated_config_text() + "min_severity: notice\n")
+    bad = cli("lint", "--config", "cfg.yaml", "info.yaml")
+    assert bad.code == 2 and "min_severity must be one of error, warning, info" in bad.err

@@ -49,7 +49,8 @@ def test_json_shape_matches_design(cli, project: Path, isolated_config: Path) ->
     doc = run.json()
     assert {"version", "findings", "errors", "summary"} <= set(doc)
     assert doc["version"] == 1
-    assert doc["summary"] == {"files": 3, "objects": 2, "error": 1, "warning": 1, "info": 1, "skipped": 0}
+    assert doc["summary"] == {"files": 3, "objects": 2, "error": 1, "warning": 1, "info": 1, "skipped": 0,
+                              "hidden": 0}
     assert doc["skipped"] == []
     assert doc["errors"] == [{"file": "broken.yaml", "line": 3, "message": doc["errors"][0]["message"]}]
     assert "invalid YAML" in doc["errors"][0]["message"]
@@ -152,7 +153,10 @@ def test_junit_is_xml_with_failure_counts(cli, project: Path, isolated_config: P
 
 
 def test_github_annotations(cli, project: Path, isolated_config: Path) -> None:
-    run = _run(cli, isolated_config, "github", "mixed.yaml", "broken.yaml")
+    # Info findings become notices when listed; -o github leaves them out unless asked.
+    default = _run(cli, isolated_config, "github", "mixed.yaml").out.splitlines()
+    assert not any(s.startswith("::notice ") for s in default) and default[-1].startswith("crashlint: 1 error(s)")
+    run = _run(cli, isolated_config, "github", "--min-severity", "info", "mixed.yaml", "broken.yaml")
     lines = run.out.splitlines()
     assert any(s.startswith("::warning file=mixed.yaml,line=14,col=18,title=") for s in lines), lines
     assert any(s.startswith("::notice file=mixed.yaml,line=19,col=11,title=") for s in lines), lines
