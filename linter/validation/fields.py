@@ -191,45 +191,71 @@ def _type_message(tag: str, value: Any, struct: str, go_path: str, field: str) -
         f"; the API server refuses the object ({quoted})"
 
 
+def _describe(data: Schema, root: str, pointer: tuple[str | int, ...]) -> tuple[str, str, str]:
+    """For a reported node only: its strict-decoding path (``spec.containers[0].image``), the
+    decoder's field path (no list indices, no map keys) and the Go struct holding the field."""
+    path, go_path, struct = "", "", ""
+    code: Code = ("@", root)
+    for token in pointer:
+        tag, arg = code
+        text = _key_text(token)
+        if tag == "@":
+            struct = arg.rsplit("|", 1)[-1].rsplit(".", 1)[-1]  # core.v1.FCVolumeSource -> FCVolumeSource
+            go_path = f"{go_path}.{text}" if go_path else text
+            path = f"{path}.{text}" if path else text
+            code = data.fields(arg).get(text, ("*", None))
+        elif tag == "[]":
+            path, code = f"{path}[{text}]", arg
+        else:
+            path, code = f"{path}.{text}", arg
+    return path, go_path, struct
+
+
 def check_object(obj: K8sObject) -> Iterator[Hit]:
-    """Unknown fields (at the key) and values of the wrong JSON type (at the value) in ``obj``."""
+    """Unknown fields (at the key) and values of the wrong JSON type (at the value) in ``obj``.
+
+    Only containers are pushed on the stack; a string field holding a string (most of any
+    object) is settled inline. Paths for messages are built only for reported nodes.
+    """
     data = schema()
     root = data.root(obj.api_version, obj.kind)
     if root is None:
         return
     hits = 0
-    # (value, code, pointer, strict path "a.b[0].c", Go path "a.b.c", Go struct holding the field)
-    stack: list[tuple[Any, Code, tuple[str | int, ...], str, str, str]] = [(obj.data, ("@", root), (), "", "", "")]
+    bad: list[tuple[tuple[str | int, ...], str, Any]] = []  # (pointer, tag, value) of wrong types
+    stack: list[tuple[Any, Code, tuple[str | int, ...]]] = [(obj.data, ("@", root), ())]
     while stack and hits < MAX_HITS:
-        value, (tag, arg), pointer, path, go_path, struct = stack.pop()
-        if value is None:
-            continue
+        value, (tag, arg), pointer = stack.pop()
         if not _type_ok(tag, value):
-            if isinstance(value, str) and _filled_in_later(value):
-                continue
-            hits += 1
-            yield DecodeHit(pointer, _type_message(tag, value, struct, go_path, path or "the object"), anchor="value")
+            if not (isinstance(value, str) and _filled_in_later(value)):
+                hits += 1
+                bad.append((pointer, tag, value))
             continue
         if tag == "@":
             known = data.fields(arg)
-            name = arg.rsplit("|", 1)[-1].rsplit(".", 1)[-1]  # the Go type: core.v1.FCVolumeSource -> FCVolumeSource
             for key, sub in value.items():
-                text = _key_text(key)
-                where = f"{path}.{text}" if path else text
-                code = known.get(text)
+                code = known.get(key if key.__class__ is str else _key_text(key))
                 if code is None:
-                    if hits >= MAX_HITS:
-                        break
                     hits += 1
+                    if hits > MAX_HITS:
+                        break
+                    path, _, _ = _describe(data, root, (*pointer, key))
+                    text = _key_text(key)
                     best = _suggestion(text, known)
                     hint = f'; did you mean "{best}"? ' if best else ": "
                     yield DecodeHit((*pointer, key), f'unknown field "{text}"{hint}`kubectl apply` refuses the '
-                              f'{obj.kind} (strict decoding error: unknown field "{where}")', anchor="key")
+                                    f'{obj.kind} (strict decoding error: unknown field "{path}")', anchor="key")
+                elif sub is None or code[0] == "*" or (code[0] == "s" and sub.__class__ is str):
                     continue
-                stack.append((sub, code, (*pointer, key), where, f"{go_path}.{text}" if go_path else text, name))
-        elif tag == "[]":
-            for i, item in enumerate(value):
-                stack.append((item, arg, (*pointer, i), f"{path}[{i}]", go_path, struct))
-        elif tag == "{}":
-            for key, item in value.items():
-                stack.append((item, arg, (*pointer, key), f"{path}.{_key_text(key)}", go_path, struct))
+                else:
+                    stack.append((sub, code, (*pointer, key)))
+        elif tag == "[]" or tag == "{}":
+            items = enumerate(value) if tag == "[]" else value.items()
+            inline_str = arg[0] == "s"
+            for key, item in items:
+                if item is None or (inline_str and item.__class__ is str) or arg[0] == "*":
+                    continue
+                stack.append((item, arg, (*pointer, key)))
+    for pointer, tag, value in bad:
+        path, go_path, struct = _describe(data, root, pointer)
+        yield DecodeHit(pointer, _type_message(tag, value, struct, go_path, path or "the object"), anchor="value")
