@@ -140,13 +140,9 @@ def marked_placeholder(value: str) -> Any:
     return placeholder(value)
 
 
-def scalar_texts(obj: K8sObject, pointer: Pointer) -> dict[str, str]:
-    """The scalars of the mapping at ``pointer`` as written in the file (``1.10``, not ``1.1``), by key.
-
-    One walk and one pass over the mapping, so a map of many values costs linear time.
-    """
-    node = obj.document.node
-    for token in obj.prefix + tuple(pointer):
+def _mapping_texts(node: Any, pointer: Pointer) -> dict[str, str]:
+    """The scalars of the mapping at ``pointer`` under ``node`` as written (``1.10``, not ``1.1``), by key."""
+    for token in pointer:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
@@ -156,6 +152,30 @@ def scalar_texts(obj: K8sObject, pointer: Pointer) -> dict[str, str]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: v.value for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
+
+
+class ScalarTexts:
+    """How each scalar of an object was written in its file, for fixes that keep the author's text.
+
+    A kustomize-built object answers per value with the file that set it (a patch, or the base);
+    each mapping is indexed once, so looking up every value of a map costs linear time.
+    """
+
+    def __init__(self, obj: K8sObject) -> None:
+        self._obj = obj
+        self._maps: dict[tuple[int, Pointer], dict[str, str]] = {}
+
+    def get(self, pointer: Pointer) -> str | None:
+        origin_at = getattr(self._obj, "origin_at", None)
+        doc, where = origin_at(pointer) if origin_at is not None else (self._obj.document,
+                                                                       self._obj.prefix + tuple(pointer))
+        if not where or str(where[-1]) != str(pointer[-1]):
+            return None  # the origin does not hold this very value
+        key = (id(doc), tuple(where[:-1]))
+        texts = self._maps.get(key)
+        if texts is None:
+            texts = self._maps[key] = _mapping_texts(doc.node, where[:-1])
+        return texts.get(str(where[-1]))
 
 
 def _key_text(key: Any) -> str | None:
@@ -236,14 +256,13 @@ def string_map_hits(obj: K8sObject, pointer: Pointer, value: Any, decode_path: s
     if not isinstance(value, dict):
         yield Hit(pointer, decode_error(obj, value, struct, decode_path, "map[string]string"), anchor="value")
         return
-    texts: dict[str, str] | None = None
+    texts: ScalarTexts | None = None
     for key, item in value.items():
         if item is None or isinstance(item, str):
             continue
-        if texts is None:
-            texts = scalar_texts(obj, pointer)
+        texts = texts or ScalarTexts(obj)
         where = pointer + (key,)
-        text = texts.get(str(key)) if not isinstance(item, (dict, list)) else None
+        text = texts.get(where) if not isinstance(item, (dict, list)) else None
         quote = f'; quote it: {key}: {go_quote(text)}' if text is not None else ""
         yield Hit(where, f"{decode_path}[{key}] is a {json_type(item)}, not a string: "
                   f"{decode_error(obj, item, struct, decode_path, 'string')}{quote}", anchor="value",

@@ -141,3 +141,11 @@ def test_the_quoting_fix_keeps_the_text_as_written() -> None:
     assert fixes == [[{"op": "replace", "path": p, "value": v}] for p, v in (
         ("/metadata/labels/version", "1.10"), ("/metadata/labels/canary", "true"),
         ("/metadata/annotations/replicas-hint", "3"), ("/spec/template/metadata/labels/tier", "2"))]
+
+
+def test_a_patched_label_is_reported_at_the_patch_with_the_patch_text() -> None:
+    """In a kustomize build each value is judged where it was written: the patch's ``2.10``, not the base's ``1.0``."""
+    unit = Path(__file__).resolve().parents[1] / "fixtures" / "api_fidelity" / "metadata" / "kustomize-patched-label"
+    found = [f for f in lint(unit).findings if f.rule == RULE]
+    assert [(Path(f.file).name, f.line) for f in found] == [("patch.yaml", 6)]
+    assert found[0].message.endswith('quote it: version: "2.10"')
