@@ -36,6 +36,7 @@ rendered file that is refused as it stands, so it stays an error with that expla
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +52,7 @@ from ..policy import load_policies
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_HITS_PER_MAP = 20
+_MARKER = re.compile(r"[$<%{]")  # every render-time placeholder form starts with one of these
 
 _FORMATS: dict[str, Callable[[str], list[str]]] = {
     "dns1123-subdomain": k8snames.dns1123_subdomain_problems,
@@ -135,7 +137,7 @@ def decode_error(obj: K8sObject, value: Any, struct: str, path: str, go_type: st
 
 def marked_placeholder(value: str) -> Any:
     """The render-time placeholder in ``value`` (``{{ }}``, ``${ }``, ``$VAR``, ``<...>``, ``{% %}``), or None."""
-    if not any(ch in value for ch in "${<%"):
+    if _MARKER.search(value) is None:
         return None
     return placeholder(value)
 
