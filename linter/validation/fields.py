@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import yaml
+
 from ..findings import Hit
-from ..imageref import placeholder
 from ..model import K8sObject
 
 MAX_HITS = 100
@@ -46,10 +48,15 @@ MAX_HITS = 100
 Code = tuple[str, Any]
 
 _INT_RANGE = {"i32": (-2**31, 2**31 - 1), "i64": (-2**63, 2**63 - 1), "i": (-2**63, 2**63 - 1)}
+_NUMERIC = frozenset({"i32", "i64", "i", "f", "ios", "q"})
 _GO_TYPE = {"i32": "int32", "i64": "int64", "i": "int64", "b": "bool", "f": "float64"}
 _EXPECTED = {"s": "a string", "b": "a boolean (true or false)", "i32": "an integer", "i64": "an integer",
              "i": "an integer", "f": "a number", "ios": "an integer or a string", "q": "a quantity (a string "
              "such as 500m or 1Gi, or a number)", "@": "a mapping", "[]": "a list", "{}": "a mapping"}
+# A plain (unquoted) scalar that PyYAML keeps as a string but kubectl's go-yaml reads as a number
+# (``08080``, ``1e3``, ``0o17``): go-yaml v2 resolves it with ``strconv.ParseInt(s, 0, 64)`` and
+# then its float pattern, so the server receives a number.
+_GO_YAML_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?0o[0-7]+")
 _QUANTITY_ERROR = ("quantities must match the regular expression "
                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
 
@@ -138,6 +145,22 @@ def _filled_in_later(value: Any) -> bool:
     return filled(value)
 
 
+def _plain_number(obj: K8sObject, pointer: tuple[str | int, ...], value: str) -> bool:
+    """Whether ``value`` is written unquoted and go-yaml reads it as a number (so kubectl sends one)."""
+    if not _GO_YAML_NUMBER.fullmatch(value.replace("_", "")):
+        return False
+    node = getattr(obj.document, "node", None)
+    for token in (*obj.prefix, *pointer):
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in reversed(node.value) if isinstance(k, yaml.ScalarNode)
+                         and k.value == str(token)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
+            node = node.value[token]
+        else:
+            return False
+    return isinstance(node, yaml.ScalarNode) and not node.style  # None (pure-Python parser) or "" (libyaml)
+
+
 def _type_ok(tag: str, value: Any) -> bool:
     """Whether the decoder accepts ``value`` (not null) for a field of type ``tag``."""
     if tag == "*":
@@ -161,6 +184,11 @@ def _type_ok(tag: str, value: Any) -> bool:
     if tag == "@" or tag == "{}":
         return isinstance(value, dict)
     return isinstance(value, list)  # "[]"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """A key or path as shown in a message: hostile input may carry a megabyte-long key."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _suggestion(key: str, known: dict[str, Code]) -> str | None:
@@ -227,7 +255,8 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
     while stack and hits < MAX_HITS:
         value, (tag, arg), pointer = stack.pop()
         if not _type_ok(tag, value):
-            if not (isinstance(value, str) and _filled_in_later(value)):
+            if not (isinstance(value, str) and (_filled_in_later(value) or (
+                    tag in _NUMERIC and _plain_number(obj, pointer, value)))):
                 hits += 1
                 bad.append((pointer, tag, value))
             continue
@@ -243,8 +272,9 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
                     text = _key_text(key)
                     best = _suggestion(text, known)
                     hint = f'; did you mean "{best}"? ' if best else ": "
-                    yield DecodeHit((*pointer, key), f'unknown field "{text}"{hint}`kubectl apply` refuses the '
-                                    f'{obj.kind} (strict decoding error: unknown field "{path}")', anchor="key")
+                    yield DecodeHit((*pointer, key), f'unknown field "{_short(text)}"{hint}`kubectl apply` refuses '
+                                    f'the {obj.kind} (strict decoding error: unknown field "{_short(path)}")',
+                                    anchor="key")
                 elif sub is None or code[0] == "*" or (code[0] == "s" and sub.__class__ is str):
                     continue
                 else:

@@ -128,6 +128,14 @@ def test_integer_range_and_fraction() -> None:
     assert "cannot unmarshal number 1.5 into" in msg
 
 
+def test_numbers_go_yaml_reads_but_pyyaml_keeps_as_text() -> None:
+    """kubectl's go-yaml reads a plain ``08080`` or ``1e3`` as a number; quoted, it stays a string."""
+    base = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: "
+    assert _messages(base + "08080\n") == [] and _messages(base + "1e3\n") == [] and _messages(base + "0o17\n") == []
+    (msg,) = _messages(base + '"08080"\n')
+    assert "cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32" in msg
+
+
 def test_placeholders_in_typed_fields_are_not_judged_but_unknown_keys_are() -> None:
     text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: ${REPLICAS}\n"
             "  revisionHistoryLimit: REVISIONS\n  replicaz: ${REPLICAS}\n")
@@ -152,6 +160,8 @@ def test_hostile_shapes_never_raise_and_findings_are_capped() -> None:
     for text in shapes:
         for obj in _objects(text):
             list(fields.check_object(obj))
+    (msg,) = _messages("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + "k" * 1_000 + ": 1\n")
+    assert len(msg) < 400
     many = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + "".join(f"k{i}: 1\n" for i in range(1000))
     assert len(_messages(many)) == fields.MAX_HITS
 
