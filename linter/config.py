@@ -121,6 +121,12 @@ def _merge_knowledge(shipped: dict[str, Any], raw: dict[str, Any], where: str) -
                               "mapping list names to lists of entries")
         base = dict(shipped[stem])
         for key, entries in lists.items():
+            for i, entry in enumerate(entries):
+                pats = entry.get("match") if isinstance(entry, dict) else None
+                # A string here would be read as a list of one-letter patterns.
+                if pats is not None and not (isinstance(pats, list) and all(isinstance(p, str) and p for p in pats)):
+                    raise ConfigError(f"{where}: {stem}.{key}[{i}].match must be a list of image patterns "
+                                      "(e.g. [registry.example.com/team/app, \"ghcr.io/org/*\"])")
             old = base.get(key)
             base[key] = list(entries) + (list(old) if isinstance(old, list) else [])
         merged[stem] = base

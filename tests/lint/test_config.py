@@ -109,3 +109,9 @@ def test_unknown_keys_name_the_known_ones(tmp_path: Path) -> None:
         _settings(tmp_path, "min-severity: warning\n")
     with pytest.raises(ConfigError, match="unknown config keys: 1"):
         _settings(tmp_path, "1: x\nrules: {}\n")
+
+
+@pytest.mark.parametrize("match", ["registry.example.com/tools/toolbox", "[1]", "['']", "{a: b}"])
+def test_an_images_match_that_is_not_a_list_of_patterns_is_refused(tmp_path: Path, match: str) -> None:
+    with pytest.raises(ConfigError, match=r"images\.run_to_completion\[0\]\.match must be a list of image patterns"):
+        _settings(tmp_path, f"images:\n  run_to_completion:\n    - {{match: {match}, cmd: [sh]}}\n")
