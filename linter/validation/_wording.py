@@ -21,6 +21,7 @@ from ..imageref import placeholder
 Pointer = tuple[str | int, ...]
 
 _BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, NAME: a sample's value to replace
+_MARKER = re.compile(r"[${<%]")  # every other placeholder form holds one of these
 
 
 def field_path(pointer: Pointer) -> str:
@@ -86,7 +87,7 @@ def filled_in_later(value: Any, name: bool = False) -> bool:
         return False
     if _BARE_TOKEN.fullmatch(value):
         return not name or "_" in value
-    return any(ch in value for ch in "${<%") and placeholder(value) is not None
+    return _MARKER.search(value) is not None and placeholder(value) is not None
 
 
 def is_int(value: Any) -> bool:

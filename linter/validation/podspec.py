@@ -55,7 +55,8 @@ STATEFULSET_NOTE = ("; the API server accepts a StatefulSet without validating i
 
 
 def _bad_env_name(name: str) -> bool:
-    return any(not " " <= ch <= "~" or ch == "=" for ch in name)
+    """Not printable ASCII (0x20-0x7e; Python's ``isprintable`` counts the space in), or holds '='."""
+    return not (name.isascii() and name.isprintable()) or "=" in name
 
 
 def _as_list(value: Any) -> list[Any]:
