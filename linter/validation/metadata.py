@@ -20,8 +20,9 @@ Read from the Kubernetes source (current releases; the wording has been stable s
   or ``tier: 3`` is decoded by the server as a number or a boolean and refused before any
   validation: ``Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
   number into Go struct field ObjectMeta.metadata.labels of type string`` (``sigs.k8s.io/json``,
-  Kubernetes 1.23 and later; older servers said ``ReadString: expects " or n``). ``null`` decodes
-  as ``""`` and is accepted.
+  Kubernetes 1.23 and later; older servers said ``ReadString: expects " or n``). kubectl reads YAML
+  1.1 with go-yaml v2, for which a bare ``y`` or ``n`` is a boolean as well (PyYAML keeps them as
+  strings, so they are looked up in the node tree). ``null`` decodes as ``""`` and is accepted.
 
 Placeholders (``{{ .Values.x }}``, ``${VAR}``, ``<node-hostname>``, docs tokens such as ``PV_NAME``)
 are values that a render step or a person replaces: a name that holds one is reported as a warning
@@ -52,6 +53,7 @@ from ..policy import load_policies
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_HITS_PER_MAP = 20
+_YAML11_BOOLS = frozenset({"y", "Y", "n", "N"})  # booleans to go-yaml v2 only: the rest PyYAML reads alike
 _MARKER = re.compile(r"[$<%{]")  # every render-time placeholder form starts with one of these
 
 _FORMATS: dict[str, Callable[[str], list[str]]] = {
@@ -142,8 +144,8 @@ def marked_placeholder(value: str) -> Any:
     return placeholder(value)
 
 
-def _mapping_texts(node: Any, pointer: Pointer) -> dict[str, str]:
-    """The scalars of the mapping at ``pointer`` under ``node`` as written (``1.10``, not ``1.1``), by key."""
+def _mapping_scalars(node: Any, pointer: Pointer) -> dict[str, yaml.ScalarNode]:
+    """The scalar nodes of the mapping at ``pointer`` under ``node``, by key."""
     for token in pointer:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), None)
@@ -153,7 +155,7 @@ def _mapping_texts(node: Any, pointer: Pointer) -> dict[str, str]:
             return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {k.value: v.value for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
 
 
 class ScalarTexts:
@@ -165,19 +167,29 @@ class ScalarTexts:
 
     def __init__(self, obj: K8sObject) -> None:
         self._obj = obj
-        self._maps: dict[tuple[int, Pointer], dict[str, str]] = {}
+        self._maps: dict[tuple[int, Pointer], dict[str, yaml.ScalarNode]] = {}
 
     def get(self, pointer: Pointer) -> str | None:
+        """The text of the scalar at ``pointer`` as written (``1.10``, not ``1.1``)."""
+        node = self._node(pointer)
+        return node.value if node is not None else None
+
+    def plain(self, pointer: Pointer) -> bool:
+        """Whether the scalar at ``pointer`` is written without quotes."""
+        node = self._node(pointer)
+        return node is not None and not node.style  # None from PyYAML, "" from libyaml
+
+    def _node(self, pointer: Pointer) -> yaml.ScalarNode | None:
         origin_at = getattr(self._obj, "origin_at", None)
         doc, where = origin_at(pointer) if origin_at is not None else (self._obj.document,
                                                                        self._obj.prefix + tuple(pointer))
         if not where or str(where[-1]) != str(pointer[-1]):
             return None  # the origin does not hold this very value
         key = (id(doc), tuple(where[:-1]))
-        texts = self._maps.get(key)
-        if texts is None:
-            texts = self._maps[key] = _mapping_texts(doc.node, where[:-1])
-        return texts.get(str(where[-1]))
+        scalars = self._maps.get(key)
+        if scalars is None:
+            scalars = self._maps[key] = _mapping_scalars(doc.node, where[:-1])
+        return scalars.get(str(where[-1]))
 
 
 def _key_text(key: Any) -> str | None:
@@ -260,13 +272,22 @@ def string_map_hits(obj: K8sObject, pointer: Pointer, value: Any, decode_path: s
         return
     texts: ScalarTexts | None = None
     for key, item in value.items():
-        if item is None or isinstance(item, str):
+        if item is None:
             continue
+        yaml11 = ""
+        if isinstance(item, str):
+            if item not in _YAML11_BOOLS:
+                continue
+            texts = texts or ScalarTexts(obj)
+            if not texts.plain(pointer + (key,)):
+                continue
+            # kubectl reads YAML 1.1 with go-yaml v2, where a bare y or n is a boolean (PyYAML keeps a string).
+            item, yaml11 = item in ("y", "Y"), " (kubectl's YAML reader takes a bare y or n for a boolean)"
         texts = texts or ScalarTexts(obj)
         where = pointer + (key,)
         text = texts.get(where) if not isinstance(item, (dict, list)) else None
         quote = f'; quote it: {key}: {go_quote(text)}' if text is not None else ""
-        yield Hit(where, f"{decode_path}[{key}] is a {json_type(item)}, not a string: "
+        yield Hit(where, f"{decode_path}[{key}] is a {json_type(item)}, not a string{yaml11}: "
                   f"{decode_error(obj, item, struct, decode_path, 'string')}{quote}", anchor="value",
                   fix=[{"op": "replace", "path": "/" + "/".join(
                       str(t).replace("~", "~0").replace("/", "~1") for t in where), "value": text}]

@@ -139,7 +139,7 @@ def test_the_quoting_fix_keeps_the_text_as_written() -> None:
     path = Path(__file__).resolve().parents[1] / "fixtures" / "api_fidelity" / "metadata" / "refused-label-value-types.yaml"
     fixes = [f.fix for f in lint(path).findings if f.rule == RULE]
     assert fixes == [[{"op": "replace", "path": p, "value": v}] for p, v in (
-        ("/metadata/labels/version", "1.10"), ("/metadata/labels/canary", "true"),
+        ("/metadata/labels/version", "1.10"), ("/metadata/labels/canary", "true"), ("/metadata/labels/beta", "y"),
         ("/metadata/annotations/replicas-hint", "3"), ("/spec/template/metadata/labels/tier", "2"))]
 
 
