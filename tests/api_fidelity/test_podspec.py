@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,3 +27,43 @@ def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
 
 def test_as_many_near_misses_as_refusals() -> None:
     assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+
+
+_CHILD = """
+import json, sys
+from crashlint.loader import Document
+from crashlint.model import K8sObject
+from crashlint.validation import podspec, service
+docs = json.load(open(sys.argv[1]))
+objs = [K8sObject(d, Document(sys.argv[1], i, 0, d), ()) for i, d in enumerate(docs)]
+print(sum(len(list(m.check_object(o))) for o in objs for m in (podspec, service)))
+"""
+
+
+def _hits_within_deadline(tmp_path: Path, docs: list[dict]) -> int:
+    """Run the pod-spec and Service checks in a child with a 20 s deadline: quadratic work over these
+    inputs (n = 30,000) takes minutes, the linear checks well under a second."""
+    data = tmp_path / "objects.json"
+    data.write_text(json.dumps(docs))
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(data)], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout)
+
+
+def test_names_paths_and_ports_are_indexed_not_compared_pairwise(tmp_path: Path) -> None:
+    n = 30_000
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big"}, "spec": {
+        "volumes": [{"name": f"v{i}", "emptyDir": {}} for i in range(n)],
+        "containers": [{"name": "app", "image": "registry.example.com/app:1.0",
+                        "volumeMounts": [{"name": f"v{i}", "mountPath": f"/m/{i}"} for i in range(n)],
+                        "env": [{"name": f"E{i}", "value": "x"} for i in range(n)],
+                        "ports": [{"name": f"p{i}", "containerPort": 1 + i} for i in range(n)]}]}}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "big"}, "spec": {
+        "ports": [{"name": f"s{i}", "port": 1 + i, "targetPort": f"p{i}"} for i in range(n)]}}
+    assert _hits_within_deadline(tmp_path, [pod, svc]) == 0
+    # The same sizes, every entry a repeat of the first: one finding per repeat (volume name, mountPath,
+    # Service port name, Service port/protocol pair), still linear.
+    pod["spec"]["volumes"] = [{"name": "v", "emptyDir": {}}] * n
+    pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "v", "mountPath": "/m"}] * n
+    svc["spec"]["ports"] = [{"name": "s", "port": 80}] * n
+    assert _hits_within_deadline(tmp_path, [pod, svc]) == 4 * (n - 1)
