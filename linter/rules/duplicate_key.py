@@ -11,8 +11,10 @@ What happens depends on how the file is applied (checked with kubectl and kustom
   mapping key "x" already defined at line M`` (lines counted from the document's start), and
   nothing of the unit is applied. Objects built from a kustomization (``BuiltObject.unit``) say
   so, and a second ``<<`` merge key in one mapping is refused too (``duplicate merge key``; a
-  plain file applies both in turn, so only built objects record it). A repeated key in a strategic-merge *patch* is not refused (kustomize keeps the first
-  value); the finding is reported on the resource's own document only.
+  plain file applies both in turn, so only built objects record it). A repeated key in a
+  strategic-merge *patch* is not refused (kustomize keeps the first value, a JSON 6902 patch
+  the last, a kustomization.yaml the last); the finding is reported on the resource's own
+  document only.
 
 A key repeated with the same value (as written) in a plain file loses nothing: that is info,
 kept only because kustomize would refuse the file.

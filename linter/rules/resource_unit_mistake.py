@@ -1,27 +1,28 @@
 """resource-unit-mistake: a CPU or memory quantity in the wrong unit, which the API server accepts.
 
-The API server validates only that a quantity parses and is not negative, so these pass
-``kubectl apply`` and fail later, on the node:
+The API server checks only that a container's quantity parses and is not negative
+(``ValidateResourceQuantityValue`` in pkg/apis/core/validation; whole numbers are required only
+of integer resources such as ``pods``, never of cpu or memory), so these pass ``kubectl apply``
+and fail later, on the node:
 
 * ``cpu: 64Mi`` (a memory unit on CPU) is 67,108,864 cores, and ``cpu: 10000`` (millicores
   meant, ``m`` forgotten) ten thousand. As the container's CPU request (the limit stands in for
   a request that is not written) it exceeds every node: no Linux kernel runs more than 8192
   logical CPUs (``params.max_node_cpus``), so the scheduler answers ``0/N nodes are available:
-  N Insufficient cpu`` and the pod stays Pending forever. As a limit above a written request it
-  only means "no limit": a warning, as a binary unit on CPU below that bound is (``cpu: 2Ki``
-  is 2048 cores; a mistake, but such nodes are not impossible).
+  N Insufficient cpu`` and the pod stays Pending forever. As a limit above a written request
+  the pod is scheduled, so it is a warning, as a binary unit on CPU below that bound is
+  (``cpu: 2Ki`` is 2048 cores; a mistake, but such nodes are not impossible).
 * ``memory: 512m`` is 0.512 bytes (``m`` is milli, not mega; the kubelet rounds it up to one
   byte). As a limit below one memory page (``params.page_bytes``) no process fits: the kernel
-  charges memory by the page, so under containerd/runc the container's init is OOM-killed as it
-  starts, and CRI-O refuses any limit under 12 MiB outright (``set memory limit 1 too low; should
-  be at least 12582912``, cri-o ``VerifyMemoryIsEnough``). As a request (a real limit beside it, or none) the pod runs but reserves
-  nothing: a warning. Values of a MiB or more in millibytes (``1288490188800m``) are what
-  autoscalers write, not a mistake, and are not reported.
+  charges memory by the page, so under containerd/runc the container's init is OOM-killed as
+  it starts, and CRI-O refuses any limit under 12 MiB outright (``set memory limit 1 too low;
+  should be at least 12582912``, cri-o ``VerifyMemoryIsEnough``). As a request (a real limit
+  beside it, or none) the pod runs but reserves nothing: a warning. Millibyte values of a MiB
+  or more (``1288490188800m``) are what autoscalers write, not a mistake, and are not reported;
+  zero is "no limit" to the runtimes.
 
 A limit below its request is refused by the API server (``rejected-by-api`` says so), so the
-limit's unit is not reported again there. Unparsable quantities are ``rejected-by-api``'s too.
-Behaviour is the same in every Kubernetes version: the quantity grammar and the scheduler's
-fit check have not changed since v1.0.
+limit's unit is not reported again here. Unparsable quantities are ``rejected-by-api``'s too.
 """
 
 from __future__ import annotations
