@@ -83,6 +83,7 @@ class Removed:
 
     removed_in: str
     use: str | None
+    everywhere: bool  # removed in every supported release, not only the newer ones
 
 
 @lru_cache(maxsize=1)
@@ -95,11 +96,18 @@ def _tables() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Removed
         for kind in entry["kinds"]:
             names[(entry["group"], kind)] = entry["format"]
     removed: dict[tuple[str, str], Removed] = {}
+    oldest = _release(data.get("oldest_supported", "1.0"))
     for entry in data.get("removed") or []:
         use = entry.get("use") or {}
         for kind in entry["kinds"]:
-            removed[(entry["version"], kind)] = Removed(str(entry["removed_in"]), use.get(kind))
+            removed_in = str(entry["removed_in"])
+            removed[(entry["version"], kind)] = Removed(removed_in, use.get(kind), _release(removed_in) <= oldest)
     return names, removed
+
+
+def _release(text: str) -> tuple[int, ...]:
+    """``"1.26"`` as ``(1, 26)``, for comparing releases."""
+    return tuple(int(p) for p in str(text).split("."))
 
 
 def unserved(obj: K8sObject) -> Removed | None:
@@ -398,9 +406,12 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
     gone = unserved(obj)
     if gone is not None:
         instead = f"; use {gone.use}" if gone.use else ""
+        where = "every current cluster" if gone.everywhere else \
+            f"Kubernetes {gone.removed_in} and later (only older releases still serve it)"
         yield Hit(("apiVersion",), f'no matches for kind "{obj.kind}" in version "{obj.api_version}": the API server '
                   f"stopped serving {obj.api_version} {obj.kind} in Kubernetes {gone.removed_in}, so `kubectl apply` "
-                  f"refuses the object on every current cluster{instead}", anchor="value")
+                  f"refuses the object on {where}{instead}", anchor="value",
+                  severity=None if gone.everywhere else "warning")
         return  # one finding per object: nothing else of it is judged against a version no server has
     meta = obj.data.get("metadata")
     if meta is not None and not isinstance(meta, dict):

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from crashlint import k8snames
-from crashlint.engine import BUILTIN_GROUPS
 
 from server_answers import RULE, assert_accepted, assert_refused, fixtures, lint
 
@@ -55,7 +54,6 @@ def test_annotations_of_exactly_256_kib_are_accepted(tmp_path: Path) -> None:
     assert [f for f in lint(_annotated(tmp_path, 262144)).findings if f.rule == RULE] == []
 
 
-@pytest.mark.skipif("rbac.authorization.k8s.io" not in BUILTIN_GROUPS, reason="RBAC objects not judged yet")
 def test_rbac_names_are_path_segments(tmp_path: Path) -> None:
     path = tmp_path / "role.yaml"
     path.write_text("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: read/pods\n"
