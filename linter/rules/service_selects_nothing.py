@@ -6,7 +6,8 @@ has no endpoints: every client gets ``connection refused`` or a timeout, and cli
 on a failed connection crash-loop while the Service itself looks fine. Pod templates are those
 of the linted set (Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicaSets,
 Argo Rollouts, ...). A warning when the set has pod templates somewhere; info when it has none
-at all (partial input: the pods may be deployed by another pipeline).
+at all (partial input: the pods may be deployed by another pipeline). A Service with no
+``metadata.namespace`` goes wherever it is applied: pods matching it in any namespace count.
 
 Pods that no manifest defines are known from ``policies/operators.yaml``
 (:mod:`crashlint.operators`): a StatefulSet's pods carry ``statefulset.kubernetes.io/pod-name``,
@@ -126,6 +127,8 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         return
     everywhere = has_templates(ctx.inventory)
     elsewhere = sorted(n or "" for n in namespaces_matching(ctx.inventory, selector))
+    if elsewhere and obj.declared_namespace is None:
+        return  # no namespace written: it goes wherever it is applied, and there it has pods
     if elsewhere:
         hint = (f" Pods with these labels exist in namespace {', '.join(elsewhere)}: a Service only selects "
                 f"pods of its own namespace.")

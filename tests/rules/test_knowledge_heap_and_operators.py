@@ -285,3 +285,26 @@ def test_a_python_web_server_is_held_to_its_floor(lint, argv: str, limit: str, f
     assert [h.severity for h in hits] == (["warning"] if flagged else [])
     if flagged:
         assert "Python web server" in hits[0].message and "48Mi" in hits[0].message
+
+
+def test_a_service_with_no_namespace_goes_where_its_pods_are(lint) -> None:
+    text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: ui, namespace: argocd}
+        spec:
+          selector: {matchLabels: {app: ui}}
+          template:
+            metadata: {labels: {app: ui}}
+            spec: {containers: [{name: ui, image: "ghcr.io/acme/ui:1.0.0"}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ui NAMESPACE}
+        spec:
+          selector: {app: ui}
+          ports: [{port: 4000}]
+    """
+    assert found(lint(text.replace(" NAMESPACE", "")), SVC) == []  # applied with -n argocd, as its pods are
+    [f] = found(lint(text.replace(" NAMESPACE", ", namespace: default")), SVC)
+    assert f.severity == "warning" and "exist in namespace argocd" in f.message
