@@ -59,17 +59,22 @@ def test_rbac_names_are_path_segments(tmp_path: Path) -> None:
     path.write_text("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: read/pods\n"
                     "rules: []\n")
     found = [f for f in lint(path).findings if f.rule == RULE]
-    assert [(f.line, f.message) for f in found] == [(4, "metadata.name: Invalid value: \"read/pods\": may not "
-                                                       "contain '/'")]
+    assert [(f.line, f.message) for f in found] == [(4, 'metadata.name: Invalid value: "read/pods": may not contain \'/\'')]
+
+
+_LABEL_REGEX_MESSAGE = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+                        "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+                        "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+_NAME_PART_MESSAGE = ("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+                      "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+                      "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
 
 
 @pytest.mark.parametrize("value, messages", [
     ("my-name", []),
     ("a" * 64, ["must be no more than 63 characters"]),
     ("a.b", ["must not contain dots"]),
-    ("-a", ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
-            "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]),
+    ("-a", [_LABEL_REGEX_MESSAGE]),
 ])
 def test_dns1123_label_messages_are_upstreams(value: str, messages: list[str]) -> None:
     assert k8snames.dns1123_label_problems(value) == messages
@@ -79,12 +84,11 @@ def test_dns1123_label_messages_are_upstreams(value: str, messages: list[str]) -
     ("app.kubernetes.io/name", []),
     ("a" * 63, []),
     ("a" * 64, ["name part must be no more than 63 characters"]),
-    ("", ["name part must be non-empty", "name part must consist of alphanumeric characters, '-', '_' or '.', and "
-          "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
-          "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]),
-    ("a/", ["name part must be non-empty", "name part must consist of alphanumeric characters, '-', '_' or '.', and "
-            "must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
-            "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]),
+    ("", ["name part must be non-empty", _NAME_PART_MESSAGE]),
+    ("a/", ["name part must be non-empty", _NAME_PART_MESSAGE]),
+    ("/a", ["prefix part must be non-empty"]),
+    ("a/b/c", ["a valid label key " + _NAME_PART_MESSAGE.removeprefix("name part ") + " with an optional DNS "
+               "subdomain prefix and '/' (e.g. 'example.com/MyName')"]),
 ])
 def test_qualified_name_messages_are_upstreams(value: str, messages: list[str]) -> None:
     assert k8snames.qualified_name_problems(value) == messages
