@@ -201,7 +201,7 @@ def test_json_output_paragraph_names_the_keys_printed(repo: Path) -> None:
     top = json.loads(re.search(r"`(\{\"version\": 1.*?\})`", paragraph).group(1)
                      .replace("[...]", "[]").replace("{...}", "{}"))
     assert set(top) <= set(doc) and doc["version"] == 1
-    finding_keys = re.search(r"each finding with (.*?)\. Suppressed", paragraph, re.S).group(1)
+    finding_keys = re.search(r"each finding with (.*?`fix`)", paragraph, re.S).group(1)
     named = set(re.findall(r"`(\w+)`", finding_keys))
     with_fix = next(f for f in doc["findings"] if "fix" in f)
     assert named - {"apiVersion", "kind", "namespace", "name"} <= set(with_fix), named - set(with_fix)
@@ -220,6 +220,12 @@ def test_precommit_example_args_are_lint_options(repo: Path) -> None:
     assert hooks[hook["id"]]["entry"] == "crashlint lint"
     args = yaml.safe_load(re.search(r"# args: (\[.*\])", block).group(1))
     assert sh(" ".join(["crashlint", "lint", *args, "k8s/web.yaml"]), repo).returncode == 1  # a warning
+    # "info findings are only counted in its summary line (`args: [--min-severity, info]` lists them too"
+    (repo / ".crashlint.yaml").unlink()  # the hook's defaults, not the README config's min_severity
+    hook_run = sh("crashlint lint k8s/web.yaml", repo)
+    assert "info [" not in hook_run.stdout and "info (not listed)" in hook_run.stdout
+    listed = yaml.safe_load(re.search(r"`args: (\[--min-severity,\s+info\])` lists them", README).group(1))
+    assert "info [missing-memory-limit]" in sh(" ".join(["crashlint", "lint", *listed, "k8s/web.yaml"]), repo).stdout
 
 
 def test_github_actions_example(repo: Path) -> None:
