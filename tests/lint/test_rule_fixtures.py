@@ -31,7 +31,8 @@ _EXPECT_LINE = re.compile(r"^#\s*expect:\s*(?P<items>.*)$")
 _ITEM = re.compile(r"^(?P<rule>[a-z0-9-]+)@(?P<line>\d+):(?P<col>\d+)(?:\s+(?P<severity>error|warning|info))?$")
 RULES_UNDER_TEST = ("completes-immediately", "command-not-executable", "command-always-fails", "image-reference-invalid", "image-placeholder",
                     "image-tag-mutable", "image-pull-never", "rejected-by-api", "heap-exceeds-memory-limit",
-                    "duplicate-key", "resource-unit-mistake", "service-selects-nothing")
+                    "duplicate-key", "resource-unit-mistake", "service-selects-nothing",
+                    "memory-limit-too-low", "probe-port-not-exposed")
 
 
 def _expectations(path: Path) -> tuple[bool, list[tuple[str, int, int, str | None]]]:
