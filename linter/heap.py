@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-
 from typing import Any
 
 from .imageref import InvalidReference, matches, parse
@@ -170,7 +169,8 @@ def effective(settings: list[Setting], kind: str) -> Setting | None:
 
 
 # `$NAME`, `${NAME}` (a shell), `$(NAME)` (the kubelet's own expansion of command/args).
-_EXPANSION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[}:#%/-]|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))")
+_EXPANSION = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[}:#%/-]|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))")
 _WORD_SPLIT = re.compile(r"[\s;&|()'\"`]+")
 
 

@@ -117,9 +117,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
                 missing.append(src)
     shown = ", ".join(f"{k}={v}" for k, v in selector.items())
     if missing:
-        made = "; ".join(m.operator + (f" from {m.kind} {', '.join(repr(n) for n in sorted(names_in(selector, m, ns)))}"
-                                       if m.kind and names_in(selector, m, ns) else f" from a {m.kind}" if m.kind else "")
-                         for m in missing[:3])
+        made = "; ".join(_maker(m, selector, ns) for m in missing[:3])
         yield Hit(("spec", "selector"), (
             f"Service '{obj.name}' selects {shown}: pods of this Service are made by {made}, which the linted "
             f"files do not define in namespace '{ns}'; crashlint cannot check that they exist."),
@@ -149,6 +147,15 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         f"Service '{obj.name}' selects {shown}, which matches {scope} in namespace '{ns}': it "
         f"would have no endpoints, so clients get connection refused or time out (and those that exit on it "
         f"crash-loop).{hint}"), anchor="key", severity=severity)
+
+
+def _maker(src: PodSource, selector: dict[str, str], namespace: str | None) -> str:
+    """``CloudNativePG from Cluster 'db'``: who makes the pods, and from which resource when the selector says."""
+    if not src.kind:
+        return src.operator
+    names = sorted(names_in(selector, src, namespace))
+    return f"{src.operator} from {src.kind} {', '.join(repr(n) for n in names)}" if names else \
+        f"{src.operator} from a {src.kind}"
 
 
 def _filled(spec: str, cr: K8sObject, namespace: str | None) -> str:

@@ -88,7 +88,8 @@ def test_an_unread_variable_is_info_naming_its_readers_and_a_read_one_an_error(l
     assert f.severity == "info"
     assert "JAVA_OPTS is read only by Apache Tomcat (catalina.sh), Jenkins (jenkins.sh)" in f.message
     assert "probably sizes nothing" in f.message and "2Gi" in f.message
-    report = lint(_pod("""{name: app, image: eclipse-temurin:17-jre, command: [sh, -c, 'exec java $JAVA_OPTS -jar app.jar'],
+    report = lint(_pod("""{name: app, image: eclipse-temurin:17-jre,
+                 command: [sh, -c, 'exec java $JAVA_OPTS -jar app.jar'],
                  env: [{name: JAVA_OPTS, value: "-Xmx2g"}], resources: {limits: {memory: 1Gi}}}"""))
     [f] = found(report, HEAP)
     assert f.severity == "error" and "-Xmx2g (in env JAVA_OPTS)" in f.message
@@ -114,7 +115,8 @@ def test_a_reader_added_in_the_config_counts(lint) -> None:
                  resources: {limits: {memory: 1Gi}}}""")
     assert found(lint(text), HEAP) == []  # nothing known reads APP_JVM: not even scanned
     config = {"knowledge": {"heap": {"readers": [
-        {"name": "our base image", "images": ["platform/java-base"], "reads": ["APP_JVM"], "source": "its Dockerfile"}]}}}
+        {"name": "our base image", "images": ["platform/java-base"], "reads": ["APP_JVM"],
+         "source": "its Dockerfile"}]}}}
     [f] = found(lint(text, config=config), HEAP)
     assert f.severity == "error" and "-Xmx2g (in env APP_JVM)" in f.message
 
@@ -198,7 +200,8 @@ def test_a_resource_of_another_api_group_does_not_count(lint) -> None:
 
 def test_an_operator_added_in_the_config_is_loaded_and_used(lint) -> None:
     text = _CR_AND_SERVICE.format(selector="{acme.io/db: orders}",
-                                  resource="{apiVersion: db.acme.io/v1, kind: AcmeDB, metadata: {name: orders}, spec: {}}")
+                                  resource="{apiVersion: db.acme.io/v1, kind: AcmeDB, metadata: {name: orders}, "
+                                           "spec: {}}")
     [f] = found(lint(text), SVC)
     assert f.severity == "warning"
     config = {"knowledge": {"operators": {"pod_labels": [
@@ -241,7 +244,8 @@ def test_hostile_operator_knowledge_never_raises(tmp_path: Path, ops: Any) -> No
     settings.knowledge = {**settings.knowledge, "operators": ops}
     path = tmp_path / "m.yaml"
     path.write_text(_CR_AND_SERVICE.format(selector="{a: K1, b: s-0}",
-                                           resource="{apiVersion: x/v1, kind: K, metadata: {name: K1}, spec: {x: [1]}}"))
+                                           resource="{apiVersion: x/v1, kind: K, metadata: {name: K1}, "
+                                                    "spec: {x: [1]}}"))
     report = lint_paths([str(path)], settings)
     assert report.errors == []  # a rule that raises is reported as an error
 
@@ -280,7 +284,8 @@ def test_known_health_ports_are_what_keeps_the_probes_quiet() -> None:
     ("command: [echo, gunicorn]", "45Mi", False),
 ])
 def test_a_python_web_server_is_held_to_its_floor(lint, argv: str, limit: str, flagged: bool) -> None:
-    report = lint(_pod(f"{{name: web, image: ghcr.io/acme/web:1.0.0, {argv}, resources: {{limits: {{memory: {limit}}}}}}}"))
+    container = f"{{name: web, image: ghcr.io/acme/web:1.0.0, {argv}, resources: {{limits: {{memory: {limit}}}}}}}"
+    report = lint(_pod(container))
     hits = found(report, "memory-limit-too-low")
     assert [h.severity for h in hits] == (["warning"] if flagged else [])
     if flagged:
