@@ -171,7 +171,11 @@ def effective(settings: list[Setting], kind: str) -> Setting | None:
 # `$NAME`, `${NAME}` (a shell), `$(NAME)` (the kubelet's own expansion of command/args).
 _EXPANSION = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[}:#%/-]|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))")
-_WORD_SPLIT = re.compile(r"[\s;&|()'\"`]+")
+# Where a shell starts a new command, and the words before a program that are not it.
+_SEGMENT = re.compile(r"[;&|\n(){}`]+")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
+_NOT_PROGRAMS = frozenset({"exec", "nohup", "env", "tini", "dumb-init", "time", "then", "do", "else", "elif", "if",
+                           "while", "until", "!", "{"})
 
 
 @dataclass(frozen=True)
@@ -216,9 +220,27 @@ def _tag_matches(tag: str | None, patterns: list[str]) -> bool:
     return False
 
 
-def _words(texts: list[str]) -> set[str]:
-    """Basenames of every word of command/args, shell scripts included (``sh -c 'catalina.sh run'``)."""
-    return {w.rsplit("/", 1)[-1] for t in texts for w in _WORD_SPLIT.split(t) if w}
+def _first_program(words: list[str]) -> str | None:
+    """The basename of the program a list of words starts, past wrappers, options and assignments."""
+    for raw in words:
+        word = raw.strip("'\"")
+        base = word.rsplit("/", 1)[-1]
+        if word and not word.startswith("-") and not _ASSIGNMENT.fullmatch(word) and base not in _NOT_PROGRAMS:
+            return base
+    return None
+
+
+def _programs(texts: list[str]) -> set[str]:
+    """Programs that command/args start: argv's own, and each command of a shell script in it
+    (``sh -c 'cd /app && exec catalina.sh run'``: sh, cd, catalina.sh). A word elsewhere — a host
+    name in ``nc -z elasticsearch 9200`` — is not a program."""
+    out = {p for p in [_first_program(texts)] if p}
+    for text in texts[1:]:
+        for segment in _SEGMENT.split(text):
+            program = _first_program(segment.split())
+            if program:
+                out.add(program)
+    return out
 
 
 def _readers_in_force(c: Container, readers: list[dict[str, Any]], texts: list[str]) -> list[dict[str, Any]]:
@@ -230,13 +252,13 @@ def _readers_in_force(c: Container, readers: list[dict[str, Any]], texts: list[s
         except InvalidReference:
             ref = None
     own_entrypoint = c.data.get("command") is None
-    words = _words(texts) if texts else set()
+    programs = _programs(texts) if texts else set()
     out = []
     for entry in readers:
         by_image = (ref is not None and (own_entrypoint or entry.get("whatever_command") is True)
                     and matches(ref, _names(entry.get("images"))) is not None
                     and _tag_matches(ref.tag, _names(entry.get("tags"))))
-        if by_image or any(cmd in words for cmd in _names(entry.get("commands"))):
+        if by_image or any(cmd in programs for cmd in _names(entry.get("commands"))):
             out.append(entry)
     return out
 

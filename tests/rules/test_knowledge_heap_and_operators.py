@@ -313,3 +313,17 @@ def test_a_service_with_no_namespace_goes_where_its_pods_are(lint) -> None:
     assert found(lint(text.replace(" NAMESPACE", "")), SVC) == []  # applied with -n argocd, as its pods are
     [f] = found(lint(text.replace(" NAMESPACE", ", namespace: default")), SVC)
     assert f.severity == "warning" and "exist in namespace argocd" in f.message
+
+
+@pytest.mark.parametrize("command,reads", [
+    (["sh", "-c", "cd /usr/local/tomcat && exec bin/catalina.sh run"], True),
+    (["/usr/bin/tini", "--", "/usr/local/bin/catalina.sh", "run"], True),
+    (["sh", "-c", "CATALINA_HOME=/opt/t catalina.sh run"], True),
+    (["sh", "-c", "until nc -z catalina.sh 8080; do sleep 1; done"], False),  # a word, not a program
+    (["sh", "-c", "echo starting catalina.sh"], False),
+])
+def test_a_start_script_counts_where_a_command_starts_it(command: list[str], reads: bool) -> None:
+    data = {"name": "c", "image": "ghcr.io/acme/legacy:1.0", "command": command,
+            "env": [{"name": "CATALINA_OPTS", "value": "-Xmx2g"}]}
+    reading = reading_of(_container(data), load_policies().knowledge)
+    assert bool(reading.read) == reads and bool(reading.unread) == (not reads)
