@@ -37,6 +37,7 @@ class LintReport:
     skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
     # Findings found but not listed (under --min-severity / min_severity), per severity.
     hidden: dict[str, int] = field(default_factory=dict)
+    excluded: int = 0  # files left out by the config's ``exclude`` (said when nothing else was found)
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, listed or hidden: the summary counts everything that was found."""
@@ -90,8 +91,14 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
     built = build_tree([p for p in paths if p != "-"], settings.limits, wanted, enclosing_units(paths))
     through_builds = {os.path.realpath(p) for p in built.consumed | built.patches}
 
+    left_out = 0
+
     def excluded(path: str) -> bool:
-        return settings.excluded(path) or os.path.realpath(path) in through_builds
+        nonlocal left_out
+        if settings.excluded(path):
+            left_out += 1
+            return True
+        return os.path.realpath(path) in through_builds
 
     loaded = load_paths(paths, settings.limits, wanted, excluded, stdin)
     in_units = [o for o in built.objects if o.unit not in built.bases and not settings.excluded(o.file)]
@@ -125,7 +132,8 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
     return LintReport(findings, suppressed, loaded.errors + result.errors,
                       loaded.files + len(built.consumed),
                       loaded.object_count - len(fragments) + built.objects_read, notes,
-                      skipped=sorted(skipped, key=lambda k: k.file))  # stable: a file's own order kept
+                      skipped=sorted(skipped, key=lambda k: k.file),  # stable: a file's own order kept
+                      excluded=left_out)
 
 
 def _stable_order(obj: K8sObject) -> tuple[str, str, int, str]:

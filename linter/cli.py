@@ -129,13 +129,14 @@ def nothing_found(paths: Sequence[str], report: LintReport) -> str:
     """What an empty run says on stderr: where it looked, and what it read but skipped."""
     where = "in standard input" if list(paths) == ["-"] else "under " + ", ".join(
         "standard input" if p == "-" else p for p in paths)
+    left_out = f"{report.excluded} file(s) left out by `exclude` of the config" if report.excluded else ""
     if not report.files:
-        return f"0 manifests found {where}: no *.yaml, *.yml or *.json file there (or all excluded)"
+        return f"0 manifests found {where}: " + (left_out or "no *.yaml, *.yml or *.json file there")
     skipped = report.skipped
     shown = "; ".join(f"{s.file}: {s.reason}" for s in skipped[:3])
     more = f"; and {len(skipped) - 3} more (-o json lists them under \"skipped\")" if len(skipped) > 3 else ""
     return (f"0 manifests found {where}: {report.files} file(s) read, {len(skipped)} skipped"
-            + (f" ({shown}{more})" if skipped else ""))
+            + (f" ({shown}{more})" if skipped else "") + (f"; {left_out}" if left_out else ""))
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ import yaml
 
 from .findings import SEVERITIES
 from .limits import Limits
+from .loader import indenting_tab
 from .policy import Policies, load_policies, merged_params
 
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")
@@ -133,6 +134,21 @@ def _merge_knowledge(shipped: dict[str, Any], raw: dict[str, Any], where: str) -
     return merged
 
 
+def _yaml_problem(path: str, exc: yaml.YAMLError) -> str:
+    """The parser's message, or where a tab indents a line (libyaml's message does not say "tab")."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        try:
+            with open(path, "rb") as fh:
+                column = indenting_tab(fh.read(), mark.line)
+        except OSError:
+            column = None
+        if column is not None:
+            return (f"line {mark.line + 1}, column {column}: a tab indents this line, and YAML allows only "
+                    "spaces for indentation (replace the tab with spaces)")
+    return str(exc)
+
+
 def find_config(start: str | None = None) -> str | None:
     """The nearest ``.crashlint.yaml`` from ``start`` (default: the working directory) upwards.
 
@@ -161,7 +177,7 @@ def load_settings(path: str | None = None, policies: Policies | None = None, raw
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML in config: {exc}") from exc
+            raise ConfigError(f"{path}: invalid YAML in config: {_yaml_problem(path, exc)}") from exc
     raw = raw or {}
     where = path or "config"
     if not isinstance(raw, dict):

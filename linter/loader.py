@@ -629,7 +629,7 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         mark = exc.problem_mark or exc.context_mark
         where = line + (mark.line + 1 if mark else 1)
         text = " ".join(p for p in (exc.context, exc.problem) if p)
-        tab = _indenting_tab(chunk, mark.line) if mark else None
+        tab = indenting_tab(chunk, mark.line) if mark else None
         if tab is not None:
             text = (f"line {where}, column {tab}: a tab indents this line, and YAML allows only spaces "
                     f"for indentation (replace the tab with spaces; the parser said: {text})")
@@ -644,7 +644,7 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
         loader.dispose()
 
 
-def _indenting_tab(chunk: bytes, line: int) -> int | None:
+def indenting_tab(chunk: bytes, line: int) -> int | None:
     """1-based column of a tab in the indentation of ``chunk``'s 0-based ``line``, if it has one.
 
     libyaml's messages for it (``found character that cannot start any token``, ``found a tab

@@ -463,3 +463,20 @@ def test_min_severity_config_key_and_flag_precedence(cli, tree: Path) -> None:
     write(tree, "cfg.yaml", isolated_config_text() + "min_severity: notice\n")
     bad = cli("lint", "--config", "cfg.yaml", "info.yaml")
     assert bad.code == 2 and "min_severity must be one of error, warning, info" in bad.err
+
+
+def test_a_run_whose_files_are_all_excluded_says_so(cli, tmp_path: Path) -> None:
+    write(tmp_path, ".crashlint.yaml", isolated_config_text() + "exclude: [generated]\n")
+    write(tmp_path, "generated/app.yaml", BUSYBOX_DEPLOYMENT)
+    write(tmp_path, "generated/db.yaml", CLEAN_DEPLOYMENT)
+    run = cli("lint", "generated")
+    assert run.code == 0
+    assert "crashlint: 0 manifests found under generated: 2 file(s) left out by `exclude` of the config" in run.err
+
+
+def test_a_tab_in_the_config_is_named_with_line_and_column(cli, tmp_path: Path) -> None:
+    write(tmp_path, "cfg.yaml", b"rules:\n  completes-immediately: off\n\timage-tag-mutable: off\n")
+    write(tmp_path, "app.yaml", CLEAN_DEPLOYMENT)
+    run = cli("lint", "--config", "cfg.yaml", "app.yaml")
+    assert run.code == 2
+    assert "cfg.yaml: invalid YAML in config: line 3, column 1: a tab indents this line" in run.err
