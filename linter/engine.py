@@ -125,7 +125,7 @@ class Engine:
     def _finding(self, rid: str, obj: K8sObject, hit: Hit) -> Finding:
         rs = self.settings.rules[rid]
         if hit.position:
-            file, (line, col) = obj.file, hit.position
+            file, (line, col) = hit.file or obj.file, hit.position
         else:
             file, line, col = obj.source(hit.pointer, hit.anchor)
         extra: dict[str, Any] = {"unit": obj.unit} if isinstance(getattr(obj, "unit", None), str) else {}

@@ -32,6 +32,8 @@ class Hit:
     anchor: str = "auto"  # "key" | "value" | "auto": which part of a mapping entry to point at
     # An exact 1-based (line, column) for problems that have no pointer (a repeated YAML key).
     position: tuple[int, int] | None = None
+    # The file of ``position`` when it is not the object's own (a patch of a kustomize build).
+    file: str | None = None
     # Every place of one cause, as (words, container, pointer): a missing Secret used by five
     # fields is one hit at ``pointer`` (the first place); the engine reports each place's line
     # in the finding's ``places``.

@@ -11,10 +11,12 @@ What happens depends on how the file is applied (checked with kubectl and kustom
   mapping key "x" already defined at line M`` (lines counted from the document's start), and
   nothing of the unit is applied. Objects built from a kustomization (``BuiltObject.unit``) say
   so, and a second ``<<`` merge key in one mapping is refused too (``duplicate merge key``; a
-  plain file applies both in turn, so only built objects record it). A repeated key in a
-  strategic-merge *patch* is not refused (kustomize keeps the first value, a JSON 6902 patch
-  the last, a kustomization.yaml the last); the finding is reported on the resource's own
-  document only.
+  plain file applies both in turn, so only built objects record it).
+* A patch of a kustomize build is not refused for a repeated key: kustomize applies the
+  *first* value of a strategic-merge patch and drops the later one silently, and the last
+  value of a JSON 6902 operation or of the kustomization itself (kustomize v5.8). Those are
+  reported in the patch or kustomization, on every object it changed. (crashlint's own build reads the patch as kubectl would,
+  last value first; the finding says which value kustomize applies.)
 
 A key repeated with the same value (as written) in a plain file loses nothing: that is info,
 kept only because kustomize would refuse the file.
@@ -28,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Hit
+from ..loader import Document
 from ..model import K8sObject
 from ..rules import RuleContext
 from ..validation.kinds import BUILTIN_KINDS
@@ -36,8 +39,49 @@ ID = "duplicate-key"
 KINDS = BUILTIN_KINDS
 
 
+def _patch_documents(obj: K8sObject) -> list[Document]:
+    """The documents other than its own that supplied values of a built object (its patches)."""
+    origin = getattr(obj, "origin", None)
+    if origin is None:
+        return []
+    seen, out, stack = {id(obj.document)}, [], [origin]
+    while stack:  # linear in the origins recorded: one per value a patch set
+        node = stack.pop()
+        if id(node.doc) not in seen:
+            seen.add(id(node.doc))
+            out.append(node.doc)
+        if node.kids:
+            stack.extend(node.kids.values())
+    return out
+
+
+def _patch_hits(doc: Document) -> Iterator[Hit]:
+    shift = getattr(doc, "column_offset", 0)  # an inline patch, indented in its kustomization
+    json6902 = isinstance(doc.data, list)
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    # The kustomization itself (its namespace, generators, transformers set values too).
+    kustomization = isinstance(doc.data, dict) and (not isinstance(kind, str) or kind in ("Kustomization", "Component"))
+    for key, line, col, first_line, same in doc.duplicate_keys:
+        where = f"lines {first_line} and {line}" if first_line != line else f"line {line}"
+        if same:
+            message = (f"key '{key}' is written twice in one mapping of this patch ({where}), with the same value: "
+                       "kustomize applies it either way; keep one")
+        elif json6902 or kustomization:
+            what = "one operation of this JSON 6902 patch" if json6902 else "one mapping of this kustomization"
+            message = (f"key '{key}' is written twice in {what} ({where}): `kubectl apply -k` applies the last "
+                       "value and silently drops the first; keep one")
+        else:
+            message = (f"key '{key}' is written twice in one mapping of this strategic-merge patch ({where}): "
+                       f"`kubectl apply -k` applies the first value (line {first_line}) and silently ignores this "
+                       "one; keep one")
+        yield Hit((), message, position=(line, col + shift), file=doc.source,
+                  severity="info" if same else None)
+
+
 def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     doc = obj.document
+    for patch in _patch_documents(obj):
+        yield from _patch_hits(patch)
     dups = doc.duplicate_keys
     if not dups:
         return

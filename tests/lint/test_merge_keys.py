@@ -218,3 +218,34 @@ def test_a_base_with_a_repeat_is_one_finding_for_every_overlay(tmp_path: Path, m
     assert (finding.file, finding.line) == (os.path.join("base", "pvc.yaml"), 11)
     assert finding.extra.get("overlays") == ["dev", "prod"]
     assert "refuse every unit that includes this file" in finding.message
+
+
+# --- repeated keys in patches and kustomizations: not refused, one value applied ----------------------------
+
+UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "yaml-keys-kustomize"
+# unit -> (file, line, column of the repeat; the value kustomize applies; words of the message)
+PATCH_REPEATS = {
+    "smp-file": ("replicas.yaml", 7, 3, ("spec", "replicas"), 2, "applies the first value (line 6)"),
+    "smp-inline": ("kustomization.yaml", 15, 15, ("spec", "template", "spec", "containers", 0, "image"),
+                   "registry.example.com/web:2.0", "applies the first value (line 14)"),
+    "json6902": ("replicas.yaml", 4, 3, ("spec", "replicas"), 6, "applies the last value"),
+    "kustomization": ("kustomization.yaml", 4, 1, ("metadata", "namespace"), "production", "applies the last value"),
+}
+
+
+def _at(data: Any, pointer: tuple[str | int, ...]) -> Any:
+    for token in pointer:
+        data = data[token]
+    return data
+
+
+@pytest.mark.parametrize("unit", sorted(PATCH_REPEATS))
+def test_a_repeat_in_a_patch_says_which_value_kustomize_applies(unit: str, monkeypatch) -> None:
+    file, line, col, pointer, applied, words = PATCH_REPEATS[unit]
+    if _kubectl() is not None:
+        [built] = kustomize_view(UNITS / unit)
+        assert _at(built, pointer) == applied
+    monkeypatch.chdir(UNITS / unit)
+    [finding] = [f for f in lint_paths(["."], load_settings(raw={})).findings if f.rule == "duplicate-key"]
+    assert (os.path.normpath(finding.file), finding.line, finding.column) == (file, line, col)
+    assert finding.severity == "warning" and words in finding.message and "refuse" not in finding.message
