@@ -86,8 +86,13 @@ def image_entry(image: str | None, knowledge: dict[str, Any], section: str,
 
 
 def entry_for(ref: ImageRef, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first entry whose ``match`` names the image, unless its tag has an ``unless_tag`` part
+    (``php:8.3-fpm`` runs php-fpm, not the ``php -a`` of the cli tags)."""
     for entry in entries:
         if isinstance(entry, dict) and matches(ref, list(entry.get("match") or [])):
+            unless = entry.get("unless_tag")
+            if ref.tag and isinstance(unless, list) and any(isinstance(u, str) and u in ref.tag for u in unless):
+                continue
             return entry
     return None
 
@@ -136,9 +141,11 @@ class Op(str):
 # Longest first: the reader takes the longest operator that starts at a position.
 _OPERATORS = ("&>>", "<<<", "<<-", "&&", "||", ";;", "|&", "&>", ">>", ">&", ">|", "<<", "<&", "<>",
               ";", "&", "|", "(", ")", "<", ">", "\n")
+_OPS_BY_CHAR = {c: [o for o in _OPERATORS if o[0] == c] for c in ";&|()<>\n"}
 REDIRECTIONS = frozenset({"<", ">", ">>", ">&", "<&", "<>", ">|", "&>", "&>>", "<<", "<<-", "<<<"})
 _OP_START = frozenset(";&|()<>\n")
 _SPECIAL_PARAMS = frozenset("_@*#?$!-0123456789")
+_PLAIN = re.compile(r"[^ \t\\'\"$`#()<>;&|\n*?\[~{]+")  # characters with no meaning to the shell here
 
 
 def _closing(s: str, j: int, stack: list[str]) -> int:
@@ -217,7 +224,8 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
     while i < n:
         ch = s[i]
         if ch in " \t":
-            flush()
+            if in_word:
+                flush()
             i += 1
         elif ch == "\\":
             if i + 1 < n and s[i + 1] == "\n":
@@ -284,7 +292,7 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
                 buf.clear()  # the fd number of `2>&1`: part of the redirection
                 in_word = False
             flush()
-            op = next(o for o in _OPERATORS if s.startswith(o, i))
+            op = next(o for o in _OPS_BY_CHAR[ch] if s.startswith(o, i))
             if heredoc_next:
                 return None  # `<<` with no delimiter word
             out.append(Op(op))
@@ -300,6 +308,10 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
                         if (line.lstrip("\t") if strip else line) == delimiter:
                             break
                 heredocs.clear()
+        elif m := _PLAIN.match(s, i):  # a run of ordinary characters in one step
+            buf.append(m.group())
+            in_word = True
+            i = m.end()
         else:
             if ch in "*?[" or (ch == "~" and not in_word) or (ch == "$" and i + 1 < n and (
                     s[i + 1].isalpha() or s[i + 1] in _SPECIAL_PARAMS)):
@@ -315,7 +327,8 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-_SEPARATORS = frozenset({";", "&&", "||", "|", "&", ";;", "\n", "|&", "(", ")"})
+_RESERVED = frozenset({"{", "}", "if", "then", "elif", "else", "fi", "while", "until", "do", "done", "for", "in",
+                       "case", "esac", "[[", "function", "!"})
 
 
 @lru_cache(maxsize=4)
@@ -509,7 +522,7 @@ class _Parser:
             raise _Syntax("nesting")
         try:
             node = self._command()
-            while self.op(self.peek(), *REDIRECTIONS):  # `done > log`, `} 2>&1`
+            while isinstance(t := self.peek(), Op) and t in REDIRECTIONS:  # `done > log`, `} 2>&1`
                 self.i += 1
                 if not isinstance(self.peek(), Word):
                     raise _Syntax("redirection target")
@@ -522,16 +535,24 @@ class _Parser:
         tok = self.peek()
         if tok is None:
             raise _Syntax("end of script")
-        if self.reserved(tok, ("{",)):
+        if isinstance(tok, Op):
+            if tok == "(":
+                self.i += 1
+                body = self.list_(frozenset({")"}))
+                self.expect(")")
+                return Group(body, subshell=True)
+            if tok not in REDIRECTIONS:
+                raise _Syntax(str(tok))
+        elif not tok.quoted and (tok in _RESERVED or tok.startswith("((")):  # type: ignore[attr-defined]
+            return self._compound(tok)
+        return self._simple()
+
+    def _compound(self, tok: str) -> Node:
+        if tok == "{":
             self.i += 1
             body = self.list_(frozenset({"}"}))
             self.expect("}")
             return Group(body, subshell=False)
-        if self.op(tok, "("):
-            self.i += 1
-            body = self.list_(frozenset({")"}))
-            self.expect(")")
-            return Group(body, subshell=True)
         if self.reserved(tok, ("if",)):
             return self._if()
         if self.reserved(tok, ("while", "until")):
@@ -566,28 +587,28 @@ class _Parser:
             self.skip_newlines()
             self.command()
             return FunctionDef(str(name))
-        if self.reserved(tok, ("then", "do", "done", "fi", "else", "elif", "esac", "}", "in", "!")):
-            raise _Syntax(str(tok))
-        if isinstance(tok, Word) and tok.startswith("((") and not tok.quoted:
+        if tok.startswith("(("):
             self.i += 1
             return Opaque("arith")
-        if isinstance(tok, Op) and tok not in REDIRECTIONS:
-            raise _Syntax(str(tok))
+        raise _Syntax(str(tok))  # then, do, done, fi, else, elif, esac, }, in, ! out of place
+
+    def _simple(self) -> Node:
+        toks, i, end = self.toks, self.i, len(self.toks)
         words: list[str] = []
         redirects: list[tuple[str, str]] = []
-        while True:
-            t = self.peek()
-            if isinstance(t, Word):
+        while i < end:
+            t = toks[i]
+            if not isinstance(t, Op):
                 words.append(t)
-                self.i += 1
-            elif isinstance(t, Op) and t in REDIRECTIONS:
-                target = self.peek(1)
-                if not isinstance(target, Word):
+                i += 1
+            elif t in REDIRECTIONS:
+                if i + 1 >= end or isinstance(toks[i + 1], Op):
                     raise _Syntax("redirection target")
-                redirects.append((str(t), target))
-                self.i += 2
+                redirects.append((str(t), toks[i + 1]))
+                i += 2
             else:
                 break
+        self.i = i
         if len(words) == 1 and not redirects and self.op(self.peek(), "(") and self.op(self.peek(1), ")"):
             self.i += 2  # name() compound-command
             self.skip_newlines()
@@ -1057,6 +1078,8 @@ def _simple(cmd: Simple, st: _State, kb: dict[str, Any], depth: int) -> _Run:
         if head in ("source", ".", "eval"):
             return _Run(FINITE, status=None, maybe_exited=True, reasons=(head,))
         return _Run(FINITE, status=0)
+    if head == "let":  # arithmetic: status 1 when the last value is 0 (`let i++` from 0)
+        return _Run(FINITE, status=None)
     if head in ("break", "continue"):
         return _Run(FINITE, status=0, breaks=True)
     if head in ("return", "command", "builtin"):
@@ -1084,15 +1107,29 @@ def classify_script(script: str, knowledge: dict[str, Any], stdin_open: bool = F
     a bounded loop and then ``exit 1``. ``cmd || exit 1``, ``exit $CODE``, traps and sourced
     files leave it unknown.
     """
+    key = (script, stdin_open, errexit, depth)
+    known = _VERDICTS.get(key)
+    if known is not None and known[0] is knowledge:
+        return known[1]
     items = parse_script(script)
     if items is None or depth > _MAX_NESTING:
         return Verdict(UNKNOWN)
     st = _State(errexit=errexit, stdin_open=stdin_open)
     r = _seq(items, st, knowledge, depth)
     if r.kind != FINITE:
-        return Verdict(r.kind, reason=r.reasons[-1] if r.kind == FOREVER and r.reasons else "")
-    certain = not r.maybe_exited and not st.unsure
-    return Verdict(FINITE, r.seconds, "; ".join(x for x in r.reasons if x), r.status if certain else None)
+        verdict = Verdict(r.kind, reason=r.reasons[-1] if r.kind == FOREVER and r.reasons else "")
+    else:
+        certain = not r.maybe_exited and not st.unsure
+        verdict = Verdict(FINITE, r.seconds, "; ".join(x for x in r.reasons if x), r.status if certain else None)
+    if len(_VERDICTS) >= 8:
+        _VERDICTS.pop(next(iter(_VERDICTS)))
+    _VERDICTS[key] = (knowledge, verdict)
+    return verdict
+
+
+# The last verdicts, by script and flags, for the same knowledge object: the rules of one object
+# (completes-immediately, command-always-fails, the init rules) judge the same script in turn.
+_VERDICTS: dict[tuple[str, bool, bool, int], tuple[dict[str, Any], Verdict]] = {}
 
 
 def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = False, depth: int = 0) -> Verdict:

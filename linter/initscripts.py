@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .commands import split_commands
+from .commands import shell_options, split_commands
 from .workloads import Container
 
 # Shell words that open or continue a compound command; the simple command follows them.
@@ -57,12 +57,8 @@ def shell_script_index(argv: list[str], shells: list[str]) -> int | None:
     """Index in ``argv`` of ``SCRIPT`` in ``sh -c SCRIPT`` / ``bash -ec SCRIPT``; None for anything else."""
     if not argv or argv[0].rsplit("/", 1)[-1] not in shells:
         return None
-    for i, a in enumerate(argv[1:], start=1):
-        if a.startswith("-") and not a.startswith("--") and "c" in a[1:]:
-            return i + 1 if i + 1 < len(argv) else None
-        if not a.startswith("-"):
-            return None
-    return None
+    at, _ = shell_options(argv[1:])
+    return None if at is None else at + 1
 
 
 def strip_keywords(cmd: list[str]) -> list[str]:

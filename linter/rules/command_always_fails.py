@@ -31,13 +31,18 @@ from ..workloads import Container, Workload
 ID = "command-always-fails"
 
 
-def _expected_by_policy(wl: Workload, code: int) -> bool:
-    """A Job whose ``podFailurePolicy`` has an ``onExitCodes`` rule covering ``code`` handles it on purpose."""
+def _job_spec(wl: Workload) -> dict[str, Any]:
+    """The Job spec of a Job or of a CronJob's jobTemplate ({} when it is not a mapping)."""
     job_spec: Any = wl.obj.data.get("spec")
     if wl.kind == "CronJob":
         job_spec = job_spec.get("jobTemplate") if isinstance(job_spec, dict) else None
         job_spec = job_spec.get("spec") if isinstance(job_spec, dict) else None
-    policy = job_spec.get("podFailurePolicy") if isinstance(job_spec, dict) else None
+    return job_spec if isinstance(job_spec, dict) else {}
+
+
+def _expected_by_policy(wl: Workload, code: int) -> bool:
+    """A Job whose ``podFailurePolicy`` has an ``onExitCodes`` rule covering ``code`` handles it on purpose."""
+    policy = _job_spec(wl).get("podFailurePolicy")
     rules = policy.get("rules") if isinstance(policy, dict) else None
     for rule in rules if isinstance(rules, list) else []:
         codes = rule.get("onExitCodes") if isinstance(rule, dict) else None
@@ -53,8 +58,13 @@ def _outcome(wl: Workload, c: Container, code: int) -> str:
     """What the cluster shows, for this kind of pod and container."""
     last_state = f"`Last State: Terminated, Reason: Error, Exit Code: {code}`"
     policy = wl.restart_policy
-    job = (" The Job retries it `backoffLimit` times (default 6), then marks itself Failed "
-           "(reason BackoffLimitExceeded).") if wl.kind in ("Job", "CronJob") else ""
+    job = ""
+    if wl.kind in ("Job", "CronJob"):
+        limit = _job_spec(wl).get("backoffLimit")
+        tries = (f"retries it {limit} time(s) (backoffLimit)" if isinstance(limit, int) and not isinstance(limit, bool)
+                 and limit > 0 else "does not retry it (backoffLimit: 0)" if limit == 0 and not isinstance(limit, bool)
+                 else "retries it 6 times (the default backoffLimit)")
+        job = f" The Job {tries}, then marks itself Failed (reason BackoffLimitExceeded)."
     if c.is_sidecar or (wl.runs_forever and not c.is_init):
         restarter = wl.kind if wl.runs_forever else f"{wl.kind} (native sidecars are restarted on exit)"
         return (f"a {restarter} restarts it with growing back-off: CrashLoopBackOff, with {last_state}."

@@ -9,9 +9,11 @@ executable file not found in $PATH``) or runs something else than intended.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
+from ..commands import display, shell_options, split_words
 from ..findings import Hit
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -20,7 +22,6 @@ ID = "command-not-executable"
 
 _OPERATORS = {"&&", "||", "|", ";", ">", ">>", "<", "2>&1", "&>", "2>", "|&"}
 _POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
-_PLAIN_WORDS = re.compile(r"[\w./:=,@+%-]+(?: +[\w./:=,@+%-]+)+")
 # Programs that take operator-looking strings as genuine arguments (`test a > b`, `find -exec ... ;`).
 _OPERATOR_CONSUMERS = {"test", "[", "expr", "awk", "jq", "yq", "xargs"}
 
@@ -34,17 +35,8 @@ def _script_index(argv: list[str]) -> int | None:
 
     ``sh -c -- 'script'`` and ``sh -e -c 'script'`` have the same script as ``sh -c 'script'``.
     """
-    seen_c = False
-    for i, a in enumerate(argv[1:], start=1):
-        if a == "--":
-            return i + 1 if seen_c and i + 1 < len(argv) else None
-        if a.startswith("-") and not a.startswith("--"):
-            seen_c = seen_c or "c" in a[1:]
-            continue
-        if a.startswith("--"):  # --login, --norc ...
-            continue
-        return i if seen_c else None
-    return None
+    at, _ = shell_options(argv[1:])
+    return None if at is None else at + 1
 
 
 def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
@@ -62,17 +54,18 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
                       "there is no program to execute", container=c.name)
             return
         if first_field == "command" and re.search(r"\s", exec_name.strip()):
-            parts = exec_name.split()
-            # Splitting is only behaviour-preserving for plain words: no quotes, variables or operators,
-            # and a program name, not a path that may itself contain the space.
+            # Split as a shell would (`nginx -g 'daemon off;'` is three words, the last one
+            # `daemon off;`); only literal words: no variable, glob or operator, which need a shell.
+            parts = split_words(exec_name)
+            # A program name, not a path that may itself contain the space ("/opt/my app/run").
             fix = [{"op": "replace", "path": "/" + "/".join(map(str, c.at("command"))),
-                    "value": parts + (command or [])[1:]}] \
-                if _PLAIN_WORDS.fullmatch(exec_name) and "/" not in parts[0] else None  # "/opt/my app/run"
+                    "value": parts + (command or [])[1:]}] if parts and "/" not in parts[0] else None
+            advice = (f"Write one element per word: {json.dumps(parts)}" if parts else
+                      f"It needs a shell to be read: {json.dumps(['sh', '-c', exec_name])}")
             yield Hit(c.at("command", 0), (
                 f"container '{c.name}': command[0] is \"{exec_name}\", one string with spaces; Kubernetes "
                 f"runs it as a single program name, which does not exist (exec: \"{exec_name}\": executable "
-                f"file not found). Write one element per word: {parts!r}"), container=c.name, anchor="value",
-                fix=fix)
+                f"file not found). {advice}"), container=c.name, anchor="value", fix=fix)
             return
     if command is not None:
         for i, v in enumerate(command[1:], start=1):
@@ -89,8 +82,9 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
                 field, idx, _ = argv[at + 1]
                 yield Hit(c.at(field, idx), (
                     f"container '{c.name}': `{flat[0]} -c` runs only the next argument as its script "
-                    f"(`{script}`); the following {len(extra)} argument(s) {extra[:3]!r} become $0, $1... "
-                    f"and are not executed. Join the script into one string after -c."),
+                    f"(`{display([script], 80)}`); the following {len(extra)} argument(s) "
+                    f"`{display(extra[:3], 80)}` become $0, $1... and are not executed. Join the script into "
+                    f"one string after -c."),
                     container=c.name, anchor="value")
         return
     if flat[0].rsplit("/", 1)[-1] in _OPERATOR_CONSUMERS:

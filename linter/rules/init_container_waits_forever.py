@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..commands import display
 from ..findings import Hit
 from ..hosts import is_defined, known_namespaces, pod_resolves_elsewhere, probe_host, service_ref
 from ..initscripts import program_of
@@ -62,7 +63,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             reported.add(ref.host)
             name, svc_ns = ref.candidates[0]
             yield Hit(c.at(*prog.where), (
-                f"init container '{c.name}' loops on `{' '.join(cmd)}` until host '{host}' answers, but the "
+                f"init container '{c.name}' loops on `{display(cmd)}` until host '{host}' answers, but the "
                 f"linted files define no Service '{name}' in namespace '{svc_ns}', and the loop has no bound: "
                 f"the pod would wait in Init:0/1 forever, with no crash or event to show why. Fix the host "
                 f"(`name.namespace` for another namespace), or bound the wait (a retry counter, or "

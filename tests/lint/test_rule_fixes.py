@@ -55,12 +55,22 @@ def test_fixes_are_offered_where_they_are_safe() -> None:
             "image-reference-invalid"} <= set(by_rule)
 
 
-def test_no_fix_when_splitting_would_change_meaning(tmp_path: Path) -> None:
-    text = BUSYBOX_DEPLOYMENT.replace("image: busybox:1.36", "image: python:3.12\n          command: [\"python -c 'print(1)'\"]")
+def test_a_quoted_argument_stays_whole_in_the_fix_and_the_message(tmp_path: Path) -> None:
+    text = BUSYBOX_DEPLOYMENT.replace("image: busybox:1.36", "image: nginx:1.27\n          command: [\"nginx -g 'daemon off;'\"]")
     path = tmp_path / "quoted.yaml"
     path.write_text(text)
     [finding] = [f for f in _findings(path) if f.rule == "command-not-executable"]
-    assert finding.fix is None  # a quoted argument cannot be split on spaces
+    assert finding.fix is not None and finding.fix[0]["value"] == ["nginx", "-g", "daemon off;"]
+    assert '["nginx", "-g", "daemon off;"]' in finding.message and "'daemon" not in finding.message.split("per word")[1]
+
+
+def test_no_fix_when_splitting_needs_a_shell(tmp_path: Path) -> None:
+    text = BUSYBOX_DEPLOYMENT.replace("image: busybox:1.36", "image: python:3.12\n          command: [\"python $APP_MAIN\"]")
+    path = tmp_path / "variable.yaml"
+    path.write_text(text)
+    [finding] = [f for f in _findings(path) if f.rule == "command-not-executable"]
+    assert finding.fix is None  # $APP_MAIN is expanded only by a shell
+    assert '["sh", "-c", "python $APP_MAIN"]' in finding.message
 
 
 def test_no_keepalive_fix_for_images_without_a_shell(tmp_path: Path) -> None:
