@@ -11,9 +11,15 @@ a heap at the limit is already too big (error) and one above ``warn_ratio`` of i
 Read: ``-Xmx``/``-XX:MaxHeapSize``, ``-Xms``/``-XX:InitialHeapSize``,
 ``-XX:MaxRAMPercentage`` (≥ 100 % is an error whatever the limit), Node's
 ``--max-old-space-size``, and ``GOMEMLIMIT`` (a soft limit for the Go GC; at or above the hard
-limit it can no longer keep the process under it — below it, even at 95 %, is the documented
+limit it can no longer keep the process under it — a warning, since a Go program without it
+behaves the same and only Go programs read it; below it, even at 95 %, is the documented
 use). Sources and precedence are in :mod:`crashlint.heap`. The bound is the container's
 memory limit, else a pod-level limit; with neither there is nothing to exceed.
+
+A flag counts only where the variable carrying it is read (``policies/heap.yaml``): the JVM's
+own variables always, ``CATALINA_OPTS`` for Tomcat, ``JAVA_OPTS`` for the images and scripts
+known to read it or a command expanding it. A flag nothing is known to read would be ignored
+by the JVM, so it is at most info ("... probably sizes nothing"), never an error.
 """
 
 from __future__ import annotations
