@@ -10,11 +10,13 @@ fill in is never judged as missing: a port without ``protocol`` gets TCP, a cont
 ``imagePullPolicy`` or ``terminationMessagePolicy`` gets one, and a volume with no source at all
 becomes an ``emptyDir`` (``SetDefaults_Volume``), so only a volume with two sources is refused.
 
-A StatefulSet is the exception: ``ValidatePodTemplateSpecForStatefulSet`` (pkg/apis/apps/validation)
-checks only its template's labels and annotations ("TODO: Add validation for PodSpec"), so the
-API server *accepts* the StatefulSet and then refuses every pod its controller creates
-(``FailedCreate``): no pod ever starts. Findings on a StatefulSet say so (``STATEFULSET_NOTE``),
-and its ``volumeClaimTemplates`` count as volumes, since the controller adds them to each pod.
+A StatefulSet is the exception. Up to Kubernetes 1.33, ``ValidatePodTemplateSpecForStatefulSet``
+(pkg/apis/apps/validation) checked only its template's labels and annotations ("TODO: Add
+validation for PodSpec"): the API server *accepts* the StatefulSet and then refuses every pod its
+controller creates (``FailedCreate``), so no pod ever starts. Since 1.34 (kubernetes/kubernetes
+#131790) the template is validated on create, after ``volumesToAddForTemplates`` has made one
+volume of each ``volumeClaimTemplates`` entry. Either way nothing runs; findings on a
+StatefulSet say both (``STATEFULSET_NOTE``), and its claim templates count as volumes.
 Decoding errors (a string where the schema has an integer) are refused for every kind.
 
 Each check is linear: names go into dicts as they are met, never a scan per name.
@@ -50,8 +52,8 @@ _NOT_FOR_EPHEMERAL = ("ports", "resources", "livenessProbe", "readinessProbe", "
 # 1.34): any printable ASCII character but '='. Older servers also refuse names such as `1ST` or
 # `MY VAR`; crashlint follows the newest supported version and does not flag those.
 _RELAXED_ENV_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='"
-STATEFULSET_NOTE = ("; the API server accepts a StatefulSet without validating its pod template, then refuses "
-                    "each pod its controller creates (FailedCreate), so no pod ever starts")
+STATEFULSET_NOTE = ("; since Kubernetes 1.34 the API server refuses the StatefulSet on create, and older servers "
+                    "accept it but refuse each pod its controller creates (FailedCreate), so no pod ever starts")
 
 
 def _bad_env_name(name: str) -> bool:

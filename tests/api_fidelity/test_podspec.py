@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server_answers import assert_accepted, assert_refused, fixtures
+from server_answers import FIXTURES, RULE, assert_accepted, assert_refused, fixtures, lint
 
 REFUSED = fixtures("podspec", "refused")
 ACCEPTED = fixtures("podspec", "accepted")
@@ -67,3 +67,12 @@ def test_names_paths_and_ports_are_indexed_not_compared_pairwise(tmp_path: Path)
     pod["spec"]["containers"][0]["volumeMounts"] = [{"name": "v", "mountPath": "/m"}] * n
     svc["spec"]["ports"] = [{"name": "s", "port": 80}] * n
     assert _hits_within_deadline(tmp_path, [pod, svc]) == 4 * (n - 1)
+
+
+def test_a_statefulset_finding_says_when_the_server_refuses() -> None:
+    """Up to 1.33 the server accepts a StatefulSet whose template is invalid and refuses its pods;
+    since 1.34 it refuses the StatefulSet: the message must not claim only one of the two."""
+    found = [f for f in lint(FIXTURES / "podspec" / "refused-statefulset-template.yaml").findings if f.rule == RULE]
+    assert len(found) == 1
+    assert "since Kubernetes 1.34 the API server refuses the StatefulSet on create" in found[0].message
+    assert "refuse each pod its controller creates (FailedCreate)" in found[0].message
