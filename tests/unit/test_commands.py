@@ -1,4 +1,6 @@
-"""Does this argv end by itself? Confident answers only."""
+"""Does this argv end by itself, and with which code? Confident answers only."""
+
+import json
 
 import pytest
 
@@ -241,3 +243,44 @@ def test_keepalive_only_for_debug_images():
         assert image_entry(image, K, "run_to_completion") is None, image
     assert image_entry("php:8.3-cli", K, "run_to_completion")["runtime"] == "PHP"
     assert all(e.get("why") for e in K["images"]["run_to_completion"])
+
+
+# --- what the rules print and fix -------------------------------------------------------------
+
+def _findings(tmp_path, container_yaml: str, raw: dict | None = None):
+    from crashlint.api import lint_paths
+    from crashlint.config import load_settings
+    path = tmp_path / "d.yaml"
+    path.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n"
+        "  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers:\n" + container_yaml)
+    return lint_paths([str(path)], load_settings(raw=raw or {})).findings
+
+
+def test_python_without_command_gets_no_keepalive_fix(tmp_path):
+    [f] = [f for f in _findings(tmp_path, "        - {name: api, image: 'python:3.12'}\n")
+           if f.rule == "completes-immediately"]
+    assert f.fix is None and "service's command is missing" in f.message and "tail -f" not in f.message
+    [g] = [f for f in _findings(tmp_path, "        - {name: box, image: 'busybox:1.36'}\n")
+           if f.rule == "completes-immediately"]
+    assert g.fix == [{"op": "add", "path": "/spec/template/spec/containers/0/command",
+                      "value": ["tail", "-f", "/dev/null"]}]
+
+
+def test_messages_show_argv_that_reads_back(tmp_path):
+    import shlex
+    argv = ["sh", "-c", "echo 'daemon off;'; exit 1"]
+    [f] = [f for f in _findings(tmp_path, f"        - name: c\n          image: busybox:1.36\n"
+                                          f"          command: {json.dumps(argv)}\n")
+           if f.rule == "command-always-fails"]
+    shown = f.message.split("runs `", 1)[1].split("`, which", 1)[0]
+    assert shlex.split(shown) == argv and "Exit Code: 1" in f.message
+
+
+def test_duration_params_of_the_wrong_type_keep_their_default(tmp_path):
+    raw = {"rules": {"completes-immediately": {"params": {"crashloop_window_seconds": "ten",
+                                                          "keepalive_seconds": [1]}}}}
+    found = [f for f in _findings(tmp_path, "        - name: c\n          image: busybox:1.36\n"
+                                            "          command: [sleep, '3600']\n", raw)
+             if f.rule == "completes-immediately"]
+    assert [f.severity for f in found] == ["info"]
