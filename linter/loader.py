@@ -86,7 +86,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if id(node) in self._flattened:
             return
         self._flattened.add(id(node))
-        self._record_duplicates(node)
+        repeated = self._record_duplicates(node)
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         own: list[tuple[yaml.Node, yaml.Node]] = []
         for key, value in node.value:
@@ -105,19 +105,30 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 self.flatten_mapping(source)
                 entries.extend(source.value)
         node.value = merged + own
+        if repeated and self.own_keys_win:
+            # kustomize applies the first value of a repeated key in a strategic-merge patch:
+            # kept aside for first_value_wins(), which the build calls on such patches only.
+            firsts: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+            for key, value in own:
+                firsts.setdefault(key.value if isinstance(key, yaml.ScalarNode) else str(id(key)), (key, value))
+            node.first_wins = merged + list(firsts.values())  # type: ignore[attr-defined]
 
-    def _record_duplicates(self, node: yaml.MappingNode) -> None:
-        """Repeated keys of one mapping as written: the data keeps the last value."""
+    def _record_duplicates(self, node: yaml.MappingNode) -> bool:
+        """Records the repeated keys of one mapping as written (the data keeps the last value);
+        whether there were any."""
         if len(node.value) < 2:
-            return
+            return False
+        found = False
         seen: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for k, v in node.value:
             if not isinstance(k, yaml.ScalarNode) or (k.tag == _MERGE_TAG and not self.own_keys_win):
                 continue  # kubectl applies each ``<<`` in turn; kustomize refuses a second one
             first = seen.setdefault(k.value, (k, v))
             if first[0] is not k:
+                found = True
                 self.duplicates.append((k.value, self.line_offset + k.start_mark.line + 1, k.start_mark.column + 1,
                                         self.line_offset + first[0].start_mark.line + 1, same_node(first[1], v)))
+        return found
 
 
 def same_node(a: yaml.Node, b: yaml.Node) -> bool:
@@ -150,6 +161,41 @@ class KustomizeLoader(_Loader):
     recorded as a repeated key."""
 
     own_keys_win = True
+
+
+class _Rebuilder(KustomizeLoader):
+    """Constructs data again from nodes already flattened (no merge keys left to resolve)."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        return None
+
+
+def first_value_wins(doc: "Document") -> None:
+    """Make ``doc`` (read by :class:`KustomizeLoader`) hold the first value of each repeated key,
+    as kustomize applies a strategic-merge patch (checked with kustomize v5.8: of ``replicas: 2``
+    then ``replicas: 3`` in a patch, 2 is applied, silently). Data and positions both follow;
+    idempotent, and a no-op for a document without repeated keys."""
+    if not doc.duplicate_keys or doc.node is None:
+        return
+    stack, seen, changed = [doc.node], set(), False
+    while stack:  # every node once: aliases share nodes
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        firsts = node.__dict__.pop("first_wins", None)
+        if firsts is not None:
+            node.value, changed = firsts, True
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(c for kv in node.value for c in kv)
+        else:
+            stack.extend(node.value)
+    if changed:
+        rebuilder = _Rebuilder(b"")
+        try:
+            doc.data = rebuilder.construct_document(doc.node)
+        finally:
+            rebuilder.dispose()
 
 
 def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..limits import Limits
-from ..loader import Document, gc_paused
+from ..loader import Document, first_value_wins, gc_paused
 from ..model import LoadError, is_list_kind
 from . import json6902, smp
 from .generators import GeneratorError, generate, name_hash
@@ -414,6 +414,7 @@ class Builder:
                         raise self._error(kdoc, where, "a JSON 6902 patch must be a list of operations")
                     self._json6902(unit, doc, doc.data, targets, kdoc, where)
                 elif isinstance(doc.data, dict):
+                    first_value_wins(doc)  # kustomize applies the first of a repeated key in a patch
                     self._smp(unit, doc, doc.data, targets, kdoc, where)
                 else:
                     raise self._error(kdoc, where, "a patch must be a mapping or a list of operations")

@@ -15,8 +15,8 @@ What happens depends on how the file is applied (checked with kubectl and kustom
 * A patch of a kustomize build is not refused for a repeated key: kustomize applies the
   *first* value of a strategic-merge patch and drops the later one silently, and the last
   value of a JSON 6902 operation or of the kustomization itself (kustomize v5.8). Those are
-  reported in the patch or kustomization, on every object it changed. (crashlint's own build reads the patch as kubectl would,
-  last value first; the finding says which value kustomize applies.)
+  reported in the patch or kustomization, on every object it changed; crashlint's own build
+  applies the same value (``loader.first_value_wins``).
 
 A key repeated with the same value (as written) in a plain file loses nothing: that is info,
 kept only because kustomize would refuse the file.

@@ -245,6 +245,12 @@ def test_a_repeat_in_a_patch_says_which_value_kustomize_applies(unit: str, monke
     if _kubectl() is not None:
         [built] = kustomize_view(UNITS / unit)
         assert _at(built, pointer) == applied
+    directory = os.path.normpath(UNITS / unit)
+    [ours] = [o for o in build_tree([directory]).objects if o.unit == directory]
+    assert _at(ours.data, pointer) == applied  # crashlint's build applies the same value
+    source, line_applied, _ = ours.source(pointer, "value")
+    if unit.startswith("smp"):  # and points at it: the first of the two lines
+        assert (os.path.basename(source), line_applied) == (file, line - 1)
     monkeypatch.chdir(UNITS / unit)
     [finding] = [f for f in lint_paths(["."], load_settings(raw={})).findings if f.rule == "duplicate-key"]
     assert (os.path.normpath(finding.file), finding.line, finding.column) == (file, line, col)
