@@ -66,7 +66,9 @@ def _atoi(text: str) -> int:
     """``mustParseInt``: ``strconv.Atoi`` then a sign check."""
     if not _ATOI.fullmatch(text):
         raise ScheduleError(f"failed to parse int from {text}: strconv.Atoi: parsing {_go_quote(text)}: invalid syntax")
-    num = int(text)
+    # More than 19 significant digits never fits an int64 (and Python refuses int() of huge strings).
+    digits = text.lstrip("+-").lstrip("0")
+    num = (-1 if text.startswith("-") else 1) * int(digits or "0") if len(digits) <= 19 else _INT64_MAX * 2
     if not -_INT64_MAX - 1 <= num <= _INT64_MAX:
         raise ScheduleError(f"failed to parse int from {text}: strconv.Atoi: parsing {_go_quote(text)}: "
                             "value out of range")
@@ -133,7 +135,10 @@ def _check_duration(text: str) -> None:
             raise ScheduleError(f"time: missing unit in duration {_go_quote(text)}")
         if unit not in _UNITS:
             raise ScheduleError(f"time: unknown unit {_go_quote(unit)} in duration {_go_quote(text)}")
-        value = Fraction(int(whole or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
+        if len(whole.lstrip("0")) > 20:  # beyond any int64 count of nanoseconds
+            raise ScheduleError(f"time: invalid duration {_go_quote(text)}")
+        frac = (frac or "")[:30]  # Go's leadingFraction stops adding digits past its precision too
+        value = Fraction(int(whole.lstrip("0") or "0")) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0)
         total += value * _UNITS[unit]
         if total > _INT64_MAX + 1:
             raise ScheduleError(f"time: invalid duration {_go_quote(text)}")

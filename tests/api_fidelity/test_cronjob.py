@@ -59,6 +59,11 @@ PARSER_CASES = [
     ("@every .s", 'time: invalid duration ".s"'),
     ("@every 1 h", 'time: unknown unit " h" in duration "1 h"'),
     ("@every 3000000h", 'time: invalid duration "3000000h"'),
+    # Huge inputs are refused with Go's words, never a Python error (int() refuses > 4300 digits).
+    ("9" * 5000 + " * * * *", "value out of range"),
+    ("0" * 5000 + "5 * * * *", None),
+    ("@every " + "9" * 5000 + "s", "time: invalid duration"),
+    ("@every 1." + "5" * 5000 + "s", None),
 ]
 
 
