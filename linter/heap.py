@@ -195,10 +195,23 @@ class Reading:
     unread: list[Unread] = field(default_factory=list)
 
 
+# The mapping entries of each knowledge list, kept per list (held, so its id stays unique): callers
+# cache by the identity of what this returns, so one knowledge list must give one list.
+_ENTRIES: dict[int, tuple[list[Any], list[dict[str, Any]]]] = {}
+
+
 def _entries(knowledge: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The mapping entries of ``heap.<key>`` (hostile types give none)."""
     heap = knowledge.get("heap")
     entries = heap.get(key) if isinstance(heap, dict) else None
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    if not isinstance(entries, list):
+        return []
+    held = _ENTRIES.get(id(entries))
+    if held is None or held[0] is not entries:
+        if len(_ENTRIES) >= 64:
+            _ENTRIES.clear()
+        held = _ENTRIES[id(entries)] = (entries, [e for e in entries if isinstance(e, dict)])
+    return held[1]
 
 
 def _names(raw: Any) -> list[str]:
@@ -243,23 +256,43 @@ def _programs(texts: list[str]) -> set[str]:
     return out
 
 
-def _readers_in_force(c: Container, readers: list[dict[str, Any]], texts: list[str]) -> list[dict[str, Any]]:
-    """Reader entries that apply to ``c``: its image (when its entrypoint runs) or a script it starts."""
-    ref = None
-    if c.image:
+# Readers naming an image, per readers list (held, so its id stays unique) and image string: the
+# same images repeat across containers and objects, and matching costs a parse and a scan each.
+_BY_IMAGE: dict[int, tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = {}
+_BY_IMAGE_LISTS, _BY_IMAGE_IMAGES = 64, 4096
+
+
+def _image_readers(image: str, readers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reader entries whose ``images`` (and ``tags``) name ``image``."""
+    held = _BY_IMAGE.get(id(readers))
+    if held is None or held[0] is not readers:
+        if len(_BY_IMAGE) >= _BY_IMAGE_LISTS:
+            _BY_IMAGE.clear()
+        held = _BY_IMAGE[id(readers)] = (readers, {})
+    cache = held[1]
+    found = cache.get(image)
+    if found is None:
         try:
-            ref = parse(c.image)
+            ref = parse(image)
         except InvalidReference:
             ref = None
+        found = [] if ref is None else [
+            e for e in readers
+            if matches(ref, _names(e.get("images"))) is not None and _tag_matches(ref.tag, _names(e.get("tags")))]
+        if len(cache) >= _BY_IMAGE_IMAGES:
+            cache.clear()
+        cache[image] = found
+    return found
+
+
+def _readers_in_force(c: Container, readers: list[dict[str, Any]], texts: list[str]) -> list[dict[str, Any]]:
+    """Reader entries that apply to ``c``: its image (when its entrypoint runs) or a script it starts."""
     own_entrypoint = c.data.get("command") is None
+    out = [e for e in (_image_readers(c.image, readers) if c.image else [])
+           if own_entrypoint or e.get("whatever_command") is True]
     programs = _programs(texts) if texts else set()
-    out = []
-    for entry in readers:
-        by_image = (ref is not None and (own_entrypoint or entry.get("whatever_command") is True)
-                    and matches(ref, _names(entry.get("images"))) is not None
-                    and _tag_matches(ref.tag, _names(entry.get("tags"))))
-        if by_image or any(cmd in programs for cmd in _names(entry.get("commands"))):
-            out.append(entry)
+    if programs:
+        out += [e for e in readers if e not in out and any(cmd in programs for cmd in _names(e.get("commands")))]
     return out
 
 
