@@ -20,6 +20,8 @@ any of them knows is known. An object whose ``apiVersion``/``kind`` none of them
 ``extensions/v1beta1`` Deployment) is not judged here: its fields cannot be looked up, and whether
 the version is still served is another question. Build-time placeholders (``${PORT}``,
 ``{{ .Values.x }}``) in typed fields are not judged; an unknown *key* is unknown whatever its value.
+Keys that start with ``$`` are strategic-merge-patch directives (``$patch: delete``): such a
+document is a patch for kustomize, not an object anyone applies, so they are not called unknown.
 
 One pass over the object, each node visited once; suggestions (``difflib``) are computed only for
 unknown keys, at most ``MAX_HITS`` per object (the decoder itself stops collecting strict errors
@@ -265,6 +267,8 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
             for key, sub in value.items():
                 code = known.get(key if key.__class__ is str else _key_text(key))
                 if code is None:
+                    if key.__class__ is str and key.startswith("$"):
+                        continue  # a strategic-merge-patch directive ($patch, $retainKeys): a patch, not applied as is
                     hits += 1
                     if hits > MAX_HITS:
                         break

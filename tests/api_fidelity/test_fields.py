@@ -143,6 +143,11 @@ def test_placeholders_in_typed_fields_are_not_judged_but_unknown_keys_are() -> N
     assert msg.startswith('unknown field "replicaz"; did you mean "replicas"?')
 
 
+def test_patch_directives_are_not_unknown_fields() -> None:
+    """``$patch: delete`` marks a kustomize patch, never applied on its own."""
+    assert _messages("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n$patch: delete\n") == []
+
+
 def test_unserved_versions_and_custom_resources_are_not_judged() -> None:
     for head in ("apiVersion: extensions/v1beta1\nkind: Deployment", "apiVersion: apps/v1beta2\nkind: Deployment",
                  "apiVersion: serving.knative.dev/v1\nkind: Service", "apiVersion: v1\nkind: NoSuchKind"):
