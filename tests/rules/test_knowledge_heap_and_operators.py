@@ -38,7 +38,8 @@ def _pod(container: str) -> str:
 # --- policies: every entry has a source ----------------------------------------------------------
 
 @pytest.mark.parametrize("stem,lists", [("heap", ("runtime_variables", "readers")),
-                                        ("operators", ("pod_labels", "controller_labels"))])
+                                        ("operators", ("pod_labels", "controller_labels")),
+                                        ("memory", ("families",))])
 def test_every_knowledge_entry_names_its_source(stem: str, lists: tuple[str, ...]) -> None:
     knowledge = load_policies().knowledge[stem]
     for key in lists:
