@@ -22,6 +22,9 @@ the version is still served is another question. Build-time placeholders (``${PO
 ``{{ .Values.x }}``) in typed fields are not judged; an unknown *key* is unknown whatever its value.
 Keys that start with ``$`` are strategic-merge-patch directives (``$patch: delete``): such a
 document is a patch for kustomize, not an object anyone applies, so they are not called unknown.
+Objects the API server has already decoded (the webhook's AdmissionReview object, runtime mode's
+live objects) are not judged: they cannot hold what the decoder refuses, and a server newer than
+the data would make each field it added look unknown.
 
 One pass over the object, each node visited once; suggestions (``difflib``) are computed only for
 unknown keys, at most ``MAX_HITS`` per object (the decoder itself stops collecting strict errors
@@ -221,6 +224,14 @@ def _type_message(tag: str, value: Any, struct: str, go_path: str, field: str) -
         f"; the API server refuses the object ({quoted})"
 
 
+def _decoded_by_api_server(obj: K8sObject) -> bool:
+    """An AdmissionReview's object (the webhook) or a live object (runtime mode): the API server has
+    decoded it already, so it cannot carry an unknown field or a wrong type, and a server newer
+    than the data would make every field it added look unknown. Only files are judged."""
+    source = obj.document.source
+    return source == "admission" or source.startswith("cluster:")
+
+
 def _describe(data: Schema, root: str, pointer: tuple[str | int, ...]) -> tuple[str, str, str]:
     """For a reported node only: its strict-decoding path (``spec.containers[0].image``), the
     decoder's field path (no list indices, no map keys) and the Go struct holding the field."""
@@ -247,6 +258,8 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
     Only containers are pushed on the stack; a string field holding a string (most of any
     object) is settled inline. Paths for messages are built only for reported nodes.
     """
+    if _decoded_by_api_server(obj):
+        return
     data = schema()
     root = data.root(obj.api_version, obj.kind)
     if root is None:

@@ -21,7 +21,8 @@ import pytest
 from crashlint.api import lint_paths
 from crashlint.config import load_settings
 from crashlint.engine import BUILTIN_GROUPS
-from crashlint.loader import load_text
+from crashlint.loader import Document, load_text
+from crashlint.model import K8sObject
 from crashlint.validation import fields
 from crashlint.validation.kinds import BUILTIN_KINDS
 
@@ -141,6 +142,15 @@ def test_placeholders_in_typed_fields_are_not_judged_but_unknown_keys_are() -> N
             "  revisionHistoryLimit: REVISIONS\n  replicaz: ${REPLICAS}\n")
     (msg,) = _messages(text)
     assert msg.startswith('unknown field "replicaz"; did you mean "replicas"?')
+
+
+@pytest.mark.parametrize("source", ["admission", "cluster:Deployment/ns/d"])
+def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
+    """The webhook's and runtime mode's objects: a newer server's fields must not look unknown."""
+    data = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"fieldOfKubernetes199": True, "replicas": "3"}}
+    assert list(fields.check_object(K8sObject(data, Document(source, 0, 0, data), ()))) == []
+    assert len(list(fields.check_object(K8sObject(data, Document("d.yaml", 0, 0, data), ())))) == 2
 
 
 def test_patch_directives_are_not_unknown_fields() -> None:
