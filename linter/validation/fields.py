@@ -210,11 +210,11 @@ def _type_message(tag: str, value: Any, struct: str, go_path: str, field: str) -
     got = _json_name(value)
     if tag == "q":
         quoted = _QUANTITY_ERROR
-    elif tag == "ios":
-        quoted = f"json: cannot unmarshal {got} into Go value of type int32"
     else:
-        detail = f"number {value}" if got == "number" and tag in _INT_RANGE else got
-        go_type = f" of type {_GO_TYPE[tag]}" if tag in _GO_TYPE else ""
+        # IntOrString.UnmarshalJSON decodes a non-string into its int32; the decoder then adds the
+        # field's context to that error as to any other (decodeState.addErrorContext).
+        detail = f"number {value}" if got == "number" and tag in (*_INT_RANGE, "ios") else got
+        go_type = " of type int32" if tag == "ios" else f" of type {_GO_TYPE[tag]}" if tag in _GO_TYPE else ""
         quoted = f"json: cannot unmarshal {detail} into Go struct field {struct}.{go_path}{go_type}"
     shown = json.dumps(value) if isinstance(value, (str, bool, int, float)) else got
     if len(shown) > 40:

@@ -105,7 +105,10 @@ def test_suggestion_is_the_closest_real_field_name() -> None:
 def test_int_or_string(value: str, accepted: bool) -> None:
     text = ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n"
             f"    - {{port: 80, targetPort: {value}}}\n")
-    assert (_messages(text) == []) is accepted
+    msgs = _messages(text)
+    assert (msgs == []) is accepted
+    if not accepted:
+        assert "into Go struct field ServicePort.spec.ports.targetPort of type int32" in msgs[0]
 
 
 @pytest.mark.parametrize("value, accepted", [
