@@ -82,7 +82,6 @@ class Schema:
     """The generated data, parsed once: kinds by apiVersion, and each definition's fields."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.source: dict[str, Any] = data["source"]
         self.kinds: dict[str, dict[str, str]] = data["kinds"]
         self._defs: dict[str, dict[str, str]] = data["definitions"]
         self._parsed: dict[str, Code] = {}
