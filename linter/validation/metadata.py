@@ -401,8 +401,20 @@ def _metadata_map_hits(obj: K8sObject, pointer: Pointer, server_path: str, suffi
                                f"{decode}.annotations", suffix)
 
 
+def decoded_by_api_server(obj: K8sObject) -> bool:
+    """An AdmissionReview's object (the webhook) or a live object (runtime mode).
+
+    The server has validated it already, and filled in what it generates: a live Job carries the
+    ``controller-uid`` selector and labels that a file must not. Only files are judged here.
+    """
+    source = obj.document.source
+    return source == "admission" or source.startswith("cluster:")
+
+
 def check_object(obj: K8sObject) -> Iterator[Hit]:
     """What the server refuses in ``obj``'s apiVersion and metadata, and in its pod template's metadata."""
+    if decoded_by_api_server(obj):
+        return
     gone = unserved(obj)
     if gone is not None:
         instead = f"; use {gone.use}" if gone.use else ""

@@ -41,7 +41,8 @@ from typing import Any
 from .. import k8snames
 from ..findings import Hit, Pointer
 from ..model import K8sObject
-from .metadata import decode_error, go_quote, label_hits, marked_placeholder, string_map_hits, unserved
+from .metadata import (decode_error, decoded_by_api_server, go_quote, label_hits, marked_placeholder, string_map_hits,
+                       unserved)
 
 # apps/v1 kinds with a required LabelSelector, and the word the server's "empty selector" message uses.
 _APPS_EMPTY_WORD = {"Deployment": "deployment", "ReplicaSet": "deployment", "StatefulSet": "statefulset",
@@ -341,7 +342,7 @@ def _cron_job(spec: dict[str, Any]) -> Iterator[Hit]:
 def check_object(obj: K8sObject) -> Iterator[Hit]:
     """What the server refuses in the selector of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
     ReplicationController, Job or CronJob."""
-    if unserved(obj) is not None:
+    if decoded_by_api_server(obj) or unserved(obj) is not None:
         return
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):

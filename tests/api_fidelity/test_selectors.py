@@ -68,3 +68,21 @@ def test_selectors_and_templates_of_any_shape_never_raise(selector: object, temp
                      {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"},
                       "spec": {**spec, "manualSelector": None}}):
             list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))
+
+
+@pytest.mark.parametrize("source", ["admission", "cluster:Job/ns/migrate"])
+def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
+    """A live Job (runtime mode) or an admitted one (webhook) carries the selector and labels the server
+    generated: in a file they are refused, on the server they are its own."""
+    from crashlint.loader import Document
+    from crashlint.model import K8sObject
+    from crashlint.validation import metadata, selectors
+
+    uid = "95052288-f609-11e8-aa53-42010a80021b"
+    data = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "uid": uid},
+            "spec": {"selector": {"matchLabels": {"controller-uid": uid}},
+                     "template": {"metadata": {"labels": {"controller-uid": uid, "job-name": "migrate"}},
+                                  "spec": {"restartPolicy": "Never", "containers": [{"name": "m", "image": "m:1"}]}}}}
+    for module in (metadata, selectors):
+        assert list(module.check_object(K8sObject(data, Document(source, 0, 0, data), ()))) == []
+    assert len(list(selectors.check_object(K8sObject(data, Document("job.yaml", 0, 0, data), ())))) == 1
