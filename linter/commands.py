@@ -994,6 +994,8 @@ def _for(node: For, st: _State, kb: dict[str, Any], depth: int) -> _Run:
             else:
                 rounds = None  # $FILES, *.sql, "$@": a finite list of unknown length
     st.assign(node.name, None)
+    if node.items is not None and not _substitutions_end(node.items, st, kb, depth):
+        return _Run(UNKNOWN)
     return _rounds(rounds, node.body, st, kb, depth, f"for loop of {rounds} rounds" if rounds is not None else "for loop")
 
 
@@ -1037,8 +1039,28 @@ def _set_options(args: list[str], st: _State) -> None:
         break
 
 
+def _substitutions_end(words: Iterable[str], st: _State, kb: dict[str, Any], depth: int) -> bool:
+    """Every ``$(...)`` / backquoted command in these words is known to end (``echo $(./server)`` may not)."""
+    for w in words:
+        if getattr(w, "literal", True) or not _SUBSTITUTION.search(w):
+            continue
+        j = 0
+        while (m := _SUBSTITUTION.search(w, j)) is not None:
+            start = m.end()
+            end = _closing(w, start, [")" if m.group() == "$(" else "`"])
+            if end < 0:
+                return False
+            inner = classify_script(w[start:end - 1], kb, st.stdin_open, depth=depth + 1)
+            if inner.kind != FINITE:
+                return False
+            j = end
+    return True
+
+
 def _simple(cmd: Simple, st: _State, kb: dict[str, Any], depth: int) -> _Run:
     words = cmd.words
+    if not _substitutions_end(words, st, kb, depth):
+        return _Run(UNKNOWN)
     k = 0  # FOO=bar cmd: counted, not sliced off one by one (n assignments, n steps)
     while k < len(words) and _ASSIGNMENT.fullmatch(words[k]):
         k += 1

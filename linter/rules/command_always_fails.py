@@ -31,6 +31,14 @@ from ..workloads import Container, Workload
 ID = "command-always-fails"
 
 
+def _seconds(params: dict[str, Any], key: str, default: float) -> float:
+    """A duration parameter; a value of the wrong type (``"ten"``, a list, ``true``) keeps the default."""
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        return default
+    return float(value)
+
+
 def _job_spec(wl: Workload) -> dict[str, Any]:
     """The Job spec of a Job or of a CronJob's jobTemplate ({} when it is not a mapping)."""
     job_spec: Any = wl.obj.data.get("spec")
@@ -113,6 +121,18 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             pointer, anchor = c.at("command" if command else "args"), "key"
         decisive = verdict.reason.rsplit("; ", 1)[-1]  # the command whose status ends the script
         because = f" (at `{decisive}`)" if decisive and decisive != display(argv) else ""
+        restarted_in_place = c.is_sidecar or (not c.is_init and wl.kind not in ("Job", "CronJob")
+                                              and wl.restart_policy in ("Always", "OnFailure"))
+        if restarted_in_place and verdict.seconds > _seconds(ctx.params, "crashloop_window_seconds", 600):
+            # `sleep 86400; exit 1`: a restart once a day (the kubelet resets its back-off after ten
+            # minutes of running), often on purpose; worth knowing, not a crash loop.
+            yield Hit(pointer, (
+                f"{where} '{c.name}' runs `{display(argv, 100)}`, which exits with code {code} after about "
+                f"{verdict.seconds:g} s{because}, every time: the pod restarts it then, with "
+                f"`Reason: Error, Exit Code: {code}` and a growing restart count. If a periodic restart is "
+                f"the intent, say so in a comment; otherwise run the real process."),
+                container=c.name, anchor=anchor, severity="info")
+            continue
         yield Hit(pointer, (
             f"{where} '{c.name}' runs `{display(argv, 100)}`, which always exits with code {code}{because}: "
             f"{_outcome(wl, c, code)} Make the command succeed or run the real process; a failing check "

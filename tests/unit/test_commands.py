@@ -284,3 +284,11 @@ def test_duration_params_of_the_wrong_type_keep_their_default(tmp_path):
                                             "          command: [sleep, '3600']\n", raw)
              if f.rule == "completes-immediately"]
     assert [f.severity for f in found] == ["info"]
+
+
+def test_command_substitutions_are_judged_too():
+    assert classify(["sh", "-c", "echo started at $(date); exit 1"], K).exit_code == 1
+    assert classify(["sh", "-c", "x=`hostname`; exit 2"], K).exit_code == 2
+    assert classify(["sh", "-c", "echo $(./server); exit 1"], K).kind == UNKNOWN  # may never return
+    assert classify(["sh", "-c", "for h in $(./hosts); do :; done; exit 1"], K).kind == UNKNOWN
+    assert classify(["sh", "-c", "x=$((1 + 2)); exit 6"], K).exit_code == 6  # arithmetic runs nothing
