@@ -250,9 +250,12 @@ def _short(f: Finding) -> str:
     head = f"crashlint {f.rule}:{container} "
     if len(head) + len(hint) > WARNING_RUNES // 2:
         head = f"crashlint {f.rule}: "  # a name too long to leave room for the message
+    head = _CONTROL.sub(" ", head)
     body = " ".join(_CONTROL.sub(" ", f.message).split())
-    body = _fit_body(body, WARNING_RUNES - len(head) - len(hint)) or "the message is too long for a warning; run `crashlint lint` on the manifest."
-    return _CONTROL.sub(" ", head) + body + hint
+    if body:
+        body = (_fit_body(body, WARNING_RUNES - len(head) - len(hint))
+                or "the message is too long for a warning; run `crashlint lint` on the manifest.")
+    return (head + body).rstrip() + hint
 
 
 def _finding_warnings(warned: list[Finding], limit: int, used: int) -> list[str]:

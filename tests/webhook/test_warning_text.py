@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crashlint.api import lint_paths
 from crashlint.config import load_settings
@@ -26,6 +28,8 @@ from webhook_harness import FIXTURES, Webhook, make_certs
 
 HINT = re.compile(r"^crashlint (?P<rule>[a-z-]+): (?P<body>.*) See `crashlint explain (?P=rule)`\.$")
 CONTAINER = re.compile(r"^container '[^']*': ")  # added by the webhook when the message does not name it
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")  # what NewWarningHeader refuses (unicode.IsControl)
+FALLBACK = "the message is too long for a warning; run `crashlint lint` on the manifest."
 NAMESPACE = "legacy"  # warn mode in tests/fixtures/webhook/webhook.yaml: every finding is a warning
 
 
@@ -94,7 +98,7 @@ def test_warnings_of_a_deployment_with_many_findings_are_whole_and_fit(server: A
     messages = [f.message for f in findings]
     for w in shown:
         assert len(w) <= WARNING_RUNES, w
-        assert w.isprintable(), w  # a control character makes the API server drop the warning
+        assert not CONTROL.search(w), w  # a control character makes the API server drop the warning
         m = HINT.match(w)
         assert m, w
         assert m["rule"] in {f.rule for f in findings}
@@ -133,9 +137,29 @@ def test_a_message_with_no_word_boundary_in_room_is_replaced_not_cut() -> None:
 
 def test_control_characters_become_spaces_and_long_container_names_leave_room() -> None:
     text = _short(_finding("Secret\n\"db\"\x1b[31m is\tmissing.", container="c" * 200))
-    assert text.isprintable() and len(text) <= WARNING_RUNES
+    assert not CONTROL.search(text) and len(text) <= WARNING_RUNES
     assert 'Secret "db" [31m is missing.' in text and "c" * 200 not in text
 
 
 def test_fit_body_returns_the_body_untouched_when_it_fits() -> None:
     assert _fit_body("one. two.", 9) == "one. two."
+
+
+@settings(max_examples=300, deadline=None)
+@given(message=st.text(alphabet=st.characters(codec="utf-8"), max_size=600),
+       container=st.one_of(st.none(), st.text(max_size=80)))
+def test_any_message_gives_a_warning_the_api_server_keeps_whole(message: str, container: str | None) -> None:
+    text = _short(_finding(message, container))
+    assert len(text) <= WARNING_RUNES and not CONTROL.search(text)
+    assert text.endswith(" See `crashlint explain missing-secret`.")
+    clean = " ".join(CONTROL.sub(" ", message).split())
+    if not clean:
+        return
+    body = HINT.match(text)["body"]
+    prefix = f"container '{CONTROL.sub(' ', container)}': " if container else ""
+    if prefix and body.startswith(prefix) and f"'{container}'" not in message[:60]:
+        body = body[len(prefix):]  # the webhook names the container when the message does not
+    if body in (clean, FALLBACK):
+        return
+    stem = body.removesuffix("\u2026").removesuffix(".")
+    assert clean.startswith(stem) and (len(stem) == len(clean) or clean[len(stem)] in " .;,"), (body, clean)
