@@ -145,6 +145,7 @@ _OPS_BY_CHAR = {c: [o for o in _OPERATORS if o[0] == c] for c in ";&|()<>\n"}
 REDIRECTIONS = frozenset({"<", ">", ">>", ">&", "<&", "<>", ">|", "&>", "&>>", "<<", "<<-", "<<<"})
 _OP_START = frozenset(";&|()<>\n")
 _SPECIAL_PARAMS = frozenset("_@*#?$!-0123456789")
+_PLAIN_WORD = re.compile(r"[ \t]*([^ \t\\'\"$`#()<>;&|\n*?\[~{]+)(?=[ \t;&|()\n]|\Z)")
 _PLAIN = re.compile(r"[^ \t\\'\"$`#()<>;&|\n*?\[~{]+")  # characters with no meaning to the shell here
 
 
@@ -222,11 +223,16 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
 
     i = 0
     while i < n:
+        if not in_word and not heredoc_next and (m := _PLAIN_WORD.match(s, i)):
+            out.append(Word(m.group(1)))  # the common case, a whole unquoted plain word, in one step
+            i = m.end()
+            continue
         ch = s[i]
         if ch in " \t":
             if in_word:
                 flush()
-            i += 1
+            while i < n and s[i] in " \t":  # the whole run: the fast path is not retried inside it
+                i += 1
         elif ch == "\\":
             if i + 1 < n and s[i + 1] == "\n":
                 i += 2  # a line continuation
@@ -379,44 +385,44 @@ def split_words(line: str) -> list[str] | None:
 
 # --------------------------------------------------------------------------- syntax tree
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Simple:
     words: tuple[str, ...]  # assignments included, redirections not
     redirects: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Group:
     body: tuple[Item, ...]
     subshell: bool  # ( ... ) runs in a subshell: its `exit` ends only the subshell
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class If:
     clauses: tuple[tuple[tuple[Item, ...], tuple[Item, ...]], ...]  # (condition, body)
     otherwise: tuple[Item, ...] | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Loop:
     until: bool
     condition: tuple[Item, ...]
     body: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class For:
     name: str
     items: tuple[str, ...] | None  # None: `for x` / `for ((...))`, an unknown number of rounds
     body: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Opaque:
     kind: str  # case, arith (( ... )), test [[ ... ]]: finite, status unknown (case: unknown)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FunctionDef:
     name: str
 
@@ -424,13 +430,13 @@ class FunctionDef:
 Node = Union[Simple, Group, If, Loop, For, Opaque, FunctionDef]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Pipeline:
     negated: bool
     commands: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Item:
     """An and-or list (``a && b || c``) and whether it runs in the background (``&``)."""
 
@@ -709,7 +715,7 @@ class _State:
             self.numbers[name] = value
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Run:
     """What running a piece of script did: its kind, length, status, and whether the shell ended."""
 
@@ -1156,8 +1162,9 @@ _VERDICTS: dict[tuple[str, bool, bool, int], tuple[dict[str, Any], Verdict]] = {
 
 def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = False, depth: int = 0) -> Verdict:
     """Does this argv end by itself, and with which code? ``stdin_open``: ``stdin``/``tty`` set."""
-    cmds = knowledge.get("commands") or {}
-    wrappers = cmds.get("wrappers") or []
+    cmds = knowledge.get("commands")
+    idx = _index(cmds if isinstance(cmds, dict) else {})
+    wrappers = idx.wrappers
     # env FOO=1 cmd, busybox sleep 5, exec cmd: judge the wrapped command. An index walks past the
     # wrappers and their options: argv comes from the manifest, and `exec exec ... exec` n times must
     # cost n steps — not n list copies, nor n recursive calls (RecursionError past ~1,000).
@@ -1171,10 +1178,10 @@ def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = Fals
     argv = argv[start:] if start else argv
     prog = argv[0].rsplit("/", 1)[-1]
     rest = argv[1:]
-    if prog in (cmds.get("shells") or []):
+    if prog in idx.shells:
         return _classify_shell(rest, knowledge, stdin_open, depth)
-    for pattern in cmds.get("forever_exact") or []:
-        if [prog, *rest[: len(pattern) - 1]] == list(pattern):
+    for pattern in idx.forever.get(prog, ()):
+        if tuple(rest[: len(pattern) - 1]) == pattern[1:]:
             return Verdict(FOREVER, reason=" ".join(pattern))
     if prog == "sleep":
         if len(rest) == 1:
@@ -1188,10 +1195,43 @@ def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = Fals
         return Verdict(FINITE, 0, prog, 0)
     if prog == "cat" and not rest:
         return Verdict(FOREVER, reason="cat reading an open stdin") if stdin_open else Verdict(FINITE, 0, "cat")
-    finite = cmds.get("finite") or []
-    if prog in finite or argv[0] in finite:
-        return Verdict(FINITE, 0, prog, 0 if prog in (cmds.get("succeeds") or []) else None)
+    if prog in idx.finite or argv[0] in idx.finite:
+        return Verdict(FINITE, 0, prog, 0 if prog in idx.succeeds else None)
     return Verdict(UNKNOWN)
+
+
+@dataclass(frozen=True)
+class _CommandIndex:
+    """policies/commands.yaml as sets, built once per knowledge object (not a list scan per command)."""
+
+    wrappers: frozenset[str]
+    shells: frozenset[str]
+    finite: frozenset[str]
+    succeeds: frozenset[str]
+    forever: dict[str, tuple[tuple[str, ...], ...]]  # program -> its forever_exact patterns
+
+
+_INDEXES: dict[int, tuple[dict[str, Any], _CommandIndex]] = {}
+
+
+def _strings(values: Any) -> frozenset[str]:
+    return frozenset(str(v) for v in values if isinstance(v, (str, int, float))) if isinstance(values, list) else frozenset()
+
+
+def _index(cmds: dict[str, Any]) -> _CommandIndex:
+    known = _INDEXES.get(id(cmds))
+    if known is not None and known[0] is cmds:
+        return known[1]
+    forever: dict[str, list[tuple[str, ...]]] = {}
+    for pattern in cmds.get("forever_exact") or []:
+        if isinstance(pattern, list) and pattern and all(isinstance(p, str) for p in pattern):
+            forever.setdefault(pattern[0], []).append(tuple(pattern))
+    idx = _CommandIndex(_strings(cmds.get("wrappers")), _strings(cmds.get("shells")), _strings(cmds.get("finite")),
+                        _strings(cmds.get("succeeds")), {k: tuple(v) for k, v in forever.items()})
+    if len(_INDEXES) >= 8:
+        _INDEXES.pop(next(iter(_INDEXES)))
+    _INDEXES[id(cmds)] = (cmds, idx)  # the object itself is kept: its id cannot be reused meanwhile
+    return idx
 
 
 def shell_options(rest: list[str]) -> tuple[int | None, bool]:
