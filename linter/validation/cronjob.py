@@ -33,6 +33,7 @@ from functools import lru_cache
 from ..findings import Hit
 from ..model import K8sObject
 from ._wording import filled_in_later, invalid, is_int, not_supported, required
+from .metadata import decoded_by_api_server
 
 Bounds = tuple[int, int, dict[str, int]]
 
@@ -240,8 +241,8 @@ def _schedule_hits(spec: dict[str, object]) -> Iterator[Hit]:
 def check_object(obj: K8sObject) -> Iterator[Hit]:
     """Schedule, time zone, concurrency policy and the history limits (the 52-character name is
     ``metadata.py``'s)."""
-    if obj.kind != "CronJob" or obj.api_group != "batch":
-        return
+    if obj.kind != "CronJob" or obj.api_group != "batch" or decoded_by_api_server(obj):
+        return  # the server validated a decoded one already (and lets an old TZ schedule be updated)
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):
         return

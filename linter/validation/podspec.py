@@ -31,6 +31,7 @@ from ..findings import Hit
 from ..k8snames import port_name_problems
 from ..model import K8sObject
 from ..workloads import Container, Workload, workload_of
+from .metadata import decoded_by_api_server
 from ._wording import (dns1123_label_problems, duplicate, filled_in_later, forbidden, invalid, is_int,
                        not_found, not_supported, port_num_problem, required)
 
@@ -272,11 +273,19 @@ def _validation_hits(obj: K8sObject, wl: Workload) -> Iterator[Hit]:
 
 
 def check_object(obj: K8sObject) -> Iterator[Hit]:
-    """Every pod-spec refusal of ``obj`` (any kind that runs pods); a StatefulSet's say when it bites."""
+    """Every pod-spec refusal of ``obj`` (any kind that runs pods); a StatefulSet's say when it bites.
+
+    An object the API server decoded (the webhook's, runtime mode's live ones) passed this
+    validation already, and a live Pod holds the ephemeral containers ``kubectl debug`` added: only
+    a StatefulSet's template, which servers before 1.34 never validated, is still judged there.
+    """
+    decoded = decoded_by_api_server(obj)
+    if decoded and obj.kind != "StatefulSet":
+        return
     wl = workload_of(obj)
     if wl is None:
         return
-    for c in wl.containers:
+    for c in wl.containers if not decoded else ():
         yield from _decode_hits(c)
     for hit in _validation_hits(obj, wl):
         if obj.kind == "StatefulSet":

@@ -19,6 +19,7 @@ from ..k8snames import port_name_problems
 from ..model import K8sObject
 from ._wording import (dns1123_label_problems, dns1123_subdomain_problems, duplicate, filled_in_later, forbidden,
                        invalid, is_int, not_supported, port_num_problem, required)
+from .metadata import decoded_by_api_server
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")  # supportedServiceType, sorted
 SESSION_AFFINITIES = ("ClientIP", "None")  # supportedSessionAffinityType, sorted
@@ -109,8 +110,9 @@ def _port_hits(ports: list[Any], svc_type: str | None) -> Iterator[Hit]:
 
 
 def check_object(obj: K8sObject) -> Iterator[Hit]:
-    """Every refusal of ``ValidateService`` that a file can show (not the cluster-specific ranges)."""
-    if obj.kind != "Service" or obj.api_group != "":
+    """Every refusal of ``ValidateService`` that a file can show (not the cluster-specific ranges);
+    an object the API server decoded (webhook, runtime mode) passed it already."""
+    if obj.kind != "Service" or obj.api_group != "" or decoded_by_api_server(obj):
         return
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):

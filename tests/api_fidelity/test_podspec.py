@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from crashlint.loader import Document
+from crashlint.model import K8sObject
+from crashlint.validation import podspec
 from server_answers import FIXTURES, RULE, assert_accepted, assert_refused, fixtures, lint
 
 REFUSED = fixtures("podspec", "refused")
@@ -76,3 +79,20 @@ def test_a_statefulset_finding_says_when_the_server_refuses() -> None:
     assert len(found) == 1
     assert "since Kubernetes 1.34 the API server refuses the StatefulSet on create" in found[0].message
     assert "refuse each pod its controller creates (FailedCreate)" in found[0].message
+
+
+@pytest.mark.parametrize("source", ["admission", "cluster:Pod/ns/debugged"])
+def test_objects_the_api_server_decoded_are_judged_only_for_a_statefulsets_template(source: str) -> None:
+    """A live Pod holds the ephemeral container `kubectl debug` added; an admitted object passed
+    validation. Only a StatefulSet's template, unvalidated before 1.34, is still worth a word."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debugged"},
+           "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1.0"}],
+                    "ephemeralContainers": [{"name": "debugger", "image": "busybox:1.36"}]}}
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+           "spec": {"template": {"spec": {"containers": [{"name": "db", "image": "registry.example.com/db:1.0",
+                                                          "volumeMounts": [{"name": "wal", "mountPath": "/wal"}]}]}}}}
+    assert list(podspec.check_object(K8sObject(pod, Document(source, 0, 0, pod), ()))) == []
+    assert len(list(podspec.check_object(K8sObject(pod, Document("pod.yaml", 0, 0, pod), ())))) == 1
+    hits = list(podspec.check_object(K8sObject(sts, Document(source, 0, 0, sts), ())))
+    assert [h.message.split(" (")[0] for h in hits] == [
+        'spec.template.spec.containers[0].volumeMounts[0].name: Not found: "wal"']
