@@ -21,8 +21,11 @@ def test_hidden_crd_line_does_not_hide_the_deployment(tmp_path: Path, name: str)
     run = crashlint("lint", "-o", "json", str(HOSTILE / name), cwd=tmp_path)
     report = json.loads(run.text)
     assert run.code == 1, run.err
-    assert [(f["rule"], f["object"]["kind"]) for f in report["findings"] if f["severity"] == "error"] == [
-        ("completes-immediately", "Deployment")]
+    # In the flow-mapping file the hidden line is a key of metadata, which ObjectMeta does not have
+    # (strict decoding error: unknown field "metadata.kind").
+    unknown = [("rejected-by-api", "Deployment")] if "flow-mapping" in name else []
+    assert sorted((f["rule"], f["object"]["kind"]) for f in report["findings"] if f["severity"] == "error") == sorted([
+        ("completes-immediately", "Deployment"), *unknown])
 
 
 def test_kind_that_is_not_a_string_is_reported_with_its_line(tmp_path: Path) -> None:
