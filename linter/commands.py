@@ -986,6 +986,10 @@ _SEQ = re.compile(r"(?:\$\(|`)\s*seq\s+(?:(-?[0-9]{1,9})\s+)?(-?[0-9]{1,9})\s*(?
 
 
 def _for(node: For, st: _State, kb: dict[str, Any], depth: int) -> _Run:
+    if node.name.startswith("(("):
+        # `for (( ; ; ))`: an arithmetic loop (bash, and some ash builds; a syntax error in dash),
+        # whose bound is whatever its expressions say: never read as a word list.
+        return _Run(UNKNOWN)
     rounds: int | None = 0
     if node.items is None:
         rounds = None
