@@ -26,6 +26,10 @@ REPOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir(
 # `kubectl apply -f` refuses them as well, so they stay input errors, exit 2.
 BROKEN_UPSTREAM = {
     "kubernetes-engine-samples": {
+        # Indentation broken upstream (a list item's keys at two depths); read since the Gateway and
+        # PersistentVolume kinds are judged too (operator-made pods, every built-in kind).
+        "ai-ml/gke-model-armor/configuring-the-gateway/llm-gateway.yaml",
+        "ai-ml/gke-model-armor/preparing-the-model/hdml-static-pv-pvc.yaml",
         "ai-ml/gke-model-armor/preparing-the-model/llm-service.yaml",
         "ai-ml/gke-model-armor/preparing-the-model/producer-job.yaml",
         "ai-ml/gke-model-armor/preparing-the-model/vllm-gemma-deployment.yaml",
