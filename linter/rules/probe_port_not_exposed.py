@@ -118,7 +118,9 @@ def _pod_accounts_for(wl: Workload, ctx: RuleContext) -> Callable[[Container], C
     """
     pod_wide = {p.number for other in wl.containers for p in declared_ports(other) if p.protocol == "TCP"}
     pod_wide |= agent_ports(wl, ctx.knowledge)
-    known = [e for e in (ctx.knowledge.get("ports") or {}).get("listening") or [] if isinstance(e, dict)]
+    # The knowledge list itself, not a filtered copy: entry_for remembers its answers per list.
+    listening = (ctx.knowledge.get("ports") or {}).get("listening")
+    known = listening if isinstance(listening, list) else []
 
     def accounted_for(c: Container) -> Callable[[int], bool]:
         # A membership test over the pod-wide set, not a copy of it per container: n containers
