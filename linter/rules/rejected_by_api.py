@@ -13,26 +13,29 @@ honour, such as ``cpu: 64Mi`` or ``memory: 512m`` (``resource-unit-mistake``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from ..findings import Hit
-from ..imageref import placeholder
 from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
 from ..validation import problems as validation_problems
+from ..validation._wording import filled_in_later
 from ..validation.fields import one_finding_per_place
 from ..validation.kinds import BUILTIN_KINDS
 from ..validation.podspec import STATEFULSET_NOTE
-from ..workloads import RUN_TO_COMPLETION_KINDS, Container, Workload, pod_spec_problems, workload_of
+from ..workloads import (
+    RUN_TO_COMPLETION_KINDS,
+    Container,
+    Workload,
+    pod_spec_problems,
+    workload_of,
+)
 
 ID = "rejected-by-api"
 KINDS = BUILTIN_KINDS
 
-_BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, REPLICAS: a sample's value to replace
 _VALID_RESTART = {"Always", "OnFailure", "Never"}
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "volumeDevices")
@@ -49,18 +52,6 @@ def _json_type(value: object) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return {"dict": "object", "list": "list", "str": "string"}.get(type(value).__name__, type(value).__name__)
-
-
-def _filled_in_later(value: Any) -> bool:
-    """A build-time placeholder in a number or quantity field (``${PORT:-8080}``, ``{{ .Values.x }}``,
-    ``PORT``): the file is a template, never applied as written, so its value is not judged here
-    (``image-placeholder`` says so once per image)."""
-    if not isinstance(value, str):
-        return False
-    if _BARE_TOKEN.fullmatch(value):
-        return True
-    # Every other form a number or quantity can hold starts a marker: `$`, `{`, `<`, `%`.
-    return any(ch in value for ch in "${<%") and placeholder(value) is not None
 
 
 def _quantity_hits(c: Container) -> Iterator[Hit]:
@@ -81,7 +72,7 @@ def _quantity_hits(c: Container) -> Iterator[Hit]:
             continue
         parsed[section] = {}
         for res, raw in values.items():
-            if raw is None or _filled_in_later(raw):
+            if raw is None or filled_in_later(raw):
                 continue  # null decodes as a zero quantity (apimachinery Quantity.UnmarshalJSON)
             try:
                 q = parse_quantity(raw)

@@ -45,6 +45,7 @@ import yaml
 
 from ..findings import Hit
 from ..model import K8sObject
+from ._wording import filled_in_later
 
 MAX_HITS = 100
 
@@ -139,14 +140,6 @@ def _key_text(key: Any) -> str:
     if isinstance(key, str):
         return key
     return json.dumps(key) if isinstance(key, bool) or key is None else str(key)
-
-
-def _filled_in_later(value: Any) -> bool:
-    """A placeholder a build step replaces (``${PORT}``, ``{{ .Values.port }}``, ``PORT``): the
-    same test as ``rejected-by-api``'s, so a template's typed fields are not judged as written."""
-    from ..rules.rejected_by_api import _filled_in_later as filled  # the rule imports this package
-
-    return filled(value)
 
 
 def _plain_number(obj: K8sObject, pointer: tuple[str | int, ...], value: str) -> bool:
@@ -269,7 +262,7 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
     while stack and hits < MAX_HITS:
         value, (tag, arg), pointer = stack.pop()
         if not _type_ok(tag, value):
-            if not (isinstance(value, str) and (_filled_in_later(value) or (
+            if not (isinstance(value, str) and (filled_in_later(value) or (
                     tag in _NUMERIC and _plain_number(obj, pointer, value)))):
                 hits += 1
                 bad.append((pointer, tag, value))
