@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from crashlint.validation.cronjob import known_time_zones, schedule_problem
-from server_answers import FIXTURES, assert_accepted, assert_refused, fixtures
-
-REFUSED = fixtures("cronjob", "refused")
-ACCEPTED = fixtures("cronjob", "accepted")
-
-
-@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
-def test_refused_cronjobs_are_reported_in_the_servers_words(path: Path) -> None:
-    assert_refused(path)
-
-
-@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
-def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
-    assert_accepted(path)
-
-
-def test_as_many_near_misses_as_refusals() -> None:
-    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+from server_answers import FIXTURES, assert_refused
 
 
 @pytest.mark.skipif(not known_time_zones(), reason="no IANA tz database on this machine: every zone is accepted")

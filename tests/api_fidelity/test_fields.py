@@ -17,7 +17,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from crashlint.api import lint_paths
 from crashlint.config import load_settings
 from crashlint.engine import BUILTIN_GROUPS

@@ -12,27 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from crashlint import k8snames
-
-from server_answers import RULE, assert_accepted, assert_refused, fixtures, lint
-
-REFUSED = fixtures("metadata", "refused")
-ACCEPTED = fixtures("metadata", "accepted")
-
-
-@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.name)
-def test_refused_metadata_is_reported_in_the_servers_words(path: Path) -> None:
-    assert_refused(path)
-
-
-@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
-def test_near_misses_the_server_accepts_are_not_reported(path: Path) -> None:
-    assert_accepted(path)
-
-
-def test_as_many_near_misses_as_refusals() -> None:
-    assert REFUSED and sum(assert_accepted(p) for p in ACCEPTED) >= len(REFUSED)
+from server_answers import RULE, lint
 
 
 def _annotated(tmp_path: Path, size: int) -> Path:
@@ -103,11 +84,10 @@ def test_a_huge_map_of_bad_labels_costs_linear_time_and_a_screenful(tmp_path: Pa
     """100,000 numeric labels and 100,000 bad keys: one pass each, 20 findings per map and one that counts the rest."""
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-    from linear_runner import rule_finishes
-
     from crashlint.loader import Document
     from crashlint.model import K8sObject
     from crashlint.validation import metadata as module
+    from linear_runner import rule_finishes
 
     def config_map(n: int) -> dict:
         labels = {**{f"n{i}": i for i in range(n)}, **{f"bad key {i}": "x" for i in range(n)}}
