@@ -104,7 +104,7 @@ def entry_for(ref: ImageRef, entries: list[dict[str, Any]]) -> dict[str, Any] | 
     key = (ref.domain, ref.repository, ref.path)
     naming = memo.get(key)
     if naming is None:
-        naming = tuple(e for e in entries if isinstance(e, dict) and matches(ref, list(e.get("match") or [])))
+        naming = tuple(e for e in entries if isinstance(e, dict) and matches(ref, _patterns(e.get("match"))))
         if len(memo) >= _MEMO_REPOS:
             memo.clear()
         memo[key] = naming
@@ -114,6 +114,13 @@ def entry_for(ref: ImageRef, entries: list[dict[str, Any]]) -> dict[str, Any] | 
             continue
         return entry
     return None
+
+
+def _patterns(match: Any) -> list[Any]:
+    """An entry's ``match`` as a list (a lone string is one pattern, never its letters)."""
+    if isinstance(match, list):
+        return match
+    return [match] if isinstance(match, str) else []
 
 
 def effective_argv(command: list[str] | None, args: list[str] | None,

@@ -300,28 +300,55 @@ def _expanded(texts: list[str]) -> set[str]:
     return {next(g for g in m.groups() if g) for t in texts for m in _EXPANSION.finditer(t)}
 
 
-def reading_of(c: Container, knowledge: dict[str, Any]) -> Reading:
-    """``c``'s memory settings, split by whether its runtime reads the variable carrying them.
+@dataclass(frozen=True)
+class _Index:
+    """What ``reading_of`` needs from the heap knowledge, built once per knowledge (not per container)."""
 
-    Linear in the container's env, argv and the knowledge lists: each is walked once.
-    """
+    runtime: dict[str, dict[str, Any]]
+    readers: list[dict[str, Any]]
+    known: dict[str, list[str]]  # variable -> the readers known to read it (conventions: none)
+    node_vars: frozenset[str]
+
+
+_INDEX: dict[int, tuple[Any, _Index]] = {}
+
+
+def _index(knowledge: dict[str, Any]) -> _Index:
+    heap = knowledge.get("heap")
+    held = _INDEX.get(id(heap))
+    if held is not None and held[0] is heap:
+        return held[1]
     runtime = {e["name"]: e for e in _entries(knowledge, "runtime_variables") if isinstance(e.get("name"), str)}
     readers = _entries(knowledge, "readers")
-    texts = (c.str_list("command") or []) + (c.str_list("args") or [])
-    in_force = _readers_in_force(c, readers, texts)
-    read_vars = {n for r in in_force for n in _names(r.get("reads"))} | (_expanded(texts) if texts else set())
-    ignored = {n: r for r in in_force for n in _names(r.get("ignores"))}
-    heap = knowledge.get("heap")
     conventions = heap.get("conventions") if isinstance(heap, dict) else None
     known: dict[str, list[str]] = {n: [] for n in _names(conventions.get("names") if isinstance(conventions, dict)
                                                          else None)}
     for r in readers:
         for n in _names(r.get("reads")):
             known.setdefault(n, []).append(str(r.get("name") or "?"))
-    node_vars = {n for n, e in runtime.items() if e.get("runtime") == "node"}
-    read_names = {n for n in runtime if n not in ignored} | {n for n in read_vars if n not in ignored}
+    index = _Index(runtime, readers, known, frozenset(n for n, e in runtime.items() if e.get("runtime") == "node"))
+    if len(_INDEX) >= 64:
+        _INDEX.clear()
+    _INDEX[id(heap)] = (heap, index)
+    return index
+
+
+def reading_of(c: Container, knowledge: dict[str, Any]) -> Reading:
+    """``c``'s memory settings, split by whether its runtime reads the variable carrying them.
+
+    Linear in the container's env, argv and the knowledge lists: each is walked once.
+    """
+    ix = _index(knowledge)
+    texts = (c.str_list("command") or []) + (c.str_list("args") or [])
+    in_force = _readers_in_force(c, ix.readers, texts)
+    read_vars = {n for r in in_force for n in _names(r.get("reads"))} | (_expanded(texts) if texts else set())
+    ignored = {n: r for r in in_force for n in _names(r.get("ignores"))}
+    node_vars = set(ix.node_vars)
+    read_names = {n for n in ix.runtime if n not in ignored} | {n for n in read_vars if n not in ignored}
     read = _env_settings(c, read_names, node_vars) + _argv_settings(c)
-    whys = _unread_variables(runtime, ignored, known, read_vars)
+    # Only the variables this container sets can be unread here: the knowledge may name many more.
+    known_here = {n: ix.known[n] for _, n, _ in _literal_env(c) if n in ix.known}
+    whys = _unread_variables(ix.runtime, ignored, known_here, read_vars)
     by_name: dict[str, list[Setting]] = {}
     for s in _env_settings(c, set(whys), node_vars):
         by_name.setdefault(s.source.removeprefix("env "), []).append(s)

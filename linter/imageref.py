@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -149,14 +150,12 @@ def matches(ref: ImageRef, patterns: list[str]) -> str | None:
     for pat in patterns:
         if not isinstance(pat, str) or not pat:
             continue
-        prefix = pat.endswith("*")
-        stem = pat[:-1] if prefix else pat
-        if _has_host(pat):
+        form, stem, prefix = _compiled(pat)
+        if form == _HOST:
             full = full if full is not None else _full_name(ref.domain, ref.repository)
-            want = _pattern_full_name(stem)
-            if full == want or (prefix and full.startswith(want)):
+            if full == stem or (prefix and full.startswith(stem)):
                 return pat
-        elif "/" in pat:
+        elif form == _PATH:
             if path == stem or path.endswith("/" + stem):
                 return pat
             if prefix and (path.startswith(stem) or ("/" + stem) in path):
@@ -166,9 +165,23 @@ def matches(ref: ImageRef, patterns: list[str]) -> str | None:
         elif prefix:
             if official.startswith(stem):
                 return pat
-        elif official == pat:
+        elif official == stem:
             return pat
     return None
+
+
+_HOST, _PATH, _BARE = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> tuple[int, str, bool]:
+    """A pattern's form (host, path or bare name), its stem and whether it ends in ``*``, worked out
+    once: every rule matches every image against the same knowledge patterns."""
+    prefix = pattern.endswith("*")
+    stem = pattern[:-1] if prefix else pattern
+    if _has_host(pattern):
+        return _HOST, _pattern_full_name(stem), prefix
+    return (_PATH if "/" in pattern else _BARE), stem, prefix
 
 
 @dataclass(frozen=True)
