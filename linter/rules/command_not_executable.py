@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from ..commands import display, shell_options, split_words
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..rules import RuleContext
 from ..workloads import Container, Workload
 
@@ -58,7 +58,7 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
             # `daemon off;`); only literal words: no variable, glob or operator, which need a shell.
             parts = split_words(exec_name)
             # A program name, not a path that may itself contain the space ("/opt/my app/run").
-            fix = [{"op": "replace", "path": "/" + "/".join(map(str, c.at("command"))),
+            fix = [{"op": "replace", "path": pointer_str(c.at("command")),
                     "value": parts + (command or [])[1:]}] if parts and "/" not in parts[0] else None
             advice = (f"Write one element per word: {json.dumps(parts)}" if parts else
                       f"It needs a shell to be read: {json.dumps(['sh', '-c', exec_name])}")

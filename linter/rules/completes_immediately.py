@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..commands import FINITE, classify, display, effective_argv, image_entry
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..rules import RuleContext
 from ..workloads import Workload
 
@@ -74,7 +74,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             keep = None if entry.get("runtime") else entry.get("keepalive")
             yield Hit(c.at("image"), _no_command_message(where, c.name, str(c.image), entry, restarter),
                       container=c.name, anchor="value",
-                      fix=[{"op": "add", "path": "/" + "/".join(map(str, c.at("command"))), "value": list(keep)}]
+                      fix=[{"op": "add", "path": pointer_str(c.at("command")), "value": list(keep)}]
                       if isinstance(keep, list) and keep else None)
             continue
         argv = effective_argv(command, args, entry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..rules import RuleContext
 from ..workloads import Workload
 
@@ -22,5 +22,5 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(c.at("imagePullPolicy"), f"container '{c.name}': imagePullPolicy Never runs only where "
                       f"'{c.image}' was preloaded on the node; elsewhere the pod waits in ErrImageNeverPull. "
                       "Use IfNotPresent.", container=c.name, anchor="value",
-                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, c.at("imagePullPolicy"))),
+                      fix=[{"op": "replace", "path": pointer_str(c.at("imagePullPolicy")),
                             "value": "IfNotPresent"}])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..imageref import InvalidReference, parse, placeholder
 from ..rules import RuleContext
 from ..workloads import Workload
@@ -42,7 +42,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
             if stripped != raw and stripped:
                 try:
                     parse(stripped)
-                    fix = [{"op": "replace", "path": "/" + "/".join(map(str, c.at("image"))), "value": stripped}]
+                    fix = [{"op": "replace", "path": pointer_str(c.at("image")), "value": stripped}]
                 except InvalidReference:
                     pass
             yield Hit(c.at("image"), f"container '{c.name}': image '{raw}' is not a valid reference: {exc}; "

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..commands import FOREVER, classify, image_entry
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..initscripts import program_of
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -54,9 +54,9 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if once is not None:
             if not _runs_once(c, once):
                 args = c.data.get("args")
-                fix = ([{"op": "add", "path": "/" + "/".join(map(str, c.at("args", "-"))), "value": "--one-time"}]
+                fix = ([{"op": "add", "path": pointer_str(c.at("args", "-")), "value": "--one-time"}]
                        if isinstance(args, list) else
-                       [{"op": "add", "path": "/" + "/".join(map(str, c.at("args"))), "value": ["--one-time"]}]
+                       [{"op": "add", "path": pointer_str(c.at("args")), "value": ["--one-time"]}]
                        if "args" not in c.data else None)
                 yield Hit(c.at("image"), (
                     f"init container '{c.name}' runs '{c.image}' without {once['flags'][0]} "

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Hit
+from ..findings import Hit, pointer_str
 from ..model import K8sObject
 from ..quantity import QuantityError, parse_quantity
 from ..rules import RuleContext
@@ -149,7 +149,7 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
         if isinstance(p, dict) and p.get("successThreshold") not in (None, 1):
             yield Hit(c.at(probe, "successThreshold"), f"container '{c.name}': {probe}.successThreshold must "
                       f"be 1, not {p.get('successThreshold')!r}{note}", container=c.name, anchor="value",
-                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, c.at(probe, "successThreshold"))),
+                      fix=[{"op": "replace", "path": pointer_str(c.at(probe, "successThreshold")),
                             "value": 1}])
     yield from _quantity_hits(c)
 
@@ -169,11 +169,11 @@ def _checks(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         elif wl.kind in RUN_TO_COMPLETION_KINDS and rp == "Always":
             yield Hit(where, f"a {wl.kind}'s pods must have restartPolicy OnFailure or Never; the API server "
                       "rejects Always", anchor="value",
-                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, where)), "value": "OnFailure"}])
+                      fix=[{"op": "replace", "path": pointer_str(where), "value": "OnFailure"}])
         elif wl.kind not in RUN_TO_COMPLETION_KINDS and wl.kind not in ("Pod", "PodTemplate") and rp != "Always":
             yield Hit(where, f"a {wl.kind}'s pod template must have restartPolicy Always; the API server "
                       f"rejects '{rp}' (Unsupported value)", anchor="value",
-                      fix=[{"op": "replace", "path": "/" + "/".join(map(str, where)), "value": "Always"}])
+                      fix=[{"op": "replace", "path": pointer_str(where), "value": "Always"}])
     for key in _POD_LISTS:
         v = wl.spec.get(key)
         if v is not None and not isinstance(v, list):

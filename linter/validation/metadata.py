@@ -46,7 +46,7 @@ from typing import Any
 import yaml
 
 from .. import k8snames
-from ..findings import Hit, Pointer
+from ..findings import Hit, Pointer, pointer_str
 from ..imageref import placeholder
 from ..model import CLUSTER_SCOPED, K8sObject
 from ..policy import load_policies
@@ -297,8 +297,7 @@ def string_map_hits(obj: K8sObject, pointer: Pointer, value: Any, decode_path: s
         quote = f'; quote it: {key}: {go_quote(text)}' if text is not None else ""
         yield Hit(where, f"{decode_path}[{key}] is a {json_type(item)}, not a string{yaml11}: "
                   f"{decode_error(obj, item, struct, decode_path, 'string')}{quote}", anchor="value",
-                  fix=[{"op": "replace", "path": "/" + "/".join(
-                      str(t).replace("~", "~0").replace("/", "~1") for t in where), "value": text}]
+                  fix=[{"op": "replace", "path": pointer_str(where), "value": text}]
                   if text is not None else None)
 
 
