@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Union
@@ -1192,24 +1192,16 @@ _VERDICTS: dict[tuple[str, bool, bool, int], tuple[dict[str, Any], Verdict]] = {
 
 def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = False, depth: int = 0) -> Verdict:
     """Does this argv end by itself, and with which code? ``stdin_open``: ``stdin``/``tty`` set."""
-    cmds = knowledge.get("commands")
-    idx = _index(cmds if isinstance(cmds, dict) else {})
-    wrappers = idx.wrappers
-    # env FOO=1 cmd, busybox sleep 5, exec cmd: judge the wrapped command. An index walks past the
-    # wrappers and their options: argv comes from the manifest, and `exec exec ... exec` n times must
-    # cost n steps — not n list copies, nor n recursive calls (RecursionError past ~1,000).
-    start = 0
-    while start + 1 < len(argv) and (wrapper := argv[start].rsplit("/", 1)[-1]) in wrappers:
-        start += 1
-        while start < len(argv) and (argv[start].startswith("-") or (wrapper == "env" and "=" in argv[start])):
-            start += 1
+    idx = _index_of(knowledge)
+    start = _past_wrappers(argv, idx.wrappers)
     if start >= len(argv):
         return Verdict(UNKNOWN)
+    shell = _shell_at(argv, start, idx)
+    if shell is not None:
+        return _classify_shell(argv, shell, knowledge, stdin_open, depth)
     argv = argv[start:] if start else argv
     prog = argv[0].rsplit("/", 1)[-1]
     rest = argv[1:]
-    if prog in idx.shells:
-        return _classify_shell(rest, knowledge, stdin_open, depth)
     for pattern in idx.forever.get(prog, ()):
         if tuple(rest[: len(pattern) - 1]) == pattern[1:]:
             return Verdict(FOREVER, reason=" ".join(pattern))
@@ -1264,39 +1256,115 @@ def _index(cmds: dict[str, Any]) -> _CommandIndex:
     return idx
 
 
-def shell_options(rest: list[str]) -> tuple[int | None, bool]:
-    """(index in ``rest`` of the ``sh -c`` script, whether ``-e``/``-o errexit`` is on).
+def _index_of(knowledge: dict[str, Any]) -> _CommandIndex:
+    cmds = knowledge.get("commands") if isinstance(knowledge, dict) else None
+    return _index(cmds if isinstance(cmds, dict) else {})
 
-    ``sh -c -- 'script'``, ``sh -e -c 'script'``, ``bash -ec 'script'``, ``bash --login -c ...``
-    and ``bash -o errexit -c ...`` all have a script; ``sh script.sh`` and ``sh`` have none.
+
+def _past_wrappers(argv: Sequence[str], wrappers: frozenset[str]) -> int:
+    """Index of the command that ``exec cmd``, ``env FOO=1 cmd``, ``tini -- cmd``, ``busybox sleep 5`` run.
+
+    An index walks past the wrappers and their options: argv comes from the manifest, and
+    ``exec exec ... exec`` n times must cost n steps — not n list copies, nor n recursive calls.
+    """
+    start = 0
+    while start + 1 < len(argv) and (wrapper := argv[start].rsplit("/", 1)[-1]) in wrappers:
+        start += 1
+        while start < len(argv) and (argv[start].startswith("-") or (wrapper == "env" and "=" in argv[start])):
+            start += 1
+    return start
+
+
+@dataclass(frozen=True)
+class ShellCall:
+    """A shell that an argv starts, and the ``-c`` script it runs.
+
+    ``shell``: index in argv of the shell program (past ``exec``, ``env FOO=1`` and other wrappers);
+    ``script``: index in argv of the script (None: the shell reads a file, or stdin); ``errexit``:
+    ``-e``/``-o errexit`` is on; ``operands``: some argument after the shell is no option (``sh
+    script.sh``, or a ``-c`` script).
+    """
+
+    shell: int
+    script: int | None
+    errexit: bool
+    operands: bool
+
+
+def shell_call(argv: Sequence[str], knowledge: dict[str, Any]) -> ShellCall | None:
+    """The shell ``argv`` starts (``sh``, ``bash``... as ``policies/commands.yaml`` lists them), or None.
+
+    The one place that finds a shell's script: ``sh -c 'script'``, ``sh -c -- 'script'``,
+    ``bash -ec 'script'``, ``sh -e -c 'script'``, ``bash -o pipefail -o errexit -c 'script'``,
+    ``bash --login -c ...``, ``bash --rcfile f -c ...``, ``sh +x -c ...`` and the same behind
+    ``exec``, ``env A=1``, ``tini --`` all have a script; ``sh script.sh`` and ``sh`` have none.
+    """
+    if not argv:
+        return None
+    idx = _index_of(knowledge)
+    return _shell_at(argv, _past_wrappers(argv, idx.wrappers), idx)
+
+
+def shell_script(argv: Sequence[str], knowledge: dict[str, Any]) -> tuple[int, str] | None:
+    """(index in ``argv``, text) of the script a shell in ``argv`` runs with ``-c``; None when there is none."""
+    call = shell_call(argv, knowledge)
+    if call is None or call.script is None:
+        return None
+    return call.script, argv[call.script]
+
+
+def _shell_at(argv: Sequence[str], start: int, idx: _CommandIndex) -> ShellCall | None:
+    if start >= len(argv) or argv[start].rsplit("/", 1)[-1] not in idx.shells:
+        return None
+    at, errexit, operands = _shell_options(argv, start + 1)
+    return ShellCall(start, at, errexit, operands)
+
+
+# bash's long options that take a value (``bash --rcfile FILE -c ...``).
+_LONG_WITH_VALUE = frozenset({"--rcfile", "--init-file"})
+
+
+def _shell_options(argv: Sequence[str], first: int) -> tuple[int | None, bool, bool]:
+    """(index of the ``-c`` script, errexit, any operand) reading a shell's options from ``argv[first]`` on.
+
+    As POSIX ``sh`` and bash read them: options (``-e``, ``-ec``, ``+x``, ``-o name``, ``+o name``,
+    bash's ``-O name`` and ``--long`` ones) up to the first operand or ``--``; with ``-c`` among them
+    the first operand is the script.
     """
     seen_c = errexit = False
-    expect_name = False
-    for i, a in enumerate(rest):
-        if expect_name:
-            errexit = errexit or a == "errexit"
-            expect_name = False
+    takes_name = ""  # "o"/"O" or a long option: the next argument is its value
+    for i in range(first, len(argv)):
+        a = argv[i]
+        if takes_name:
+            if takes_name == "-o" and a == "errexit":
+                errexit = True
+            elif takes_name == "+o" and a == "errexit":
+                errexit = False
+            takes_name = ""
             continue
         if a == "--":
-            return (i + 1 if seen_c and i + 1 < len(rest) else None), errexit
+            return (i + 1 if seen_c and i + 1 < len(argv) else None), errexit, i + 1 < len(argv)
         if a.startswith("--"):
-            continue  # --login, --norc ...
-        if a.startswith("-") and len(a) > 1:
+            takes_name = a if a in _LONG_WITH_VALUE else ""  # --login, --norc ...
+            continue
+        if a[:1] in "-+" and len(a) > 1:
             flags = a[1:]
             seen_c = seen_c or "c" in flags
-            errexit = errexit or "e" in flags
-            expect_name = "o" in flags
+            if "e" in flags:
+                errexit = a[0] == "-"
+            if "o" in flags or "O" in flags:
+                takes_name = a[0] + "o" if "o" in flags else "O"
             continue
-        return (i if seen_c else None), errexit
-    return None, errexit
+        return (i if seen_c else None), errexit, True
+    return None, errexit, False
 
 
-def _classify_shell(rest: list[str], knowledge: dict[str, Any], stdin_open: bool, depth: int) -> Verdict:
-    at, errexit = shell_options(rest)
-    if at is None:
-        if any(not a.startswith("-") for a in rest):
+def _classify_shell(argv: Sequence[str], shell: ShellCall, knowledge: dict[str, Any], stdin_open: bool,
+                    depth: int) -> Verdict:
+    if shell.script is None:
+        if shell.operands:
             return Verdict(UNKNOWN)  # sh script.sh, or -c with no script
         if stdin_open:
             return Verdict(FOREVER, reason="an interactive shell on an open stdin")
         return Verdict(FINITE, 0, "a shell with no script, which exits at once on an empty stdin", 0)
-    return classify_script(rest[at], knowledge, stdin_open, errexit, depth)
+    return classify_script(argv[shell.script], knowledge, stdin_open, shell.errexit, depth)

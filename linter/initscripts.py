@@ -8,8 +8,9 @@ process can end (a ``break``/``exit`` in a ``while true`` loop) and what it wait
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .commands import shell_options, split_commands
+from .commands import shell_script, split_commands
 from .workloads import Container
 
 # Shell words that open or continue a compound command; the simple command follows them.
@@ -33,14 +34,18 @@ class Program:
         return any(cmd and cmd[0] in _EXITS for cmd in self.commands or [])
 
 
-def program_of(c: Container, shells: list[str]) -> Program | None:
-    """The container's argv from its own ``command``/``args`` (images' defaults are unknown here)."""
+def program_of(c: Container, knowledge: dict[str, Any]) -> Program | None:
+    """The container's argv from its own ``command``/``args`` (images' defaults are unknown here).
+
+    The script is found by :func:`commands.shell_script`, as every rule finds it (``sh -c --``,
+    ``bash -ec``, ``exec sh -c`` ...).
+    """
     command, args = c.str_list("command"), c.str_list("args")
     if not command:
         return None
     argv = command + (args or [])
-    at = shell_script_index(argv, shells)
-    script = argv[at] if at is not None else None
+    found = shell_script(argv, knowledge)
+    at, script = found if found is not None else (None, None)
     where: tuple[str | int, ...] = ("command",)
     if at is not None:
         where = ("command", at) if at < len(command) else ("args", at - len(command))
@@ -51,14 +56,6 @@ def program_of(c: Container, shells: list[str]) -> Program | None:
             commands = [strip_keywords(cmd) for cmd in raw]
             loops = any(cmd and cmd[0] in ("while", "until") for cmd in raw)
     return Program(argv, script, commands, loops, where)
-
-
-def shell_script_index(argv: list[str], shells: list[str]) -> int | None:
-    """Index in ``argv`` of ``SCRIPT`` in ``sh -c SCRIPT`` / ``bash -ec SCRIPT``; None for anything else."""
-    if not argv or argv[0].rsplit("/", 1)[-1] not in shells:
-        return None
-    at, _ = shell_options(argv[1:])
-    return None if at is None else at + 1
 
 
 def strip_keywords(cmd: list[str]) -> list[str]:

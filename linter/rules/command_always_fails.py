@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..commands import classify, display, effective_argv, image_entry, shell_options
+from ..commands import classify, display, effective_argv, image_entry, shell_script
 from ..findings import Hit
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -89,7 +89,6 @@ def _outcome(wl: Workload, c: Container, code: int) -> str:
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    shells = list((ctx.knowledge.get("commands") or {}).get("shells") or [])
     for c in wl.iter("containers", "initContainers"):
         command, args = c.str_list("command"), c.str_list("args")
         if (c.data.get("command") is not None and command is None) or (c.data.get("args") is not None and args is None):
@@ -109,10 +108,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         where = ("native sidecar" if c.is_sidecar else "init container" if c.is_init else "container")
         # Point at the script when a shell runs one, else at the field that sets the argv.
         own = (command or []) + (args or [])
-        at = None
-        if own and own[0].rsplit("/", 1)[-1] in shells:
-            offset, _ = shell_options(own[1:])
-            at = None if offset is None else offset + 1
+        script = shell_script(own, ctx.knowledge)
+        at = script[0] if script is not None else None
         if at is not None and command and at < len(command):
             pointer, anchor = c.at("command", at), "value"
         elif at is not None:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from ..commands import display, shell_options, split_words
+from ..commands import display, shell_call, split_words
 from ..findings import Hit, pointer_str
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -26,22 +26,8 @@ _POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
 _OPERATOR_CONSUMERS = {"test", "[", "expr", "awk", "jq", "yq", "xargs"}
 
 
-def _is_shell(prog: str, shells: list[str]) -> bool:
-    return prog.rsplit("/", 1)[-1] in shells
-
-
-def _script_index(argv: list[str]) -> int | None:
-    """Index of the script argument of ``sh -c``: the first operand after the options.
-
-    ``sh -c -- 'script'`` and ``sh -e -c 'script'`` have the same script as ``sh -c 'script'``.
-    """
-    at, _ = shell_options(argv[1:])
-    return None if at is None else at + 1
-
-
 def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     command, args = c.str_list("command"), c.str_list("args")
-    shells = list(ctx.knowledge.get("commands", {}).get("shells") or [])
     fields = [("command", command), ("args", args)]
     argv: list[tuple[str, int, str]] = [(f, i, v) for f, vals in fields if vals for i, v in enumerate(vals)]
     if not argv:
@@ -73,15 +59,16 @@ def _check_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
                 yield Hit(c.at("command", i), f"container '{c.name}': command[{i}] is an empty string",
                           container=c.name, anchor="value")
     flat = [v for _, _, v in argv]
-    if _is_shell(flat[0], shells):
-        at = _script_index(flat)
+    shell = shell_call(flat, ctx.knowledge)
+    if shell is not None:
+        at = shell.script
         if at is not None and at < len(flat) - 1:
             script = flat[at]
             extra = flat[at + 1:]
             if not _POSITIONAL.search(script) and not (len(extra) >= 1 and extra[0] in ("--", "sh", "bash", "_")):
                 field, idx, _ = argv[at + 1]
                 yield Hit(c.at(field, idx), (
-                    f"container '{c.name}': `{flat[0]} -c` runs only the next argument as its script "
+                    f"container '{c.name}': `{flat[shell.shell]} -c` runs only the next argument as its script "
                     f"(`{display([script], 80)}`); the following {len(extra)} argument(s) "
                     f"`{display(extra[:3], 80)}` become $0, $1... and are not executed. Join the script into "
                     f"one string after -c."),

@@ -44,7 +44,6 @@ def _runs_once(c: Container, entry: dict[str, Any]) -> bool:
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    shells = list((ctx.knowledge.get("commands") or {}).get("shells") or [])
     for c in wl.init_containers:
         if c.is_sidecar:
             continue
@@ -74,7 +73,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                     f"never start. Give it a command that ends (e.g. a one-off client call), move it to "
                     f"`containers`, or {sidecar_hint}."), container=c.name, anchor="value")
             continue
-        prog = program_of(c, shells)
+        prog = program_of(c, ctx.knowledge)
         if prog is None:
             continue
         verdict = classify(prog.argv, ctx.knowledge)

@@ -34,7 +34,6 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     heads = set(init_kb.get("bounded_heads") or ())
     words = set(init_kb.get("bounded_words") or ())
     fragments = tuple(init_kb.get("bounded_fragments") or ())
-    shells = list((ctx.knowledge.get("commands") or {}).get("shells") or [])
     ns = wl.obj.namespace or "default"
     namespaces = known_namespaces(inv)
     domain = str(ctx.params.get("cluster_domain", "cluster.local"))
@@ -45,7 +44,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     for c in wl.init_containers:
         if c.is_sidecar:
             continue
-        prog = program_of(c, shells)
+        prog = program_of(c, ctx.knowledge)
         if prog is None or prog.commands is None or prog.argv[0].rsplit("/", 1)[-1] == "timeout":
             continue
         if not prog.loops or _bounded(prog.commands, heads, words, fragments):

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from ..commands import shell_script
 from ..families import family_of
 from ..findings import Hit
 from ..heap import reading_of
@@ -32,7 +33,6 @@ from ..rules import RuleContext
 from ..workloads import Container, Workload
 
 ID = "memory-limit-too-low"
-_SHELLS = frozenset({"sh", "bash", "ash", "dash"})
 _PYTHON = re.compile(r"python[0-9.]*")
 
 
@@ -43,7 +43,7 @@ def _bytes(raw: object) -> Decimal | None:
         return None
 
 
-def _program(c: Container) -> str | None:
+def _program(c: Container, knowledge: dict[str, Any]) -> str | None:
     """The program the container's argv starts: ``gunicorn`` for ``gunicorn app:app``,
     ``sh -c 'exec gunicorn ...'`` and ``python -m gunicorn``, ``manage.py`` for ``python manage.py
     runserver``. ``args`` count when there is no ``command`` (they replace the image's CMD)."""
@@ -52,8 +52,9 @@ def _program(c: Container) -> str | None:
     if not argv:
         return None
     words = argv
-    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in _SHELLS and argv[1].startswith("-") and "c" in argv[1]:
-        words = argv[2].split()
+    script = shell_script(argv, knowledge)
+    if script is not None:
+        words = script[1].split()
         if words[:1] == ["exec"]:
             words = words[1:]
     if not words:
@@ -97,7 +98,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         if c.is_init and not c.is_sidecar:
             continue
         families = memory.get("families")
-        entry = _by_program(_program(c), families)
+        entry = _by_program(_program(c, ctx.knowledge), families)
         if entry is None and c.data.get("command") is None:
             entry = family_of(c, families, use_command=False)
         minimum = _bytes(entry.get("minimum")) if entry else None

@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..commands import shell_script
 from ..findings import Hit
 from ..hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
                      url_hosts)
-from ..initscripts import shell_script_index
 from ..inventory import Inventory
 from ..rules import RuleContext
 from ..workloads import Container, Workload
@@ -62,7 +62,7 @@ class _Checker:
         self.flag_words = tuple(w.lower() for w in p.get("host_flag_words") or ())
         self.seen: set[tuple[str | None, str]] = set()
         self.local = pod_resolves_elsewhere(wl.spec)
-        self.shells = list((ctx.knowledge.get("commands") or {}).get("shells") or [])
+        self.knowledge = ctx.knowledge
 
     def missing(self, host: str) -> ServiceRef | None:
         if self.local is None or host.lower() in self.local:
@@ -137,7 +137,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                 for host in chk.env_hosts(e["name"], value):
                     yield from _report(chk, c, c.at("env", i, "value"), f"env {e['name']}", host)
         command, args = c.str_list("command") or [], c.str_list("args") or []
-        script_at = shell_script_index(command + args, chk.shells)
+        script = shell_script(command + args, chk.knowledge)
+        script_at = script[0] if script is not None else None
         for field, argv, offset in (("command", command, 0), ("args", args, len(command))):
             for j, arg in enumerate(argv):
                 if offset + j == script_at:

@@ -13,7 +13,8 @@ from expect_markers import INIT_RULES, check_fixture
 HERE = Path(__file__).parent.parent / "fixtures" / "rules" / "init"
 
 
-@pytest.mark.parametrize("name", ["never-completes.yaml", "waits.yaml", "waits-no-services.yaml"])
+@pytest.mark.parametrize("name", ["never-completes.yaml", "waits.yaml", "waits-no-services.yaml",
+                                  "waits-shell-forms.yaml"])
 def test_fixture_findings_match_markers(name: str) -> None:
     check_fixture([HERE / name], INIT_RULES)
 

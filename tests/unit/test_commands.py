@@ -5,7 +5,8 @@ import json
 import pytest
 
 from crashlint.commands import (FINITE, FOREVER, UNKNOWN, classify, display, effective_argv, image_entry,
-                                parse_script, shell_options, shell_tokens, split_commands, split_words)
+                                parse_script, shell_call, shell_script, shell_tokens, split_commands,
+                                split_words)
 from crashlint.policy import load_policies
 
 K = load_policies().knowledge
@@ -215,13 +216,55 @@ def shlex_split(text):
     return shlex.split(text)
 
 
-def test_shell_options():
-    assert shell_options(["-c", "x"]) == (1, False)
-    assert shell_options(["-ec", "x"]) == (1, True)
-    assert shell_options(["-c", "--", "x"]) == (2, False)
-    assert shell_options(["-o", "errexit", "-c", "x"]) == (3, True)
-    assert shell_options(["--login", "-c", "x"]) == (2, False)
-    assert shell_options(["script.sh"]) == (None, False)
+@pytest.mark.parametrize("argv, script_at, errexit", [
+    (["sh", "-c", "x"], 2, False),
+    (["/bin/bash", "-ec", "x"], 2, True),
+    (["sh", "-c", "--", "x"], 3, False),
+    (["sh", "-e", "-c", "x", "name", "arg1"], 3, True),
+    (["sh", "-c", "-e", "x"], 3, True),
+    (["bash", "-o", "errexit", "-c", "x"], 4, True),
+    (["bash", "-o", "pipefail", "-ec", "x"], 4, True),
+    (["bash", "-eo", "pipefail", "-c", "x"], 4, True),
+    (["bash", "-e", "+o", "errexit", "-c", "x"], 5, False),
+    (["bash", "-O", "extglob", "-c", "x"], 4, False),
+    (["sh", "+x", "-c", "x"], 3, False),
+    (["bash", "--login", "-c", "x"], 3, False),
+    (["bash", "--rcfile", "/etc/rc", "-c", "x"], 4, False),
+    (["exec", "sh", "-c", "x"], 3, False),
+    (["env", "A=1", "B=2", "/bin/sh", "-c", "x"], 5, False),
+    (["tini", "--", "sh", "-ec", "x"], 4, True),
+    (["zsh", "-c", "x"], 2, False),
+])
+def test_shell_script_found_behind_every_option_form(argv, script_at, errexit):
+    call = shell_call(argv, K)
+    assert call is not None and call.script == script_at and call.errexit is errexit
+    assert shell_script(argv, K) == (script_at, "x")
+
+
+@pytest.mark.parametrize("argv, operands", [
+    (["sh", "script.sh"], True),
+    (["sh", "-e", "script.sh", "-c"], True),  # options end at the first operand: -c is an argument
+    (["sh"], False),
+    (["sh", "-c"], False),  # -c with no script
+    (["sh", "-c", "--"], False),
+    (["bash", "-o"], False),
+])
+def test_a_shell_without_a_script(argv, operands):
+    call = shell_call(argv, K)
+    assert call is not None and call.script is None and call.operands is operands
+    assert shell_script(argv, K) is None
+
+
+@pytest.mark.parametrize("argv", [[], ["python", "-c", "print(1)"], ["exec"], ["timeout", "5", "sh", "-c", "x"],
+                                  ["shell", "-c", "x"], ["node", "sh", "-c", "x"]])
+def test_no_shell(argv):
+    assert shell_call(argv, K) is None and shell_script(argv, K) is None
+
+
+def test_shell_finder_survives_odd_knowledge_and_long_wrapper_chains():
+    assert shell_call(["sh", "-c", "x"], {}) is None  # no shells known: nothing is a shell
+    assert shell_call(["sh", "-c", "x"], {"commands": ["sh"]}) is None
+    assert shell_call(["exec"] * 100_000 + ["sh", "-c", "x"], K).script == 100_002
 
 
 def test_parser_is_bounded_and_total():
