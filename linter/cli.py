@@ -1,37 +1,53 @@
-"""The ``crashlint`` command line. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/input errors."""
+"""The ``crashlint`` command line. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/input errors.
+
+A pre-commit hook starts this once per commit, so start-up pays only for the command that runs:
+this module defines every command's arguments (one argparse parser) and imports nothing of the
+linter itself; each command's implementation is named as ``"module:function"`` and imported when
+that command is chosen (``crashlint lint`` loads no runtime, webhook or fixer module, and
+``crashlint --version`` none of the linter). ``tests/lint/test_startup.py`` holds it so.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
-import importlib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import ConfigError, Settings, find_config, load_settings
-from .findings import SEVERITIES, SEVERITY_RANK
-from .policy import load_policies
-from .reporters.safe import printable
 
-if TYPE_CHECKING:  # the lint machinery is imported when a command needs it: `--help` stays fast
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .api import LintReport
+    from .config import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-# Sub-commands kept in their own modules; each has ``register(subparsers)``. A module whose
-# optional dependencies are missing is left out of the command list instead of failing the CLI.
-COMMAND_MODULES = ("crashlint.fixer_cli", "crashlint.runtime.cli", "crashlint.webhook.cli")
-
 OUTPUTS = ("text", "json", "sarif", "junit", "github")
+# findings.SEVERITIES, spelled here so that building the parser imports nothing of the model (a
+# test keeps the two equal); --fail-on adds "never".
+SEVERITY_CHOICES = ("error", "warning", "info")
 # The lowest severity listed when neither --min-severity nor the config's min_severity says:
 # output read by a person (the terminal, a pre-commit hook, annotations on a diff) leaves info
 # out, so the error that stops a commit is not buried under nudges; output read by a program
 # (JSON, SARIF, JUnit), which shows severities apart or filters them itself, lists everything.
 DEFAULT_MIN_SEVERITY = {"text": "warning", "github": "warning", "json": "info", "sarif": "info", "junit": "info"}
+
+
+class _Command:
+    """A command's implementation, named ``"module:function"`` and imported only when it runs."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        module, _, name = self.target.partition(":")
+        return int(getattr(importlib.import_module(module), name)(args))
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -62,20 +78,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from .config import find_config, load_settings
+
     path = args.config or find_config()
     return load_settings(path)
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     from .api import lint_paths
+    from .findings import SEVERITY_RANK
+    from .policy import load_policies
     from .reporters import RENDERERS
+    from .reporters.safe import printable
 
     settings = _settings(args)
     cluster = None
     cluster_errors: tuple[type[Exception], ...] = ()
     if args.cluster or args.kubeconfig or args.context:
         try:
-            from .cluster import ClusterError, ClusterSource  # needs the optional `kubernetes` client
+            from .cluster import (  # needs the optional `kubernetes` client
+                ClusterError,
+                ClusterSource,
+            )
         except ImportError:
             print("crashlint: --cluster needs the kubernetes client: pip install 'crashlint[cluster]'",
                   file=sys.stderr)
@@ -106,6 +130,8 @@ def listed_from(flag: str | None, configured: str | None, output: str, fail_on: 
     """The lowest severity listed: ``--min-severity``, else the config's ``min_severity``, else
     the output's default, and never above ``--fail-on``: a run does not fail on a finding it
     does not show (``--fail-on info`` lists info findings whatever hides them)."""
+    from .findings import SEVERITY_RANK
+
     chosen = flag or configured or DEFAULT_MIN_SEVERITY[output]
     if fail_on in SEVERITY_RANK and SEVERITY_RANK[fail_on] < SEVERITY_RANK[chosen]:
         return fail_on
@@ -115,6 +141,8 @@ def listed_from(flag: str | None, configured: str | None, output: str, fail_on: 
 def hide_below(report: LintReport, lowest: str) -> None:
     """Leave findings under ``lowest`` out of ``report.findings``; ``report.hidden`` counts them
     per severity, so the summaries still count everything that was found."""
+    from .findings import SEVERITY_RANK
+
     floor = SEVERITY_RANK[lowest]
     listed = []
     for f in report.findings:
@@ -140,6 +168,10 @@ def nothing_found(paths: Sequence[str], report: LintReport) -> str:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
+    import json
+
+    from .policy import load_policies
+
     settings = _settings(args)
     metas = load_policies().rules
     rows = []
@@ -158,6 +190,10 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .policy import load_policies
+
     metas = load_policies().rules
     m = metas.get(args.rule)
     if m is None:
@@ -175,7 +211,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     print("Fix:")
     print("\n".join("  " + line for line in m.fix.strip().splitlines()))
     if m.params:
-        print("\nParameters (override under rules.%s.params in .crashlint.yaml):" % m.id)
+        print(f"\nParameters (override under rules.{m.id}.params in .crashlint.yaml):")
         for k, v in m.params.items():
             print(f"  {k}: {json.dumps(v)}")
     return EXIT_OK
@@ -196,9 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="files and directories (recursive *.yaml *.yml *.json), '-' for stdin")
     lint.add_argument("-o", "--output", choices=OUTPUTS, default="text",
                       help="output format; text is coloured only on a terminal, and NO_COLOR turns colour off")
-    lint.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error",
+    lint.add_argument("--fail-on", choices=[*SEVERITY_CHOICES, "never"], default="error",
                       help="exit 1 when a finding has this severity or a higher one (never: exit 0 on findings)")
-    lint.add_argument("--min-severity", choices=SEVERITIES, metavar="{error,warning,info}",
+    lint.add_argument("--min-severity", choices=SEVERITY_CHOICES, metavar="{error,warning,info}",
                       help="the lowest severity listed; the summary still counts the others (default: "
                            "min_severity of the config, else warning for text and github output and info "
                            "for json, sarif and junit; never above --fail-on)")
@@ -225,15 +261,95 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule", metavar="RULE", help="a rule id, as `crashlint rules` lists them")
     explain.set_defaults(func=_cmd_explain)
 
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
-                continue  # not written/installed
-            raise
-        module.register(sub)
+    _add_fix(sub)
+    _add_runtime(sub)
+    _add_webhook(sub)
     return p
+
+
+def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "fix", help="apply the safe fixes of findings to the files, keeping comments and layout",
+        description="Apply the fixes that findings carry (those that cannot change behaviour beyond "
+                    "the finding) to the files. Exit 0: nothing to fix; 1: files fixed (or would "
+                    "be, with --diff); 2: usage or input errors.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive *.yaml *.yml *.json)")
+    p.add_argument("--diff", action="store_true", help="print a unified diff instead of writing the files")
+    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
+    p.add_argument("--rule", action="append", default=[], metavar="ID",
+                   help="only apply fixes of this rule (repeat, or separate with commas)")
+    p.set_defaults(func=_Command("crashlint.fixer_cli:run"))
+
+
+def _add_runtime(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "runtime", help="classify live crashes and mark each finding confirmed / not observed / no pods",
+        description="Read pods, owners, events and previous logs (live, or a `kubectl get "
+                    "pods,replicasets,jobs,events -o json` dump), classify every crashing container, "
+                    "and join the crashes to the findings of --manifests (or of the cluster's own workloads).")
+    p.add_argument("--manifests", nargs="+", metavar="PATH", help="manifests to lint and join (default: the "
+                   "workloads found in the cluster or dump)")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", help="namespace to read (default: the kubeconfig context's)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="read every namespace")
+    p.add_argument("--kubeconfig", metavar="FILE",
+                   help="kubeconfig of the live cluster (default: $KUBECONFIG or ~/.kube/config)")
+    p.add_argument("--context", help="kubeconfig context (default: the current one)")
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text", help="output format")
+    p.add_argument("--from", dest="from_file", metavar="FILE|-", help="offline: a `kubectl get "
+                   "pods,replicasets,jobs,events -o json` List ('-' for stdin)")
+    p.add_argument("--logs", metavar="FILE", help='offline logs: {"<ns>/<pod>/<container>": '
+                   '{"previous": "...", "current": "..."}}')
+    p.add_argument("--now", metavar="RFC3339", help="reference time for ages (default: the clock live, the "
+                   "newest timestamp of a dump)")
+    p.add_argument("--fail-on", choices=[*SEVERITY_CHOICES, "unpredicted", "never"], default="error",
+                   help="exit 1 on a confirmed finding at or above this severity or an unpredicted crash "
+                        "(unpredicted: only unpredicted crashes; never: always 0)")
+    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
+    p.set_defaults(func=_Command("crashlint.runtime.cli:run"))
+
+
+def _add_webhook(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``webhook serve`` and ``certs``: their dependencies (the ``webhook`` extra) are imported only
+    when they run, and say what to install when missing."""
+    wh = sub.add_parser("webhook", help="the validating admission webhook server")
+    wsub = wh.add_subparsers(dest="webhook_command", metavar="COMMAND")
+    wsub.required = True
+    serve = wsub.add_parser(
+        "serve", help="serve POST /validate over TLS (gunicorn)",
+        description="Serve the rules as a validating admission webhook: POST /validate, GET /healthz, "
+                    "/readyz, /metrics. Certificates are re-read when the files change.")
+    serve.add_argument("--cert", required=True, help="serving certificate (PEM), e.g. tls.crt")
+    serve.add_argument("--key", required=True, help="its private key (PEM), e.g. tls.key")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8443, help="TLS port to listen on")
+    serve.add_argument("--config", help="rule settings: a .crashlint.yaml (re-read on change)")
+    serve.add_argument("--webhook-config", metavar="FILE",
+                       help="enforcement settings: mode per namespace/label, threshold, exclusions (re-read on change)")
+    serve.add_argument("--kubeconfig", help="cluster look-ups through this kubeconfig (default in a pod: its "
+                                            "service account)")
+    serve.add_argument("--context", help="kubeconfig context (default: the current one)")
+    serve.add_argument("--no-cluster", action="store_true", help="no cluster look-ups: file-only checks")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument("--threads", type=int, default=32,
+                       help="threads per worker; many keep slow or idle sockets from starving the API server")
+    serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024,
+                       help="larger AdmissionReview requests are answered 413 without being read")
+    serve.set_defaults(func=_Command("crashlint.webhook.cli:run_serve"))
+
+    certs = sub.add_parser(
+        "certs", help="write a CA and a serving certificate for the webhook (ca.crt, tls.crt, tls.key)",
+        description="Write ca.crt (for the webhook configuration's caBundle), tls.crt and tls.key (for the "
+                    "server) into DIR. Without --dns/--ip, the names of the shipped Service "
+                    "crashlint-webhook in namespace crashlint are used.")
+    certs.add_argument("--out", required=True, metavar="DIR",
+                       help="directory to write ca.crt, tls.crt and tls.key into")
+    certs.add_argument("--dns", action="append", default=[], metavar="NAME",
+                       help="a DNS name of the serving certificate (repeat; default: the shipped Service's names)")
+    certs.add_argument("--ip", action="append", default=[], metavar="IP",
+                       help="an IP address of the serving certificate (repeat)")
+    certs.add_argument("--days", type=int, default=365, help="validity of the serving certificate")
+    certs.set_defaults(func=_Command("crashlint.webhook.cli:run_certs"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,16 +363,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         return int(args.func(args))
-    except ConfigError as exc:
-        print(f"crashlint: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()  # the reader went away (`| head`): not an error, and nothing left to say
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the exit-code contract
-        print(internal_error(exc), file=sys.stderr)
+        # A ConfigError can only come from the config module: looked up only if it was loaded.
+        config = sys.modules.get(f"{__package__}.config")
+        if config is not None and isinstance(exc, config.ConfigError):
+            print(f"crashlint: {_one_line(exc)}", file=sys.stderr)
+        else:
+            print(internal_error(exc), file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -269,7 +387,12 @@ def internal_error(exc: BaseException) -> str:
 
 def _one_line(exc: BaseException) -> str:
     """An exception's message on one printable line (libyaml's span several; input may hold escapes)."""
-    return printable(" ".join(str(exc).split()))
+    text = " ".join(str(exc).split())
+    try:
+        from .reporters.safe import printable
+    except Exception:  # noqa: BLE001 - the error being reported may be this very import failing
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+    return printable(text)
 
 
 def _silence_stdout() -> None:

@@ -1,4 +1,6 @@
-"""``crashlint fix PATH... [--diff] [--config F] [--rule ID ...]``.
+"""``crashlint fix PATH... [--diff] [--config F] [--rule ID ...]``: the implementation; its
+arguments are defined with every other command's in ``cli.py``, which imports this module only
+when ``fix`` runs.
 
 Exit codes follow the pre-commit convention for hooks that modify files: ``0`` nothing to
 fix, ``1`` fixes were applied (or, with ``--diff``, would be), ``2`` usage errors or inputs that
@@ -10,27 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from .config import find_config, load_settings
 from .policy import load_policies
 from .reporters.safe import printable
 
 EXIT_OK, EXIT_FIXED, EXIT_ERROR = 0, 1, 2
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "fix", help="apply the safe fixes of findings to the files, keeping comments and layout",
-        description="Apply the fixes that findings carry (those that cannot change behaviour beyond "
-                    "the finding) to the files. Exit 0: nothing to fix; 1: files fixed (or would "
-                    "be, with --diff); 2: usage or input errors.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (recursive *.yaml *.yml *.json)")
-    p.add_argument("--diff", action="store_true", help="print a unified diff instead of writing the files")
-    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
-    p.add_argument("--rule", action="append", default=[], metavar="ID",
-                   help="only apply fixes of this rule (repeat, or separate with commas)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""``crashlint webhook serve ...`` and ``crashlint certs ...``.
+"""``crashlint webhook serve ...`` and ``crashlint certs ...``: the implementations; their arguments
+are defined in ``crashlint.cli``, which imports this module only when one of them runs.
 
 The server's dependencies (flask, gunicorn, prometheus-client, cryptography, kubernetes: the
 ``webhook`` extra) are imported only when a command runs, so the rest of the CLI works without them.
@@ -8,54 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 EXIT_OK, EXIT_ERROR = 0, 2
 EXTRA_HINT = "pip install 'crashlint[webhook]'"
 
 
-def register(subparsers: Any) -> None:
-    wh = subparsers.add_parser("webhook", help="the validating admission webhook server")
-    wsub = wh.add_subparsers(dest="webhook_command", metavar="COMMAND")
-    wsub.required = True
-    serve = wsub.add_parser(
-        "serve", help="serve POST /validate over TLS (gunicorn)",
-        description="Serve the rules as a validating admission webhook: POST /validate, GET /healthz, "
-                    "/readyz, /metrics. Certificates are re-read when the files change.")
-    serve.add_argument("--cert", required=True, help="serving certificate (PEM), e.g. tls.crt")
-    serve.add_argument("--key", required=True, help="its private key (PEM), e.g. tls.key")
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8443, help="TLS port to listen on")
-    serve.add_argument("--config", help="rule settings: a .crashlint.yaml (re-read on change)")
-    serve.add_argument("--webhook-config", metavar="FILE",
-                       help="enforcement settings: mode per namespace/label, threshold, exclusions (re-read on change)")
-    serve.add_argument("--kubeconfig", help="cluster look-ups through this kubeconfig (default in a pod: its "
-                                            "service account)")
-    serve.add_argument("--context", help="kubeconfig context (default: the current one)")
-    serve.add_argument("--no-cluster", action="store_true", help="no cluster look-ups: file-only checks")
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    serve.add_argument("--threads", type=int, default=32,
-                       help="threads per worker; many keep slow or idle sockets from starving the API server")
-    serve.add_argument("--max-body-bytes", type=int, default=8 * 1024 * 1024,
-                       help="larger AdmissionReview requests are answered 413 without being read")
-    serve.set_defaults(func=_serve)
-
-    certs = subparsers.add_parser(
-        "certs", help="write a CA and a serving certificate for the webhook (ca.crt, tls.crt, tls.key)",
-        description="Write ca.crt (for the webhook configuration's caBundle), tls.crt and tls.key (for the "
-                    "server) into DIR. Without --dns/--ip, the names of the shipped Service "
-                    "crashlint-webhook in namespace crashlint are used.")
-    certs.add_argument("--out", required=True, metavar="DIR",
-                       help="directory to write ca.crt, tls.crt and tls.key into")
-    certs.add_argument("--dns", action="append", default=[], metavar="NAME",
-                       help="a DNS name of the serving certificate (repeat; default: the shipped Service's names)")
-    certs.add_argument("--ip", action="append", default=[], metavar="IP",
-                       help="an IP address of the serving certificate (repeat)")
-    certs.add_argument("--days", type=int, default=365, help="validity of the serving certificate")
-    certs.set_defaults(func=_certs)
-
-
-def _serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace) -> int:
     try:
         from .server import ServeOptions, serve
     except ImportError as exc:
@@ -83,7 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _certs(args: argparse.Namespace) -> int:
+def run_certs(args: argparse.Namespace) -> int:
     try:
         from .certs import default_dns, write
     except ImportError as exc:

@@ -1,4 +1,5 @@
-"""``crashlint runtime``: the sub-command, wiring sources, analysis and renderers.
+"""``crashlint runtime``: the sub-command, wiring sources, analysis and renderers (its arguments
+are defined in ``cli.py``, which imports this module only when ``runtime`` runs).
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 a confirmed finding at or above the
 severity given by ``--fail-on`` (default ``error``) or an unpredicted crash; with
@@ -27,35 +28,6 @@ from .shape import obj, text
 from .state import DumpError, Snapshot, load_dump, parse_time, read_dump_file
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-FAIL_ON = ("error", "warning", "info", "unpredicted", "never")
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "runtime", help="classify live crashes and mark each finding confirmed / not observed / no pods",
-        description="Read pods, owners, events and previous logs (live, or a `kubectl get "
-                    "pods,replicasets,jobs,events -o json` dump), classify every crashing container, "
-                    "and join the crashes to the findings of --manifests (or of the cluster's own workloads).")
-    p.add_argument("--manifests", nargs="+", metavar="PATH", help="manifests to lint and join (default: the "
-                   "workloads found in the cluster or dump)")
-    scope = p.add_mutually_exclusive_group()
-    scope.add_argument("-n", "--namespace", help="namespace to read (default: the kubeconfig context's)")
-    scope.add_argument("-A", "--all-namespaces", action="store_true", help="read every namespace")
-    p.add_argument("--kubeconfig", metavar="FILE",
-                   help="kubeconfig of the live cluster (default: $KUBECONFIG or ~/.kube/config)")
-    p.add_argument("--context", help="kubeconfig context (default: the current one)")
-    p.add_argument("-o", "--output", choices=["text", "json"], default="text", help="output format")
-    p.add_argument("--from", dest="from_file", metavar="FILE|-", help="offline: a `kubectl get "
-                   "pods,replicasets,jobs,events -o json` List ('-' for stdin)")
-    p.add_argument("--logs", metavar="FILE", help='offline logs: {"<ns>/<pod>/<container>": '
-                   '{"previous": "...", "current": "..."}}')
-    p.add_argument("--now", metavar="RFC3339", help="reference time for ages (default: the clock live, the "
-                   "newest timestamp of a dump)")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="error",
-                   help="exit 1 on a confirmed finding at or above this severity or an unpredicted crash "
-                        "(unpredicted: only unpredicted crashes; never: always 0)")
-    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
-    p.set_defaults(func=run)
 
 
 def _err(msg: str) -> int:
