@@ -1,10 +1,12 @@
-"""Label selectors as the API server evaluates them.
+"""Label selectors as the API server evaluates them: the one label matcher of crashlint.
 
 Two shapes exist: a Service's ``spec.selector`` (a plain map, every pair must match) and a
 ``LabelSelector`` (``matchLabels`` plus ``matchExpressions`` with In/NotIn/Exists/DoesNotExist),
 used by NetworkPolicies and controllers. A selector crashlint cannot read (wrong types, an
 unknown operator) matches nothing *and* is reported as unreadable, so callers can stay quiet
-instead of guessing.
+instead of guessing. :func:`requirement_matches` is the one evaluation of a term (``key op
+values``) that every selector reader uses: the LabelSelectors here, the parsed selectors of
+``validation.selectors`` and the string selectors of kustomize's patch targets.
 
 :func:`pod_templates` lists what selectors are matched against: the labels and pod spec of
 every pod-running object of the linted files.
@@ -12,6 +14,7 @@ every pod-running object of the linted files.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +46,7 @@ def readable_map(selector: Any) -> dict[str, str] | None:
     return out
 
 
-def map_matches(selector: dict[str, str], labels: dict[str, Any]) -> bool:
+def map_matches(selector: Mapping[str, str], labels: Mapping[str, Any]) -> bool:
     """Every selector pair present in ``labels`` with the same value (an empty map matches all)."""
     return all(_label_value(labels.get(k)) == v for k, v in selector.items())
 
@@ -80,13 +83,24 @@ def label_selector_matches(selector: Any, labels: dict[str, Any]) -> bool | None
 def _expression_matches(expr: Any, labels: dict[str, Any]) -> bool | None:
     if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
         return None
-    key, op = expr["key"], expr.get("operator")
     raw_values = expr.get("values") or []
     if not isinstance(raw_values, list):
         return None
-    values = {_label_value(v) for v in raw_values}
+    return requirement_matches(expr["key"], expr.get("operator"), {_label_value(v) for v in raw_values}, labels)
+
+
+def requirement_matches(key: str, op: Any, values: Collection[str | None], labels: Mapping[str, Any]) -> bool | None:
+    """One selector term against a label map, as ``Requirement.Matches`` (apimachinery
+    ``pkg/labels/selector.go``, unchanged since 1.0) evaluates it; None for an operator that a
+    ``LabelSelector`` does not define.
+
+    ``In`` (and ``=``/``==``): the key is present with one of the values. ``NotIn`` (and ``!=``):
+    the key is absent, or present with none of them. ``Exists``: present. ``DoesNotExist``: absent.
+    Label values are compared as the strings the server holds (``true`` and ``1`` read by YAML
+    as other scalars compare as ``"true"`` and ``"1"``).
+    """
     present = key in labels
-    actual = _label_value(labels.get(key)) if present else None
+    actual = _label_value(labels[key]) if present else None
     if op == "In":
         return present and actual in values
     if op == "NotIn":

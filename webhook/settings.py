@@ -38,6 +38,7 @@ import yaml
 from ..config import ConfigError, Settings, load_settings
 from ..engine import Engine
 from ..findings import SEVERITIES
+from ..selectors import map_matches
 
 MODES = ("deny", "warn", "off")
 # changed: deny on findings the update introduced, and on kept ones when it changes the pod
@@ -64,7 +65,7 @@ class LabelRule:
     mode: str
 
     def matches(self, labels: dict[str, Any]) -> bool:
-        return all(labels.get(k) == v for k, v in self.selector.items())
+        return map_matches(self.selector, labels)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..loader import Document
+from ..selectors import requirement_matches
 from .origins import Origin
 from .policy import FieldSpec, policy
 from .resources import Res
@@ -179,7 +180,11 @@ _REQ = re.compile(r"\s*(!?)\s*([^\s,!=()]+)\s*(?:(==|=|!=)\s*([^\s,()]*)|\s+(in|
 
 
 def selector_matches(selector: str, labels: dict[str, Any]) -> bool:
-    """A label selector string (``a=b,c!=d,e in (x,y),!f,g``) against a label map."""
+    """A label selector string (``a=b,c!=d,e in (x,y),!f,g``) against a label map.
+
+    Each term is read into ``key op values`` and evaluated by :func:`selectors.requirement_matches`,
+    as every label selector is (``=``/``==`` is ``In``, ``!=`` is ``NotIn``, ``!f`` is ``DoesNotExist``).
+    """
     pos = 0
     selector = selector.strip()
     while pos < len(selector):
@@ -188,16 +193,13 @@ def selector_matches(selector: str, labels: dict[str, Any]) -> bool:
             return False
         pos = m.end()
         neg, key, op, value, setop, values = m.groups()
-        have = labels.get(key)
         if op:
-            ok = (have == value) if op != "!=" else (have != value)
+            term, options = ("NotIn" if op == "!=" else "In"), {value}
         elif setop:
-            options = {v.strip() for v in values.split(",")}
-            ok = (have in options) if setop == "in" else (have not in options)
+            term, options = ("In" if setop == "in" else "NotIn"), {v.strip() for v in values.split(",")}
         else:
-            ok = key in labels
-            ok = not ok if neg else ok
-        if not ok:
+            term, options = ("DoesNotExist" if neg else "Exists"), set()
+        if not requirement_matches(key, term, options, labels):
             return False
     return True
 

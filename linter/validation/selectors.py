@@ -41,6 +41,7 @@ from typing import Any
 from .. import k8snames
 from ..findings import Hit, Pointer
 from ..model import K8sObject
+from ..selectors import requirement_matches
 from .metadata import (decode_error, decoded_by_api_server, go_quote, label_hits, marked_placeholder, string_map_hits,
                        unserved)
 
@@ -63,15 +64,8 @@ class Requirement:
     values: frozenset[str]
 
     def matches(self, labels: dict[str, str]) -> bool:
-        """``labels.Requirement.Matches``."""
-        present = self.key in labels
-        if self.op == "In":
-            return present and labels[self.key] in self.values
-        if self.op == "NotIn":
-            return not present or labels[self.key] not in self.values
-        if self.op == "Exists":
-            return present
-        return not present
+        """``labels.Requirement.Matches`` (``op`` is one of the four: parse_selector refuses others)."""
+        return requirement_matches(self.key, self.op, self.values, labels) is True
 
     def text(self) -> str:
         if self.op == "In" and len(self.values) == 1:
