@@ -19,6 +19,8 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+from .policycache import parsed_files
+
 
 @dataclass(frozen=True)
 class RuleMeta:
@@ -50,20 +52,30 @@ class Policies:
 @lru_cache(maxsize=1)
 def load_policies() -> Policies:
     """The shipped policies (cached: the webhook and the benchmark call this per request/run)."""
+    documents = _documents()
     rules: dict[str, RuleMeta] = {}
-    for entry in sorted(resources.files("crashlint.policies").joinpath("rules").iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml"):
+    for name, raw in documents.items():
+        if not name.startswith("rules/"):
             continue
-        raw = yaml.load(entry.read_bytes(), Loader=_Loader)
         meta = RuleMeta(
             id=raw["id"], cause=raw["cause"], severity=raw["severity"], summary=raw["summary"],
             explanation=raw.get("explanation", ""), symptom=raw.get("symptom", ""),
             example=raw.get("example", ""), fix=raw.get("fix", ""), params=raw.get("params") or {},
         )
         rules[meta.id] = meta
-    knowledge = {entry.name[:-5]: yaml.load(entry.read_bytes(), Loader=_Loader)
-                 for entry in resources.files("crashlint.policies").iterdir() if entry.name.endswith(".yaml")}
+    knowledge = {name[:-5]: doc for name, doc in documents.items() if not name.startswith("rules/")}
     return Policies(rules=rules, knowledge=knowledge)
+
+
+def _documents() -> dict[str, Any]:
+    """Every ``policies/rules/*.yaml`` (sorted) and ``policies/*.yaml`` parsed, by its path under
+    ``policies/``, through the pre-parsed copy :mod:`.policycache` keeps while the files are unchanged."""
+    root = resources.files("crashlint.policies")
+    files = {f"rules/{e.name}": e for e in sorted(root.joinpath("rules").iterdir(), key=lambda e: e.name)
+             if e.name.endswith(".yaml")}
+    files.update((e.name, e) for e in root.iterdir() if e.name.endswith(".yaml"))
+    return parsed_files(files, lambda data: yaml.load(data, Loader=_Loader),
+                        f"PyYAML {yaml.__version__} {_Loader.__name__}")
 
 
 def merged_params(defaults: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
