@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .invcache import memo
+from .nested import dig
 from .inventory import Entry, Inventory
 from .workloads import Container, Pointer, Workload, workload_of
 
@@ -174,20 +175,12 @@ def _generated_names(inv: Inventory, kind: str) -> set[str]:
     return memo(inv, f"generated:{field}", compute)
 
 
-def _dig(data: Any, path: tuple[str, ...]) -> Any:
-    for p in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(p)
-    return data
-
-
 def _made_names(kind: str, data: dict[str, Any], own_name: str) -> set[str]:
     """Names of the Secrets a producer object creates."""
     paths, own = SECRET_PRODUCERS[kind]
-    names = {v for v in (_dig(data, p) for p in paths) if isinstance(v, str) and v}
+    names = {v for v in (dig(data, *p) for p in paths) if isinstance(v, str) and v}
     if kind == "SecretProviderClass":
-        objs = _dig(data, ("spec", "secretObjects"))
+        objs = dig(data, "spec", "secretObjects")
         if isinstance(objs, list):
             names.update(o["secretName"] for o in objs if isinstance(o, dict) and isinstance(o.get("secretName"), str))
     if own and not names:

@@ -21,6 +21,7 @@ from typing import Any
 from .inventory import Inventory
 from .invcache import memo
 from .model import K8sObject
+from .nested import dig_map
 from .workloads import WORKLOAD_KINDS, workload_of
 
 
@@ -221,7 +222,5 @@ def _build_templates(inv: Inventory) -> list[PodTemplate]:
             spec = e.obj.data.get("spec")
             tmpl = spec.get("template") if isinstance(spec, dict) else None
             if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
-                meta = tmpl.get("metadata") if isinstance(tmpl.get("metadata"), dict) else {}
-                labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-                out.append(PodTemplate(e.obj, labels, tmpl["spec"]))
+                out.append(PodTemplate(e.obj, dig_map(tmpl, "metadata", "labels"), tmpl["spec"]))
     return out

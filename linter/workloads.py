@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import K8sObject
+from .nested import dig
 
 Pointer = tuple[str | int, ...]
 
@@ -83,12 +84,7 @@ class Container:
 
     def field(self, *path: str) -> Any:
         """Safe nested get: a wrong type anywhere on the path yields None."""
-        cur: Any = self.data
-        for p in path:
-            if not isinstance(cur, dict):
-                return None
-            cur = cur.get(p)
-        return cur
+        return dig(self.data, *path)
 
     def at(self, *rest: str | int) -> Pointer:
         return self.pointer + rest
@@ -152,15 +148,6 @@ class Workload:
         return self.spec_pointer + rest
 
 
-def _dig(data: Any, path: Pointer) -> Any:
-    cur = data
-    for p in path:
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(p)
-    return cur
-
-
 def workload_of(obj: K8sObject) -> Workload | None:
     """The workload view of ``obj``, or None when it runs no pods or has no usable pod spec.
 
@@ -170,10 +157,10 @@ def workload_of(obj: K8sObject) -> Workload | None:
     path = POD_SPEC_PATHS.get(obj.kind)
     if path is None:
         return None
-    spec = _dig(obj.data, path)
+    spec = dig(obj.data, *path)
     if not isinstance(spec, dict):
         return None
-    meta = _dig(obj.data, path[:-1] + ("metadata",)) if obj.kind != "Pod" else obj.data.get("metadata")
+    meta = dig(obj.data, *path[:-1], "metadata") if obj.kind != "Pod" else obj.data.get("metadata")
     wl = Workload(obj, spec, path, meta if isinstance(meta, dict) else {})
     for section in CONTAINER_LISTS:
         items = spec.get(section)

@@ -28,6 +28,7 @@ from ..inventory import Entry, Inventory
 from ..k8snames import is_dns1123_label
 from ..loader import Document
 from ..model import K8sObject
+from ..nested import dig_map
 from ..references import entry_keys, iter_references
 from ..workloads import workload_of
 from .settings import Loaded
@@ -179,7 +180,7 @@ def _unsettled(obj: K8sObject, cluster: Inventory) -> list[tuple[str, str]]:
 
 def _object(data: dict[str, Any], namespace: str) -> K8sObject:
     """A K8sObject for the request's object; the request's namespace is authoritative on CREATE."""
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    meta = dig_map(data, "metadata")
     data = {**data, "metadata": {**meta, "namespace": namespace}}
     return K8sObject(data, Document("admission", 0, 0, data), ())
 
@@ -297,7 +298,7 @@ def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outc
     """The admission decision for one request (``req`` as returned by :func:`parse`)."""
     started = time.monotonic()
     uid = req["uid"]
-    gvk = req.get("kind") if isinstance(req.get("kind"), dict) else {}
+    gvk = dig_map(req, "kind")
     kind = _bounded(gvk.get("kind"))
     operation = _bounded(req.get("operation"))
     namespace = req.get("namespace") or ""  # validated by parse()
@@ -312,8 +313,8 @@ def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outc
     if namespace in wh.excluded_namespaces:
         out.decision = "excluded"
         return out
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    meta = dig_map(data, "metadata")
+    labels = dig_map(meta, "labels")
     mode = wh.mode_for(namespace, labels)
     if mode == "off":
         out.decision = "off"

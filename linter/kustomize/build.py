@@ -18,6 +18,7 @@ from typing import Any
 from ..limits import Limits
 from ..loader import Document, first_value_wins, gc_paused
 from ..model import LoadError, is_list_kind
+from ..nested import dig_map
 from . import json6902, smp
 from .generators import GeneratorError, generate, name_hash
 from .origins import BuiltObject, Origin, copy_data
@@ -363,7 +364,7 @@ class Builder:
     def _smp(self, unit: _Unit, doc: Document, patch: dict[str, Any], targets: list[Res] | None,
              kdoc: Document, where: tuple[str | int, ...]) -> None:
         if targets is None:
-            meta = patch.get("metadata") if isinstance(patch.get("metadata"), dict) else {}
+            meta = dig_map(patch, "metadata")
             kind, name = patch.get("kind"), meta.get("name")
             api = patch.get("apiVersion") if isinstance(patch.get("apiVersion"), str) else ""
             group = api.rpartition("/")[0]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..loader import Document
+from ..nested import dig_map
 from ..selectors import requirement_matches
 from .origins import Origin
 from .policy import FieldSpec, policy
@@ -225,10 +226,10 @@ def select(resources: list[Res], target: dict[str, Any]) -> list[Res]:
             continue
         if target.get("namespace") and not any(_full(target["namespace"], n) for n in res.namespaces | {res.namespace}):
             continue
-        labels = res.meta.get("labels") if isinstance(res.meta.get("labels"), dict) else {}
+        labels = dig_map(res.meta, "labels")
         if target.get("labelSelector") and not selector_matches(str(target["labelSelector"]), labels):
             continue
-        annotations = res.meta.get("annotations") if isinstance(res.meta.get("annotations"), dict) else {}
+        annotations = dig_map(res.meta, "annotations")
         if target.get("annotationSelector") and not selector_matches(str(target["annotationSelector"]), annotations):
             continue
         out.append(res)

@@ -27,6 +27,7 @@ from ..commands import shell_script
 from ..families import family_of
 from ..findings import Hit
 from ..heap import reading_of
+from ..nested import dig_map
 from ..quantity import QuantityError, parse_quantity
 from ..resource_limits import human_bytes, limit_of
 from ..rules import RuleContext
@@ -79,9 +80,8 @@ def _by_program(prog: str | None, families: Any) -> dict[str, Any] | None:
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    memory = ctx.knowledge.get("memory")
-    memory = memory if isinstance(memory, dict) else {}
-    floor_entry = memory.get("floor") if isinstance(memory.get("floor"), dict) else {}
+    memory = dig_map(ctx.knowledge, "memory")
+    floor_entry = dig_map(memory, "floor")
     floor = _bytes(ctx.params.get("floor", floor_entry.get("minimum")))
     for c in wl.iter("containers", "initContainers"):
         found = limit_of(c, "memory")

@@ -1,22 +1,18 @@
 """Typed reads of API objects that may be malformed (a hand-edited dump, a hostile one).
 
 Every field runtime mode reads goes through these: a wrong type reads as absent, so bad input
-gives a weaker verdict, never a traceback.
+gives a weaker verdict, never a traceback. ``obj`` and ``seq`` are :mod:`nested`'s ``dig_map`` and
+``dig_list`` (``obj(x)``, ``obj(x, "status")``): one safe nested read for the whole tool.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..nested import dig_list as seq
+from ..nested import dig_map as obj
 
-def obj(x: Any) -> dict[str, Any]:
-    """``x`` if it is a mapping, else an empty one."""
-    return x if isinstance(x, dict) else {}
-
-
-def seq(x: Any) -> list[Any]:
-    """``x`` if it is a list, else an empty one."""
-    return x if isinstance(x, list) else []
+__all__ = ["count", "obj", "seq", "text"]
 
 
 def text(x: Any) -> str:

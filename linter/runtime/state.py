@@ -21,6 +21,7 @@ from typing import Any
 
 from ..limits import Limits
 from ..loader import gc_paused, load_text, too_dense
+from ..nested import dig_map
 from .shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -109,7 +110,7 @@ class Snapshot:
             self.workloads.append(item)
 
     def _see_pod_times(self, pod: dict[str, Any]) -> None:
-        status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
+        status = dig_map(pod, "status")
         self._see(status.get("startTime"))
         for cond in seq(status.get("conditions")):
             if isinstance(cond, dict):

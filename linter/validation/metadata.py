@@ -49,6 +49,7 @@ from .. import k8snames
 from ..findings import Hit, Pointer, pointer_str
 from ..imageref import placeholder
 from ..model import CLUSTER_SCOPED, K8sObject
+from ..nested import dig
 from ..policy import load_policies
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
@@ -386,13 +387,9 @@ def _template_hits(obj: K8sObject) -> Iterator[Hit]:
 
 
 def _metadata_map_hits(obj: K8sObject, pointer: Pointer, server_path: str, suffix: str = "") -> Iterator[Hit]:
-    cur: Any = obj.data
-    for token in pointer:
-        if not isinstance(cur, dict):
-            return  # the shape of the path is the pod-spec checks' business
-        cur = cur.get(token)
+    cur = dig(obj.data, *pointer)
     if not isinstance(cur, dict):
-        return
+        return  # the shape of the path is the pod-spec checks' business
     decode = ".".join(map(str, pointer))
     yield from label_hits(obj, pointer + ("labels",), cur.get("labels"), f"{server_path}.labels",
                           f"{decode}.labels", suffix)
