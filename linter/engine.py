@@ -10,7 +10,7 @@ from typing import Any
 from .config import Settings
 from .findings import Finding, Hit, pointer_str
 from .inventory import Inventory, ScopedInventory, scope_of
-from .model import K8sObject, LoadError
+from .model import InternalError, K8sObject, LoadError
 from .rules import Rule, RuleContext, all_rules
 from .workloads import workload_of
 
@@ -28,6 +28,7 @@ IGNORE_REASON_ANNOTATION = "crashlint.io/ignore-reason"
 class EngineResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
+    # Rules that raised are InternalError entries (file and line of the object), never input errors.
     errors: list[LoadError] = field(default_factory=list)
     # Rules that raised (a bug, or an input no parser foresaw): their findings are missing.
     failed_rules: list[str] = field(default_factory=list)
@@ -107,8 +108,9 @@ class Engine:
                     hits = list(rule.check(subject, contexts[rule.id]))
                 except Exception as exc:  # a rule bug must not hide every other finding
                     line, _ = obj.locate(())
-                    result.errors.append(LoadError(obj.file, line, f"internal error in rule {rule.id} on "
-                                                   f"{obj.ref()}: {type(exc).__name__}: {exc}"))
+                    result.errors.append(InternalError(
+                        obj.file, line, f"internal error in rule {rule.id} on {obj.ref()}: {type(exc).__name__}: "
+                        f"{exc} (a crashlint bug: this rule's findings on it are missing; the other rules ran)", rule.id))
                     result.failed_rules.append(rule.id)
                     continue
                 for hit in hits:

@@ -33,6 +33,20 @@ class LoadError:
         return {"file": self.file, "line": self.line, "message": self.message}
 
 
+@dataclass(frozen=True)
+class InternalError(LoadError):
+    """A rule that raised on an object: a crashlint bug, not a fault of the input.
+
+    Reported beside input errors (exit 2), but said to be internal and naming the rule and the
+    object; the other rules' findings on that object, and every other object's, are kept.
+    """
+
+    rule: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "kind": "internal", "rule": self.rule}
+
+
 class K8sObject:
     """One Kubernetes object: its data, and where its root sits inside the document it came from."""
 

@@ -7,6 +7,7 @@ GitHub's toolkit does (``@actions/core`` ``escapeProperty`` / ``escapeData``).
 from __future__ import annotations
 
 from ..api import LintReport
+from ..model import InternalError
 from ..policy import Policies
 from .safe import printable
 
@@ -30,8 +31,11 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
                    f"title={_prop(title)}::{_data(f.message)}")
     for e in report.errors:
         line = f",line={e.line}" if e.line else ""
-        out.append(f"::error file={_prop(e.file)}{line},title={_prop('crashlint input')}::{_data(e.message)}")
+        title = "crashlint internal error" if isinstance(e, InternalError) else "crashlint input"
+        out.append(f"::error file={_prop(e.file)}{line},title={_prop(title)}::{_data(e.message)}")
     c = report.counts()
+    internal = sum(isinstance(e, InternalError) for e in report.errors)
     out.append(f"crashlint: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info, "
-               f"{len(report.errors)} unreadable input(s)")
+               f"{len(report.errors) - internal} unreadable input(s)"
+               + (f", {internal} internal error(s)" if internal else ""))
     return "\n".join(out) + "\n"

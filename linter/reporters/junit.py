@@ -29,6 +29,7 @@ from xml.etree import ElementTree as ET
 from .. import __version__
 from ..api import LintReport
 from ..findings import Finding
+from ..model import InternalError
 from ..policy import Policies
 from .safe import xml_text
 
@@ -69,8 +70,9 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
         ET.SubElement(case, "skipped", message=f"suppressed by crashlint.io/ignore{reason}")
         counts["skipped"] += 1
     for e in report.errors:
-        case = _case(suite, e.file, "input")
-        err = ET.SubElement(case, "error", type="input", message=f"{e.file}:{e.line} {e.message}")
+        kind = "internal" if isinstance(e, InternalError) else "input"
+        case = _case(suite, e.file, kind)
+        err = ET.SubElement(case, "error", type=kind, message=f"{e.file}:{e.line} {e.message}")
         err.text = e.message
         counts["errors"] += 1
     if not suite.findall("testcase"):

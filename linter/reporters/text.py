@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..api import LintReport
 from ..findings import SEVERITY_RANK
+from ..model import InternalError
 from ..policy import Policies
 from .safe import printable
 
@@ -39,7 +40,8 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
             lines.append("")
         for e in report.errors:
             where = f"{printable(e.file)}:{e.line}:" if e.line else f"{printable(e.file)}:"
-            lines.append(f"{where} {_paint('error', 'error', color)} [input] {printable(e.message)}")
+            label = "internal" if isinstance(e, InternalError) else "input"
+            lines.append(f"{where} {_paint('error', 'error', color)} [{label}] {printable(e.message)}")
     c = report.counts()
     skipped = f" ({len(report.skipped)} skipped: not Kubernetes objects)" if report.skipped else ""
     # Severities left out by --min-severity are counted all the same, and said to be unlisted.
@@ -51,8 +53,11 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
         summary += f"; --min-severity {lowest} lists them"
     if report.suppressed:
         summary += f", {len(report.suppressed)} suppressed"
-    if report.errors:
-        summary += f"; {len(report.errors)} input(s) could not be read"
+    internal = sum(isinstance(e, InternalError) for e in report.errors)
+    if len(report.errors) > internal:
+        summary += f"; {len(report.errors) - internal} input(s) could not be read"
+    if internal:
+        summary += f"; {internal} internal error(s) in rules (a crashlint bug: please report it)"
     if lines:
         lines.append("")
     lines.append(summary)
