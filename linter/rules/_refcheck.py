@@ -39,7 +39,7 @@ def missing_objects(obj: K8sObject, ctx: RuleContext, kind: str) -> Iterator[Hit
         return
     ns = obj.namespace
     inv = ctx.inventory
-    always = ctx.params.get("always_present") or {}
+    always = ctx.params["always_present"]
     injected = mesh_configmaps(wl, ctx.knowledge) if kind == "ConfigMap" else set()
     missing: dict[str, list[Reference] | None] = {}  # name -> its places; None: it exists
     for ref in iter_references(wl):

@@ -31,14 +31,6 @@ from ..workloads import Container, Workload
 ID = "command-always-fails"
 
 
-def _seconds(params: dict[str, Any], key: str, default: float) -> float:
-    """A duration parameter; a value of the wrong type (``"ten"``, a list, ``true``) keeps the default."""
-    value = params.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
-        return default
-    return float(value)
-
-
 def _job_spec(wl: Workload) -> dict[str, Any]:
     """The Job spec of a Job or of a CronJob's jobTemplate ({} when it is not a mapping)."""
     job_spec: Any = wl.obj.data.get("spec")
@@ -120,7 +112,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         because = f" (at `{decisive}`)" if decisive and decisive != display(argv) else ""
         restarted_in_place = c.is_sidecar or (not c.is_init and wl.kind not in ("Job", "CronJob")
                                               and wl.restart_policy in ("Always", "OnFailure"))
-        if restarted_in_place and verdict.seconds > _seconds(ctx.params, "crashloop_window_seconds", 600):
+        if restarted_in_place and verdict.seconds > ctx.params["crashloop_window_seconds"]:
             # `sleep 86400; exit 1`: a restart once a day (the kubelet resets its back-off after ten
             # minutes of running), often on purpose; worth knowing, not a crash loop.
             yield Hit(pointer, (

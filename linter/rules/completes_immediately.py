@@ -19,14 +19,6 @@ from ..workloads import Workload
 ID = "completes-immediately"
 
 
-def _seconds(params: dict[str, Any], key: str, default: float) -> float:
-    """A duration parameter; a value of the wrong type (``"ten"``, a list, ``true``) keeps the default."""
-    value = params.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
-        return default
-    return float(value)
-
-
 def _no_command_message(where: str, name: str, image: str, entry: dict[str, Any], restarter: str) -> str:
     default = display(list(entry.get("entrypoint") or []) + list(entry.get("cmd") or []))
     runtime = entry.get("runtime")
@@ -54,8 +46,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     # whatever the pod's restartPolicy: in a Job it crash-loops for the Job's whole run.
     candidates = wl.iter("containers", "initContainers") if wl.runs_forever else \
         [c for c in wl.init_containers if c.is_sidecar]
-    window = _seconds(ctx.params, "crashloop_window_seconds", 600)
-    keepalive = _seconds(ctx.params, "keepalive_seconds", 86400)
+    window = float(ctx.params["crashloop_window_seconds"])
+    keepalive = float(ctx.params["keepalive_seconds"])
     restarter = wl.kind if wl.runs_forever else f"{wl.kind} (native sidecars are restarted on exit)"
     for c in candidates:
         if c.is_init and not c.is_sidecar:

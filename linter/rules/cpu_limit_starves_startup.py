@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from ..findings import Hit, pointer_str
 from ..probes import probe_of, probed_containers, start_budget, startup_probe_for
-from ..quantity import QuantityError, parse_quantity
+from ..quantity import parse_quantity
 from ..resource_limits import limit_of
 from ..rules import RuleContext
 from ..workloads import Workload
@@ -31,11 +31,8 @@ ID = "cpu-limit-starves-startup"
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    try:
-        ceiling = parse_quantity(ctx.params.get("max_cpu_limit", "500m"))
-    except QuantityError:
-        return
-    margin = float(ctx.params.get("startup_margin", 2))
+    ceiling = parse_quantity(ctx.params["max_cpu_limit"])  # checked (a quantity) when the config loaded
+    margin = float(ctx.params["startup_margin"])
     for c in probed_containers(wl):
         live = probe_of(c, "livenessProbe")
         if live is None or live.handler is None or probe_of(c, "startupProbe") is not None:

@@ -105,7 +105,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     spec = _spec(obj)
     if not restricts_egress(spec):
         return
-    dns_names = set(ctx.params.get("dns_port_names") or ["dns", "dns-tcp"])
+    dns_names = set(ctx.params["dns_port_names"])
     own = dns_protocols(spec, dns_names)
     if "UDP" in own:
         return

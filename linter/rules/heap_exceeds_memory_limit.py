@@ -89,7 +89,7 @@ def _verdicts(settings: list[Setting], limit: Decimal, bound: str, ratio: Decima
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    ratio = Decimal(str(ctx.params.get("warn_ratio", 0.9)))
+    ratio = Decimal(str(ctx.params["warn_ratio"]))
     for c in wl.iter("containers", "initContainers"):
         reading = reading_of(c, ctx.knowledge)
         if not reading.read and not reading.unread:

@@ -71,7 +71,7 @@ def _pinned_by_kustomize(wl: Workload, ctx: RuleContext, image: str, mutable: fr
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    mutable = frozenset(ctx.params.get("mutable_tags") or ["latest"])
+    mutable = frozenset(ctx.params["mutable_tags"])
     for c in wl.containers:
         if c.section == "ephemeralContainers" or not c.image:
             continue

@@ -36,8 +36,8 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     fragments = tuple(init_kb.get("bounded_fragments") or ())
     ns = wl.obj.namespace or "default"
     namespaces = known_namespaces(inv)
-    domain = str(ctx.params.get("cluster_domain", "cluster.local"))
-    always = list(ctx.params.get("always_present") or [])
+    domain = ctx.params["cluster_domain"]
+    always = list(ctx.params["always_present"])
     local = pod_resolves_elsewhere(wl.spec)
     if local is None:
         return

@@ -35,7 +35,7 @@ def _timing(p: Probe) -> str:
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    margin = float(ctx.params.get("startup_margin", 2))
+    margin = float(ctx.params["startup_margin"])
     for c in probed_containers(wl):
         live = probe_of(c, "livenessProbe")
         startup = probe_of(c, "startupProbe")

@@ -34,11 +34,11 @@ ID = "liveness-too-aggressive"
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    min_failures = int(ctx.params.get("min_failure_threshold", 2))
-    fast_period = int(ctx.params.get("fast_period_seconds", 2))
-    short_timeout = int(ctx.params.get("short_timeout_seconds", 1))
-    min_stall = int(ctx.params.get("min_stall_seconds", 5))
-    fix_failures = int(ctx.params.get("fix_failure_threshold", 3))
+    min_failures = ctx.params["min_failure_threshold"]
+    fast_period = ctx.params["fast_period_seconds"]
+    short_timeout = ctx.params["short_timeout_seconds"]
+    min_stall = ctx.params["min_stall_seconds"]
+    fix_failures = ctx.params["fix_failure_threshold"]
     for c in probed_containers(wl):
         live = probe_of(c, "livenessProbe")
         if live is None or live.handler is None:

@@ -82,7 +82,9 @@ def _by_program(prog: str | None, families: Any) -> dict[str, Any] | None:
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     memory = dig_map(ctx.knowledge, "memory")
     floor_entry = dig_map(memory, "floor")
-    floor = _bytes(ctx.params.get("floor", floor_entry.get("minimum")))
+    # ``floor`` (a checked quantity) when configured; else the knowledge's floor, with its source.
+    configured = ctx.params["floor"]
+    floor = _bytes(floor_entry.get("minimum") if configured is None else configured)
     for c in wl.iter("containers", "initContainers"):
         found = limit_of(c, "memory")
         if found is None:

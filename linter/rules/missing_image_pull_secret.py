@@ -52,7 +52,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
         elif _defines_registry_credentials(inv):
             severity, scope = None, "is not defined in the linted files"
         else:
-            severity = ctx.params.get("severity_when_none_defined", "info")
+            severity = ctx.params["severity_when_none_defined"]
             scope = "is not defined in the linted files (which define no registry credentials)"
         listed = f", listed {len(indexes)} times," if len(indexes) > 1 else ""
         yield Hit(wl.at("imagePullSecrets", indexes[0], "name"), (

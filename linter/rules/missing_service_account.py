@@ -28,7 +28,7 @@ KIND = "ServiceAccount"
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     field = "serviceAccountName" if isinstance(wl.spec.get("serviceAccountName"), str) else "serviceAccount"
     name = wl.spec.get(field)
-    if not isinstance(name, str) or not name or name in (ctx.params.get("always_present") or ["default"]):
+    if not isinstance(name, str) or not name or name in ctx.params["always_present"]:
         return
     ns = wl.obj.namespace
     inv = ctx.inventory
@@ -39,7 +39,7 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
     elif inv.defines_any(KIND):
         severity, scope = None, "is not defined in the linted files"
     else:
-        severity = ctx.params.get("severity_when_none_defined", "info")
+        severity = ctx.params["severity_when_none_defined"]
         scope = "is not defined in the linted files (which define no ServiceAccount at all)"
     yield Hit(wl.at(field), (
         f"ServiceAccount \"{name}\" (namespace \"{ns}\") {scope}; the API server refuses the pods: "

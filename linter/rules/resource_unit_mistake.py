@@ -111,8 +111,8 @@ def _memory_hits(c: Container, section: str, raw: Any, q: Decimal, page: Decimal
 
 
 def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
-    max_cpus = _param(ctx.params.get("max_node_cpus"), Decimal(8192))
-    page = _param(ctx.params.get("page_bytes"), Decimal(4096))
+    max_cpus = parse_quantity(ctx.params["max_node_cpus"])  # checked (a quantity >= 1) when the config loaded
+    page = parse_quantity(ctx.params["page_bytes"])
     for c in wl.iter("containers", "initContainers"):
         resources = c.data.get("resources")
         if not isinstance(resources, dict):
@@ -133,10 +133,3 @@ def check(wl: Workload, ctx: RuleContext) -> Iterator[Hit]:
                 yield from _memory_hits(c, "limits", raw, q, page)
 
 
-def _param(value: Any, default: Decimal) -> Decimal:
-    """A numeric parameter from the policy or ``.crashlint.yaml``; the default when it is not a quantity."""
-    try:
-        q = parse_quantity(value)
-    except QuantityError:
-        return default
-    return q if q > 0 else default

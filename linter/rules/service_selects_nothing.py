@@ -140,7 +140,7 @@ def check(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
             f"'{cr.name}'" + (f" ({', '.join(f'{k}={_filled(src.labels[k], cr, ns)}' for k in keys)})" if keys else "")
             for cr in crs[:3])
         hint += f" {src.operator} makes pods from {src.kind} {named} in this namespace: none matches."
-    severity = None if everywhere or present else ctx.params.get("severity_when_no_workloads", "info")
+    severity = None if everywhere or present else ctx.params["severity_when_no_workloads"]
     scope = "no pod template of the linted files" if everywhere else \
         "no pod template (the linted files define none; the pods may come from elsewhere)"
     yield Hit(("spec", "selector"), (

@@ -322,7 +322,7 @@ def test_serve_refuses_bad_configuration_and_certificates(certs: Path, tmp_path:
     cfg = tmp_path / "crashlint.yaml"
     cfg.write_text("rules: {no-such-rule: off}\n")
     proc = _serve("--cert", str(certs / "tls.crt"), "--key", str(certs / "tls.key"), "--config", str(cfg))
-    assert proc.returncode == 2 and "unknown rules: no-such-rule" in proc.stderr
+    assert proc.returncode == 2 and "crashlint.yaml:1: rules.no-such-rule: unknown rule" in proc.stderr
     proc = _serve("--cert", str(certs / "tls.crt"), "--key", str(certs / "tls.key"), "--kubeconfig",
                   str(tmp_path / "no-kubeconfig"))
     assert proc.returncode == 2 and "cannot load cluster credentials" in proc.stderr and "--no-cluster" in proc.stderr
