@@ -48,6 +48,8 @@ class RuntimeReport:
     events: int = 0
     workloads: int = 0
     source: str = "manifests"  # where findings came from: "manifests" | "cluster"
+    # One line of advice per crash signature (the settings' runtime knowledge), for the text output.
+    hints: dict[str, str] = field(default_factory=dict)
 
     @property
     def unpredicted(self) -> list[Crash]:
@@ -215,12 +217,16 @@ def _ref(identity: dict[str, Any]) -> str:
 def analyse(snap: Snapshot, settings: Settings, *, manifests: Iterable[str] | None = None,
             logs: dict[str, dict[str, Any]] | None = None, now: datetime | None = None,
             now_is_lower_bound: bool = False, namespace: str | None = None, stdin: Any = None) -> RuntimeReport:
-    """Classify, lint, join. ``namespace`` is the ``-n`` scope (manifests without one land there)."""
-    policy = runtime_policy()
+    """Classify, lint, join. ``namespace`` is the ``-n`` scope (manifests without one land there).
+
+    Everything is judged with ``settings``: the rules and their overrides, and the runtime
+    knowledge (confirmations, classifier thresholds, hints) as the configuration has it.
+    """
+    policy = runtime_policy(settings.knowledge)
     observed, crashes, notes = observe(snap, logs or {}, now, policy)
     report = RuntimeReport(crashes=crashes, notes=notes, warnings=list(snap.warnings), reference_time=now,
                            reference_is_lower_bound=now_is_lower_bound, pods=len(snap.pods),
-                           events=snap.event_count, workloads=len(observed.pods))
+                           events=snap.event_count, workloads=len(observed.pods), hints=policy.hints)
     manifests = list(manifests or ())
     if manifests:
         lint = lint_paths(manifests, settings, stdin=stdin)

@@ -21,7 +21,7 @@ from ..config import find_config, load_settings
 from ..findings import SEVERITY_RANK
 from ..limits import Limits, read_at_most
 from .analysis import RuntimeReport, analyse, log_targets
-from .join import CONFIRMED, runtime_policy
+from .join import CONFIRMED, RuntimePolicy, runtime_policy
 from .live import LiveError, LiveSource
 from .render import render_json, render_text
 from .shape import obj, text
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         now = now or datetime.now(timezone.utc)
         try:
-            snap, live_logs, namespace = _read_live(args, now)
+            snap, live_logs, namespace = _read_live(args, now, runtime_policy(settings.knowledge))
         except LiveError as exc:
             return _err(str(exc))
         logs = {**live_logs, **logs}
@@ -102,13 +102,14 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAIL if _fails(report, args.fail_on) else EXIT_OK
 
 
-def _read_live(args: argparse.Namespace, now: datetime) -> tuple[Snapshot, dict[str, Any], str | None]:
+def _read_live(args: argparse.Namespace, now: datetime,
+               policy: RuntimePolicy) -> tuple[Snapshot, dict[str, Any], str | None]:
     """Snapshot, previous logs of the crashed containers, and the namespace read (None: all)."""
-    source = LiveSource(args.kubeconfig, args.context, runtime_policy().live)
+    source = LiveSource(args.kubeconfig, args.context, policy.live)
     try:
         scope = None if args.all_namespaces else (args.namespace or source.default_namespace)
         snap = source.read(scope, with_workloads=not args.manifests)
-        logs, warnings = source.previous_logs(log_targets(snap, now, runtime_policy()))
+        logs, warnings = source.previous_logs(log_targets(snap, now, policy))
         snap.warnings.extend(warnings)
     finally:
         source.close()

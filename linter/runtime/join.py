@@ -37,9 +37,22 @@ class RuntimePolicy:
     hints: dict[str, str]
 
 
+def runtime_policy(knowledge: dict[str, Any] | None = None) -> RuntimePolicy:
+    """``runtime`` knowledge in typed form, from the loaded settings (``settings.knowledge``: the
+    shipped ``policies/runtime.yaml`` with what a ``.crashlint.yaml`` adds under ``knowledge:``),
+    so runtime mode judges with the same settings as ``crashlint lint``. Without settings (unit
+    tests of the classifier), the shipped file alone."""
+    if knowledge is None:
+        return _shipped_runtime_policy()
+    return _typed(knowledge.get("runtime") or {})
+
+
 @lru_cache(maxsize=1)
-def runtime_policy() -> RuntimePolicy:
-    raw = load_policies().knowledge.get("runtime") or {}
+def _shipped_runtime_policy() -> RuntimePolicy:
+    return _typed(load_policies().knowledge.get("runtime") or {})
+
+
+def _typed(raw: dict[str, Any]) -> RuntimePolicy:
     return RuntimePolicy(
         confirmations={str(k): frozenset(v or ()) for k, v in (raw.get("confirmations") or {}).items()},
         match_names=frozenset(raw.get("match_names") or ()),

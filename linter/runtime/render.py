@@ -8,7 +8,7 @@ from ..policy import load_policies
 from ..reporters.safe import dumps, printable
 from .analysis import RuntimeReport
 from .classify import Crash
-from .join import CONFIRMED, JoinedFinding, runtime_policy
+from .join import CONFIRMED, JoinedFinding
 
 _LABEL = {"confirmed": "CONFIRMED", "not-observed": "not observed", "no-pods": "no pods"}
 
@@ -58,7 +58,7 @@ def _group_crashes(crashes: list[Crash]) -> list[tuple[Crash, int]]:
 
 def render_text(report: RuntimeReport) -> str:
     metas = load_policies().rules
-    hints = runtime_policy().hints
+    hints = report.hints
     by_wl: dict[str, list[JoinedFinding]] = defaultdict(list)
     for jf in report.findings:
         by_wl[jf.workload or f"{jf.finding.object.get('kind')}/{jf.finding.object.get('namespace')}/"
