@@ -32,6 +32,8 @@ from .findings import SEVERITIES
 from .policycache import parsed_files
 from .quantity import QuantityError, parse_quantity
 
+_FLOAT_MAX = 1.7976931348623157e308
+
 # What each parameter type accepts, in the words a configuration error uses.
 PARAM_TYPES = {
     "number": "a number",
@@ -64,8 +66,11 @@ class ParamSpec:
             return None
         wanted = PARAM_TYPES[self.type]
         if self.type in ("number", "integer"):
-            ok = not isinstance(value, bool) and (isinstance(value, int) or (
-                self.type == "number" and isinstance(value, float) and math.isfinite(value)))
+            # Rules compute with floats (a division, float()): an integer past float's range
+            # (10**400) is refused like an infinite float.
+            ok = not isinstance(value, bool) and (
+                isinstance(value, int) and abs(value) <= _FLOAT_MAX
+                or self.type == "number" and isinstance(value, float) and math.isfinite(value))
             return self._out_of_range(value, value) if ok else f"expected {wanted}, got {_shown(value)}"
         if self.type == "quantity":
             try:

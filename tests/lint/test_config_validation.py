@@ -261,3 +261,49 @@ def test_input_errors_still_say_input(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 2 and "[input]" in out and "1 input(s) could not be read" in out and "internal" not in out
     code, out, _ = _main(capsys, "lint", "-o", "json", "broken.yaml")
     assert set(json.loads(out)["errors"][0]) == {"file", "line", "message"}
+
+
+# --- hostile values: refused or used, never a rule that raises ----------------------------------
+
+HOSTILE = [None, True, 0, -1, 10**400, 1e308, float("inf"), "", "x", "1e400", "500m", "-1", [], ["a", 1], [[]],
+           {"k": "v"}, 0.5, 2**63]
+
+
+def test_any_value_of_any_parameter_is_refused_or_linted_without_an_internal_error(tmp_path: Path) -> None:
+    from crashlint.api import lint_paths
+    app = write(tmp_path, "app.yaml", TWO_RULES.replace(
+        "image: busybox:latest", "image: busybox:latest\n          command: [sleep, '30']\n"
+        "          resources: {limits: {memory: 1m, cpu: 100m}}\n"
+        "          livenessProbe: {exec: {command: [true]}, failureThreshold: 1}"))
+    used = refused = 0
+    for rid, meta in load_policies().rules.items():
+        for name in meta.param_specs:
+            for value in HOSTILE:
+                try:
+                    settings = load_settings(raw={"rules": {rid: {"params": {name: value}}}})
+                except ConfigError as exc:
+                    assert f"rules.{rid}.params.{name}: " in str(exc)
+                    refused += 1
+                    continue
+                report = lint_paths([str(app)], settings)
+                assert not report.errors, (rid, name, value, report.errors)
+                used += 1
+    assert used and refused
+
+
+def test_the_webhook_keeps_its_last_good_settings_when_a_parameter_is_mistyped(tmp_path: Path) -> None:
+    """The webhook re-reads the config while it serves (the same ``load_settings``): a mistyped
+    parameter is an error it keeps and reports, not settings that fail every rule on every request."""
+    import os
+
+    from crashlint.webhook.settings import ConfigWatcher
+    cfg = tmp_path / "crashlint.yaml"
+    cfg.write_text("rules:\n  heap-exceeds-memory-limit: {params: {warn_ratio: 0.8}}\n")
+    watcher = ConfigWatcher(str(cfg), interval=0)
+    assert watcher.current().settings.rules["heap-exceeds-memory-limit"].params["warn_ratio"] == 0.8
+    cfg.write_text("rules:\n  heap-exceeds-memory-limit:\n    params: {warn_ratio: high}\n")
+    os.utime(cfg, ns=(1, 1))  # a new signature whatever the clock's resolution
+    loaded = watcher.current()
+    assert loaded.settings.rules["heap-exceeds-memory-limit"].params["warn_ratio"] == 0.8
+    assert watcher.error is not None and "crashlint.yaml:3: rules.heap-exceeds-memory-limit.params.warn_ratio: " \
+        "expected a number, got 'high'" in watcher.error
