@@ -182,7 +182,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     if args.output == "json":
         print(json.dumps({"version": 1, "rules": rows}, indent=2))
     else:
-        width = max(len(r["id"]) for r in rows)
+        width = max(len(rid) for rid in metas)
         for r in rows:
             state = r["severity"] if r["enabled"] else "off"
             print(f"{r['id']:<{width}}  {state:<7}  {r['cause']:<16}  {r['summary']}")
