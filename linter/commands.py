@@ -1332,7 +1332,7 @@ def _shell_options(argv: Sequence[str], first: int) -> tuple[int | None, bool, b
     the first operand is the script.
     """
     seen_c = errexit = False
-    takes_name = ""  # "o"/"O" or a long option: the next argument is its value
+    takes_name = ""  # "-o", "+o", "O" or a long option with a value: the next argument is its value
     for i in range(first, len(argv)):
         a = argv[i]
         if takes_name:
