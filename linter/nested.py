@@ -8,12 +8,12 @@ which type checkers cannot narrow).
 
 ``dig`` returns the value (None when any step is missing or of the wrong type); ``dig_map`` and
 ``dig_list`` return the mapping or list itself (not a copy) or an empty one, so a caller can
-iterate without a check.
+iterate without a check; ``dig_str`` returns a string or the caller's default.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 
 def dig(data: Any, *path: str | int) -> Any:
@@ -43,3 +43,13 @@ def dig_list(data: Any, *path: str | int) -> list[Any]:
     """The list at ``path`` (the object itself), or an empty list when it is absent or no list."""
     found = dig(data, *path)
     return found if isinstance(found, list) else []
+
+
+@overload
+def dig_str(data: Any, *path: str | int) -> str | None: ...
+@overload
+def dig_str(data: Any, *path: str | int, default: str) -> str: ...
+def dig_str(data: Any, *path: str | int, default: str | None = None) -> str | None:
+    """The string at ``path`` (``""`` included), or ``default`` when it is absent or no string."""
+    found = dig(data, *path)
+    return found if isinstance(found, str) else default

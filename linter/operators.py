@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import K8sObject
+from .nested import dig_str
 from .selectors import _label_value
 
 _PLACEHOLDER = re.compile(r"\{(name|namespace|ordinal)\}")
@@ -47,7 +48,7 @@ def _strings(raw: Any) -> tuple[str, ...]:
 
 
 def _source(e: dict[str, Any], with_kind: bool = True) -> PodSource | None:
-    kind = e.get("kind") if isinstance(e.get("kind"), str) else None
+    kind = dig_str(e, "kind")
     labels = e.get("labels")
     if not isinstance(labels, dict) or (with_kind and kind is None and not isinstance(e.get("namespace"), str)):
         return None
@@ -55,7 +56,7 @@ def _source(e: dict[str, Any], with_kind: bool = True) -> PodSource | None:
         operator=str(e.get("operator") or kind or "an operator"), kind=kind, group=str(e.get("group") or ""),
         labels={str(k): v for k, v in labels.items()}, template_labels=_strings(e.get("template_labels")),
         signature=_strings(e.get("signature")),
-        namespace=e["namespace"] if isinstance(e.get("namespace"), str) else None, source=str(e.get("source") or ""))
+        namespace=dig_str(e, "namespace"), source=str(e.get("source") or ""))
 
 
 # Parsed entries per knowledge list (held, so its id stays unique while cached).

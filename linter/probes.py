@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .families import family_of
+from .nested import dig_str
 from .workloads import Container, Pointer, Workload
 
 PROBE_KINDS = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -121,8 +122,8 @@ def declared_ports(c: Container) -> list[DeclaredPort]:
         number = _int(p.get("containerPort"))
         if number is None:
             continue
-        name = p.get("name") if isinstance(p.get("name"), str) and p.get("name") else None
-        proto = p.get("protocol") if isinstance(p.get("protocol"), str) else "TCP"
+        name = dig_str(p, "name") or None
+        proto = dig_str(p, "protocol", default="TCP")
         out.append(DeclaredPort(name, number, proto, i))
     return out
 
@@ -184,7 +185,7 @@ def handler_key(probe: Probe, c: Container) -> tuple[Any, ...] | None:
         headers = body.get("httpHeaders")
         norm_headers = tuple(sorted((str(x.get("name")), str(x.get("value"))) for x in headers if isinstance(x, dict))) \
             if isinstance(headers, list) else ()
-        scheme = body.get("scheme") if isinstance(body.get("scheme"), str) else "HTTP"
+        scheme = dig_str(body, "scheme", default="HTTP")
         return (kind, scheme.upper(), body.get("host") or "", body.get("path") or "/", port(), norm_headers)
     if kind == "tcpSocket":
         return (kind, body.get("host") or "", port())

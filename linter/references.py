@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .invcache import memo
-from .nested import dig
+from .nested import dig, dig_str
 from .inventory import Entry, Inventory
 from .workloads import Container, Pointer, Workload, workload_of
 
@@ -74,12 +74,12 @@ def _container_refs(c: Container) -> Iterator[Reference]:
             vf = e.get("valueFrom") if isinstance(e, dict) else None
             if not isinstance(vf, dict):
                 continue
-            var = e.get("name") if isinstance(e.get("name"), str) else f"env[{i}]"
+            var = dig_str(e, "name", default=f"env[{i}]")
             for field, kind in (("configMapKeyRef", CONFIGMAP), ("secretKeyRef", SECRET)):
                 ref = vf.get(field)
                 if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
                     base = c.at("env", i, "valueFrom", field)
-                    key = ref.get("key") if isinstance(ref.get("key"), str) else None
+                    key = dig_str(ref, "key")
                     yield Reference(kind, ref["name"], base + ("name",), f"env {var}", _opt(ref), key,
                                     base + ("key",) if key is not None else None, c.name, True)
     env_from = c.data.get("envFrom")

@@ -18,7 +18,7 @@ from typing import Any
 from ..limits import Limits
 from ..loader import Document, first_value_wins, gc_paused
 from ..model import LoadError, is_list_kind
-from ..nested import dig_map
+from ..nested import dig_map, dig_str
 from . import json6902, smp
 from .generators import GeneratorError, generate, name_hash
 from .origins import BuiltObject, Origin, copy_data
@@ -366,7 +366,7 @@ class Builder:
         if targets is None:
             meta = dig_map(patch, "metadata")
             kind, name = patch.get("kind"), meta.get("name")
-            api = patch.get("apiVersion") if isinstance(patch.get("apiVersion"), str) else ""
+            api = dig_str(patch, "apiVersion", default="")
             group = api.rpartition("/")[0]
             targets = [r for r in unit.resources if r.kind == kind and name in r.names and r.group == group
                        and (not meta.get("namespace") or meta["namespace"] in r.namespaces)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.nested import dig, dig_list, dig_map
+from crashlint.nested import dig, dig_list, dig_map, dig_str
 from crashlint.runtime.shape import obj, seq
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,20 +48,27 @@ def test_type_mismatch_at_the_end_gives_the_empty_container() -> None:
     assert dig_list(DOC, "spec", "template") == []
 
 
+def test_strings_keep_empty_and_fall_back_to_the_default() -> None:
+    port = {"name": "", "protocol": 6, "scheme": "HTTPS"}
+    assert dig_str(port, "name") == "" and dig_str(port, "name", default="x") == ""
+    assert dig_str(port, "protocol") is None and dig_str(port, "protocol", default="TCP") == "TCP"
+    assert dig_str(port, "scheme", default="HTTP") == "HTTPS"
+    assert dig_str(["a"], 0) == "a" and dig_str(None, "a", default="") == ""
+
+
 def test_runtime_shape_reads_are_the_same_helpers() -> None:
     assert obj is dig_map and seq is dig_list
 
 
 def test_no_module_walks_a_path_or_narrows_a_get_by_hand() -> None:
-    """No private ``_dig`` and no ``x.get(k) if isinstance(x.get(k), dict) else {}`` left."""
+    """No private ``_dig`` and no ``x.get(k) if isinstance(x.get(k), dict) else {}`` (or ``str``) left."""
     offenders = []
     for source in [*(ROOT / "linter").rglob("*.py"), *(ROOT / "webhook").rglob("*.py")]:
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef) and node.name == "_dig":
                 offenders.append(f"{source.name}:{node.lineno} _dig")
-            if (isinstance(node, ast.IfExp) and isinstance(node.orelse, ast.Dict) and not node.orelse.keys
-                    and isinstance(node.test, ast.Call) and getattr(node.test.func, "id", "") == "isinstance"
-                    and isinstance(node.test.args[0], ast.Call) and isinstance(node.body, ast.Call)
+            if (isinstance(node, ast.IfExp) and isinstance(node.test, ast.Call)
+                    and getattr(node.test.func, "id", "") == "isinstance" and isinstance(node.test.args[0], ast.Call) and isinstance(node.body, ast.Call)
                     and ast.dump(node.test.args[0]) == ast.dump(node.body)):
                 offenders.append(f"{source.name}:{node.lineno} get-if-isinstance")
     assert not offenders, offenders
