@@ -1,15 +1,31 @@
-"""Shared test helpers: lint YAML text or fixture files through the real loader and engine."""
+"""Shared test helpers: lint YAML text or fixture files through the real loader and engine; and
+what lets the suite run on several pytest-xdist workers at once (``-n auto`` in pyproject.toml):
+
+* every test process (each worker, and each ``crashlint`` it starts) keeps crashlint's policy
+  cache in a private temporary directory, never in the user's ``~/.cache``, and two workers
+  never write the same cache file;
+* a test marked ``timing`` (it asserts a wall-clock bound) runs while no other worker runs a test.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
+# Before crashlint is imported: the policy cache of this process and of every crashlint it starts.
+_CACHE_DIR = tempfile.mkdtemp(prefix="crashlint-test-cache-")
+os.environ["CRASHLINT_CACHE_DIR"] = _CACHE_DIR
+
+from crashlint.api import LintReport, lint_paths  # noqa: E402
+from crashlint.config import load_settings  # noqa: E402
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
@@ -33,3 +49,72 @@ def lint(tmp_path: Path):
     def _lint(text: str, name: str = "manifest.yaml", config: dict[str, Any] | None = None) -> LintReport:
         return lint_text(tmp_path, text, name, config)
     return _lint
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+
+
+def _run_dir(basetemp: Path) -> Path:
+    """The directory that every pytest-xdist worker of one run shares, and no other run: the run's
+    base temporary directory (a worker's own is ``<it>/popen-gwN``); without xdist, ``basetemp``."""
+    return basetemp.resolve().parent if "PYTEST_XDIST_WORKER" in os.environ else basetemp
+
+
+@pytest.fixture(scope="session")
+def run_tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary directory shared by all workers of this test run (guard what you make in it with
+    a lock: the workers run at the same time)."""
+    return _run_dir(tmp_path_factory.getbasetemp())
+
+
+class _RunAlone:
+    """Under pytest-xdist, a ``timing`` test runs while no other worker runs a test.
+
+    Every test holds a shared lock on ``run.lock`` through setup, call and teardown; a timing test
+    holds it exclusively. A turnstile (``gate.lock``), passed by every test before it starts and
+    held by a timing test while it waits, stops the other workers from starting new tests in the
+    meantime, so a timing test is never starved. The lock files sit in the run's base temporary
+    directory, the one directory that all workers of one run, and no other run, share.
+
+    (pytest-xdist's ``xdist_group`` marks are not used: on pytest 9.2 ``--dist loadgroup`` silently
+    stops grouping, pytest-dev/pytest-xdist#1386.)
+    """
+
+    def __init__(self, directory: Path) -> None:
+        import fcntl
+
+        self._flock = fcntl.flock
+        self._shared, self._exclusive, self._unlock = fcntl.LOCK_SH, fcntl.LOCK_EX, fcntl.LOCK_UN
+        self._gate = os.open(directory / "gate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._run = os.open(directory / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    @contextmanager
+    def hold(self, alone: bool) -> Iterator[None]:
+        self._flock(self._gate, self._exclusive)
+        if alone:
+            self._flock(self._run, self._exclusive)
+        else:
+            self._flock(self._gate, self._unlock)
+            self._flock(self._run, self._shared)
+        try:
+            yield
+        finally:
+            self._flock(self._run, self._unlock)
+            if alone:
+                self._flock(self._gate, self._unlock)
+
+
+_run_alone: _RunAlone | None = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    global _run_alone
+    basetemp = item.config.option.basetemp
+    if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp or os.name != "posix":
+        return (yield)
+    if _run_alone is None:
+        _run_alone = _RunAlone(_run_dir(Path(basetemp)))
+    with _run_alone.hold(alone=item.get_closest_marker("timing") is not None):
+        return (yield)

@@ -192,6 +192,7 @@ def test_one_finding_per_place(tmp_path: Path) -> None:
     assert [(f.line, f.column) for f in _lint(path).findings if f.rule == "rejected-by-api"] == [(6, 55)]
 
 
+@pytest.mark.timing
 def test_typical_deployment_is_checked_well_under_a_millisecond() -> None:
     """The webhook runs this on every admission: the 170-line istiod Deployment, median of 200 runs."""
     (obj,) = load_text("d.yaml", (FIXTURES / "neg-real-istiod-deployment.yaml").read_bytes()).objects

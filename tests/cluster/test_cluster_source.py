@@ -93,6 +93,7 @@ def test_unauthorized_is_one_cluster_error(kubeconfig: Path, fakeapi: FakeAPI) -
         source.inventory_for({"shop"})
 
 
+@pytest.mark.timing
 def test_unreachable_cluster_fails_fast(tmp_path: Path) -> None:
     kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{_closed_port()}")
     source, _ = _source(kc)
@@ -102,6 +103,7 @@ def test_unreachable_cluster_fails_fast(tmp_path: Path) -> None:
     assert time.monotonic() - start < 2.0
 
 
+@pytest.mark.timing
 def test_slow_cluster_times_out(kubeconfig: Path, fakeapi: FakeAPI) -> None:
     fakeapi.delay = 3.0
     source, _ = _source(kubeconfig, timeout=0.3)
@@ -128,6 +130,7 @@ class FakeClock:
         return self.now
 
 
+@pytest.mark.timing
 def test_cached_lookup_ttl_budget_and_stale_while_error(kubeconfig: Path, fakeapi: FakeAPI) -> None:
     clock = FakeClock()
     source, _ = _source(kubeconfig, timeout=2.0)
