@@ -18,7 +18,7 @@ from crashlint.config import load_settings
 # The shared tree sits beside the repository (``SHARED`` of tests/conftest.py).
 PEERS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "peers"
 
-pytestmark = pytest.mark.skipif(not PEERS.is_dir(), reason="shared peer corpus not present")
+pytestmark = pytest.mark.skipif(not PEERS.is_dir(), reason="needs ../shared/corpus/peers beside the checkout (README: Tests)")
 
 # EXPECTED.md "should trigger: C5 image-tag-mutable / latest / untagged".
 MUTABLE = {

@@ -44,7 +44,7 @@ def test_fixture_unit_kustomize_refuses_is_refused(unit: str) -> None:
     assert result.objects == [] and result.errors and result.fallbacks[0][0] == directory
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
 def test_corpus_units_build_as_kustomize_does() -> None:
     units = find_units([str(CORPUS)])
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -17,7 +17,7 @@ from crashlint.api import lint_paths
 from crashlint.config import load_settings
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus of real repositories not present")
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
 
 # (file, line of the repeat, line of the first occurrence): the same value twice.
 SAME_VALUE = [

@@ -17,7 +17,7 @@ import yaml
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
 REPOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not REPOS, reason="shared corpus of real repositories not present")
+pytestmark = pytest.mark.skipif(not REPOS, reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
 
 REAL_ERRORS_DIR = Path(__file__).with_name("real_errors")
 

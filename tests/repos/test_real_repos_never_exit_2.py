@@ -36,7 +36,7 @@ BROKEN_UPSTREAM = {
     },
 }
 
-pytestmark = pytest.mark.skipif(not REPOS, reason="shared corpus of real repositories not present")
+pytestmark = pytest.mark.skipif(not REPOS, reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
 
 
 @pytest.mark.parametrize("repo", REPOS)

@@ -66,7 +66,7 @@ def test_a_patch_named_alone_is_linted_through_its_overlay() -> None:
     assert all(f["overlays"] == ["overlays/prod"] for f in report["findings"])
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus of real repositories not present")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
 def test_the_whole_corpus_gives_the_same_json_in_any_order() -> None:
     repos = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
     outputs = set()

@@ -79,7 +79,7 @@ PEER_EXPECTATIONS: dict[str, set[tuple[str, str]]] = {
 }
 
 
-@pytest.mark.skipif(not PEERS.is_dir(), reason="peer corpus not present next to the repository")
+@pytest.mark.skipif(not PEERS.is_dir(), reason="needs ../shared/corpus/peers beside the checkout (README: Tests)")
 @pytest.mark.parametrize("name", sorted(PEER_EXPECTATIONS))
 def test_peer_fixture(name: str) -> None:
     report = lint_paths([str(PEERS / name)], load_settings(raw={}))

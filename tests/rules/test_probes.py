@@ -202,7 +202,7 @@ def test_same_check_graded_by_patience_and_differences_respected():
 
 # --- peer fixtures -------------------------------------------------------------------------------
 
-needs_peers = pytest.mark.skipif(not PEERS.is_dir(), reason="shared peer corpus not present")
+needs_peers = pytest.mark.skipif(not PEERS.is_dir(), reason="needs ../shared/corpus/peers beside the checkout (README: Tests)")
 
 
 @needs_peers

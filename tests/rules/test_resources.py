@@ -156,7 +156,7 @@ def test_missing_memory_limit_scope():
 
 # --- peer fixtures -------------------------------------------------------------------------------
 
-needs_peers = pytest.mark.skipif(not PEERS.is_dir(), reason="shared peer corpus not present")
+needs_peers = pytest.mark.skipif(not PEERS.is_dir(), reason="needs ../shared/corpus/peers beside the checkout (README: Tests)")
 
 
 @needs_peers
