@@ -131,6 +131,7 @@ def test_references_are_checked_against_the_cluster(webhook: Webhook, fakeapi: A
                                 for r in secret_calls)
 
 
+@pytest.mark.timing
 def test_slow_cluster_degrades_within_the_budget_with_a_warning(webhook: Webhook, fakeapi: Any) -> None:
     before = webhook.metric("crashlint_webhook_lookup_errors_total", result="degraded")
     fakeapi.delay = 3.0
