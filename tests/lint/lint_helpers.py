@@ -34,6 +34,19 @@ spec:
         - name: toolbox
           image: busybox:1.36
 """
+
+# One warning (an untagged image in an init container, line 14:18), one info (a long sleep, 19:11)
+# and one error (the busybox container kept from BUSYBOX_DEPLOYMENT, 21:18).
+MIXED = BUSYBOX_DEPLOYMENT.replace("      containers:\n", """\
+      initContainers:
+        - name: fetch
+          image: registry.example.com/fetch
+          command: ["/fetch"]
+      containers:
+        - name: napper
+          image: busybox:1.36
+          command: ["sleep", "3600"]
+""")
 # Line/column of ``busybox:1.36`` above: where completes-immediately points.
 BUSYBOX_IMAGE_AT = (14, 18)
 

@@ -15,22 +15,11 @@ from crashlint.api import lint_paths
 from crashlint.config import load_settings
 from crashlint.policy import load_policies
 from crashlint.reporters import junit
-from lint_helpers import BUSYBOX_DEPLOYMENT, CLEAN_DEPLOYMENT, FIXTURES_DIR, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, CLEAN_DEPLOYMENT, FIXTURES_DIR, MIXED, write
 
 SCHEMA = xmlschema.XMLSchema(str(FIXTURES_DIR / "schemas" / "junit-10.xsd"))
 
-# One error (busybox completes at once), one warning (an untagged image), one info (a long sleep),
-# and one finding suppressed by annotation.
-MIXED = BUSYBOX_DEPLOYMENT.replace("      containers:\n", """\
-      initContainers:
-        - name: fetch
-          image: registry.example.com/fetch
-          command: ["/fetch"]
-      containers:
-        - name: napper
-          image: busybox:1.36
-          command: ["sleep", "3600"]
-""")
+# MIXED holds one error, one warning and one info; this holds one finding suppressed by annotation.
 SUPPRESSED = BUSYBOX_DEPLOYMENT.replace("  name: toolbox\n", """\
   name: quiet
   annotations:

@@ -10,25 +10,13 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, FIXTURES_DIR, Run, write
+from lint_helpers import BUSYBOX_DEPLOYMENT, BUSYBOX_IMAGE_AT, CLEAN_DEPLOYMENT, FIXTURES_DIR, MIXED, Run, write
 
 SARIF_SCHEMA = json.loads((FIXTURES_DIR / "schemas" / "sarif-2.1.0-rtm.5.json").read_text())
 
 FINDING_KEYS = {"rule", "severity", "cause", "message", "file", "line", "column", "object", "container", "path"}
 OBJECT_KEYS = {"apiVersion", "kind", "namespace", "name"}
 
-# One warning (an untagged image in an init container, line 14:18), one info (a long sleep, 19:11)
-# and one error (the busybox container kept from BUSYBOX_DEPLOYMENT, 21:18).
-MIXED = BUSYBOX_DEPLOYMENT.replace("      containers:\n", """\
-      initContainers:
-        - name: fetch
-          image: registry.example.com/fetch
-          command: ["/fetch"]
-      containers:
-        - name: napper
-          image: busybox:1.36
-          command: ["sleep", "3600"]
-""")
 
 
 @pytest.fixture
