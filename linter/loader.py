@@ -223,6 +223,18 @@ _TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_TEMPLATE_NOTES = 10
 
 
+def node_at(node: yaml.Node | None, pointer: Iterable[str | int]) -> yaml.Node | None:
+    """The node a JSON pointer names in a composed tree (a key's first entry), or None if absent."""
+    for token in pointer:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
+            node = node.value[token]
+        else:
+            return None
+    return node
+
+
 @dataclass
 class Document:
     """One YAML/JSON document of a source, with its node tree for position look-ups."""

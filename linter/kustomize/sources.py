@@ -160,7 +160,7 @@ def inline_documents(kdoc: _ld.Document, pointer: tuple[str | int, ...], text: s
     ``source``: the kustomization's bytes, to find where a block scalar's content starts
     (libyaml's marks do not carry the text).
     """
-    node = _node_at(kdoc.node, pointer)
+    node = _ld.node_at(kdoc.node, pointer)
     line, col = kdoc.line_offset, 0
     if isinstance(node, yaml.ScalarNode):
         line += node.start_mark.line
@@ -179,13 +179,3 @@ def _block_indent(source: bytes, first_line: int) -> int:
             return len(raw) - len(raw.lstrip(b" "))
     return 0
 
-
-def _node_at(node: yaml.Node | None, pointer: tuple[str | int, ...]) -> yaml.Node | None:
-    for token in pointer:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
-            node = node.value[token]
-        else:
-            return None
-    return node

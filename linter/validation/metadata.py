@@ -48,6 +48,7 @@ import yaml
 from .. import k8snames
 from ..findings import Hit, Pointer, pointer_str
 from ..imageref import placeholder
+from ..loader import node_at
 from ..model import CLUSTER_SCOPED, K8sObject
 from ..nested import dig
 from ..policy import load_policies
@@ -155,13 +156,7 @@ def marked_placeholder(value: str) -> Any:
 
 def _mapping_scalars(node: Any, pointer: Pointer) -> dict[str, yaml.ScalarNode]:
     """The scalar nodes of the mapping at ``pointer`` under ``node``, by key."""
-    for token in pointer:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(token)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and 0 <= token < len(node.value):
-            node = node.value[token]
-        else:
-            return {}
+    node = node_at(node, pointer)
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)}
