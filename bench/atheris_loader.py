@@ -4,7 +4,7 @@
     pip install atheris
     python bench/atheris_loader.py -max_total_time=120 [CORPUS_DIR ...]
 
-Every input goes through ``crashlint.loader.load_text`` as YAML and as JSON, and the objects
+Every input goes through ``crashlint.sources.loader.load_text`` as YAML and as JSON, and the objects
 it yields through the rules: the same property as ``tests/fuzz`` (no exception escapes, every
 error names the file and a line >= 0, no rule crashes), but steered by the coverage libFuzzer
 observes in the loader, the workload model and the rules instead of by a grammar. Any
@@ -19,10 +19,10 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["crashlint"]):
-    from crashlint.config import load_settings
-    from crashlint.engine import Engine
-    from crashlint.inventory import Inventory
-    from crashlint.loader import load_text
+    from crashlint.settings.config import load_settings
+    from crashlint.engine.runner import Engine
+    from crashlint.model.inventory import Inventory
+    from crashlint.sources.loader import load_text
     from crashlint.rules import all_rules
 
     all_rules()  # imports every rule module here, so the rules are instrumented too

@@ -26,13 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crashlint.commands import split_commands
-from crashlint.config import load_settings
-from crashlint.engine import wanted_kinds
-from crashlint.inventory import Inventory
-from crashlint.loader import load_paths
+from crashlint.knowledge.commands import split_commands
+from crashlint.settings.config import load_settings
+from crashlint.engine.runner import wanted_kinds
+from crashlint.model.inventory import Inventory
+from crashlint.sources.loader import load_paths
 from crashlint.rules import RuleContext, all_rules
-from crashlint.workloads import workload_of
+from crashlint.model.workloads import workload_of
 
 KiB = 1024
 NS = "big"

@@ -29,10 +29,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crashlint.config import load_settings
-from crashlint.engine import wanted_kinds
-from crashlint.kustomize import build_tree
-from crashlint.loader import load_paths
+from crashlint.settings.config import load_settings
+from crashlint.engine.runner import wanted_kinds
+from crashlint.sources.kustomize import build_tree
+from crashlint.sources.loader import load_paths
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "repos"
 

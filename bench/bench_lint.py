@@ -198,7 +198,7 @@ def run_cli(corpus: Path) -> dict[str, Any]:
 
 def run_api(corpus: Path) -> dict[str, float]:
     """Wall and CPU seconds of one in-process ``lint_paths`` (no interpreter start, no JSON output)."""
-    from crashlint.api import lint_paths
+    from crashlint.engine.api import lint_paths
     took, report = timed(lambda: lint_paths([str(corpus)]))
     del report
     return took
@@ -206,7 +206,7 @@ def run_api(corpus: Path) -> dict[str, float]:
 
 def profile_api(corpus: Path, top: int = 15) -> str:
     """cProfile of one in-process lint: the ``top`` functions by cumulative time."""
-    from crashlint.api import lint_paths
+    from crashlint.engine.api import lint_paths
     prof = cProfile.Profile()
     prof.runcall(lint_paths, [str(corpus)])
     buf = io.StringIO()
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                      "median": cli, "objects_per_s": objects / wall, "mb_per_s": mb / wall, "peak_rss_mb": peak,
                      "findings": len(report["findings"]), "errors": len(report["errors"]),
                      "summary": report["summary"]},
-        "lint_api": {"call": "crashlint.api.lint_paths([CORPUS])", "runs": api_runs, "median": api},
+        "lint_api": {"call": "crashlint.engine.api.lint_paths([CORPUS])", "runs": api_runs, "median": api},
         "ratio_lint_to_compose_gc_paused": {k: cli[k] / compose[k] for k in cli},
         "checkov_reference": {**CHECKOV, "speedup": CHECKOV["seconds"] / wall,
                               "memory_fraction": peak / CHECKOV["peak_rss_mb"],

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from crashlint.quantity import MAX_EXPONENT, QuantityError, parse_quantity
+from crashlint.model.quantity import MAX_EXPONENT, QuantityError, parse_quantity
 
 CASES = ["512Mi", "1e9", "1e999999", f"1e{MAX_EXPONENT}", f"1e-{MAX_EXPONENT}", f"1e{MAX_EXPONENT + 1}",
          "9" * 4_400, "9" * 1_500_000, "1e" + "9" * 4_400, "٥١٢Mi"]

@@ -44,12 +44,12 @@ def child_times(corpus: Path) -> tuple[float, float, int]:
 
 def rule_shares(corpus: Path) -> dict[str, float]:
     """Seconds per rule over every object of ``corpus`` (in-process, loading not counted)."""
-    from crashlint.config import load_settings
-    from crashlint.engine import wanted_kinds
-    from crashlint.inventory import Inventory
-    from crashlint.loader import load_paths
+    from crashlint.settings.config import load_settings
+    from crashlint.engine.runner import wanted_kinds
+    from crashlint.model.inventory import Inventory
+    from crashlint.sources.loader import load_paths
     from crashlint.rules import RuleContext, all_rules
-    from crashlint.workloads import workload_of
+    from crashlint.model.workloads import workload_of
 
     settings = load_settings()
     loaded = load_paths([str(corpus)], settings.limits, wanted_kinds(settings))

@@ -14,14 +14,14 @@ import importlib
 import os
 import sys
 
-from . import __version__
+from crashlint import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .api import LintReport
-    from .config import Settings
+    from crashlint.engine.api import LintReport
+    from crashlint.settings.config import Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
@@ -78,25 +78,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from .config import find_config, load_settings
+    from crashlint.settings.config import find_config, load_settings
 
     path = args.config or find_config()
     return load_settings(path)
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .api import lint_paths
-    from .findings import SEVERITY_RANK
-    from .policy import load_policies
-    from .reporters import RENDERERS
-    from .reporters.safe import printable
+    from crashlint.engine.api import lint_paths
+    from crashlint.model.findings import SEVERITY_RANK
+    from crashlint.settings.policy import load_policies
+    from crashlint.reporters import RENDERERS
+    from crashlint.reporters.safe import printable
 
     settings = _settings(args)
     cluster = None
     cluster_errors: tuple[type[Exception], ...] = ()
     if args.cluster or args.kubeconfig or args.context:
         try:
-            from .cluster import (  # needs the optional `kubernetes` client
+            from crashlint.sources.cluster import (  # needs the optional `kubernetes` client
                 ClusterError,
                 ClusterSource,
             )
@@ -130,7 +130,7 @@ def listed_from(flag: str | None, configured: str | None, output: str, fail_on: 
     """The lowest severity listed: ``--min-severity``, else the config's ``min_severity``, else
     the output's default, and never above ``--fail-on``: a run does not fail on a finding it
     does not show (``--fail-on info`` lists info findings whatever hides them)."""
-    from .findings import SEVERITY_RANK
+    from crashlint.model.findings import SEVERITY_RANK
 
     chosen = flag or configured or DEFAULT_MIN_SEVERITY[output]
     if fail_on in SEVERITY_RANK and SEVERITY_RANK[fail_on] < SEVERITY_RANK[chosen]:
@@ -141,7 +141,7 @@ def listed_from(flag: str | None, configured: str | None, output: str, fail_on: 
 def hide_below(report: LintReport, lowest: str) -> None:
     """Leave findings under ``lowest`` out of ``report.findings``; ``report.hidden`` counts them
     per severity, so the summaries still count everything that was found."""
-    from .findings import SEVERITY_RANK
+    from crashlint.model.findings import SEVERITY_RANK
 
     floor = SEVERITY_RANK[lowest]
     listed = []
@@ -170,7 +170,7 @@ def nothing_found(paths: Sequence[str], report: LintReport) -> str:
 def _cmd_rules(args: argparse.Namespace) -> int:
     import json
 
-    from .policy import load_policies
+    from crashlint.settings.policy import load_policies
 
     settings = _settings(args)
     metas = load_policies().rules
@@ -192,7 +192,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     import json
 
-    from .policy import load_policies
+    from crashlint.settings.policy import load_policies
 
     metas = load_policies().rules
     m = metas.get(args.rule)
@@ -278,7 +278,7 @@ def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
     p.add_argument("--rule", action="append", default=[], metavar="ID",
                    help="only apply fixes of this rule (repeat, or separate with commas)")
-    p.set_defaults(func=_Command("crashlint.fixer_cli:run"))
+    p.set_defaults(func=_Command("crashlint.fixer.command:run"))
 
 
 def _add_runtime(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -370,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence of the exit-code contract
         # A ConfigError can only come from the config module: looked up only if it was loaded.
-        config = sys.modules.get(f"{__package__}.config")
+        config = sys.modules.get(f"{__package__}.settings.config")
         if config is not None and isinstance(exc, config.ConfigError):
             print(f"crashlint: {_one_line(exc)}", file=sys.stderr)
         else:
@@ -389,7 +389,7 @@ def _one_line(exc: BaseException) -> str:
     """An exception's message on one printable line (libyaml's span several; input may hold escapes)."""
     text = " ".join(str(exc).split())
     try:
-        from .reporters.safe import printable
+        from crashlint.reporters.safe import printable
     except Exception:  # noqa: BLE001 - the error being reported may be this very import failing
         return text.encode("ascii", "backslashreplace").decode("ascii")
     return printable(text)

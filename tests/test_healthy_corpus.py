@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import LintReport, lint_paths
+from crashlint.engine.api import LintReport, lint_paths
 from crashlint.cli import main as crashlint_main
-from crashlint.config import load_settings
-from crashlint.findings import Finding
+from crashlint.settings.config import load_settings
+from crashlint.model.findings import Finding
 
 TESTS = Path(__file__).parent
 HEALTHY = TESTS / "fixtures" / "healthy"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import LintReport, lint_paths
+from crashlint.settings.config import load_settings
 
 # The shared tree sits beside the repository (``SHARED`` of tests/conftest.py).
 PEERS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "peers"

@@ -19,11 +19,11 @@ from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from werkzeug.exceptions import HTTPException
 
-from ..cluster import CachedLookup
-from ..rules import all_rules
-from . import review
-from .settings import ConfigWatcher
-from .tls import ReloadingTLS
+from crashlint.sources.cluster import CachedLookup
+from crashlint.rules import all_rules
+from crashlint.webhook import review
+from crashlint.webhook.settings import ConfigWatcher
+from crashlint.webhook.tls import ReloadingTLS
 
 DEFAULT_MAX_BODY = 8 * 1024 * 1024  # an object may be 1.5 MiB in etcd; UPDATE carries two of them
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

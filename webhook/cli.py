@@ -16,7 +16,7 @@ EXTRA_HINT = "pip install 'crashlint[webhook]'"
 
 def run_serve(args: argparse.Namespace) -> int:
     try:
-        from .server import ServeOptions, serve
+        from crashlint.webhook.server import ServeOptions, serve
     except ImportError as exc:
         print(f"crashlint: the webhook needs {exc.name}: {EXTRA_HINT}", file=sys.stderr)
         return EXIT_ERROR
@@ -29,7 +29,7 @@ def run_serve(args: argparse.Namespace) -> int:
                         kubeconfig=args.kubeconfig, context=args.context,
                         cluster=False if args.no_cluster else None, workers=args.workers,
                         threads=args.threads, max_body=args.max_body_bytes)
-    from ..cluster import ClusterError
+    from crashlint.sources.cluster import ClusterError
 
     try:
         serve(opts)
@@ -44,7 +44,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_certs(args: argparse.Namespace) -> int:
     try:
-        from .certs import default_dns, write
+        from crashlint.webhook.certs import default_dns, write
     except ImportError as exc:
         print(f"crashlint: certs needs {exc.name}: {EXTRA_HINT}", file=sys.stderr)
         return EXIT_ERROR

@@ -21,17 +21,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..api import merge_inventory
-from ..cluster import LookupResult
-from ..findings import SEVERITY_RANK, Finding
-from ..inventory import Entry, Inventory
-from ..k8snames import is_dns1123_label
-from ..loader import Document
-from ..model import K8sObject
-from ..nested import dig_map
-from ..references import entry_keys, iter_references
-from ..workloads import workload_of
-from .settings import Loaded
+from crashlint.engine.api import merge_inventory
+from crashlint.sources.cluster import LookupResult
+from crashlint.model.findings import SEVERITY_RANK, Finding
+from crashlint.model.inventory import Entry, Inventory
+from crashlint.knowledge.k8snames import is_dns1123_label
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject
+from crashlint.model.nested import dig_map
+from crashlint.knowledge.references import entry_keys, iter_references
+from crashlint.model.workloads import workload_of
+from crashlint.webhook.settings import Loaded
 
 API_VERSION = "admission.k8s.io/v1"
 # What the ValidatingWebhookConfiguration sends; everything else is allowed untouched.
@@ -79,7 +79,7 @@ class Outcome:
 
 
 class Lookups(Protocol):
-    """Cluster look-ups as the webhook uses them (:class:`crashlint.cluster.CachedLookup`)."""
+    """Cluster look-ups as the webhook uses them (:class:`crashlint.sources.cluster.CachedLookup`)."""
 
     def lookup(self, namespace: str, budget: float | None = None) -> LookupResult: ...
 

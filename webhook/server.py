@@ -23,9 +23,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .settings import ConfigWatcher
-from .tls import FIRST_LOAD_WAIT, ReloadingTLS
-from .worker import worker_class
+from crashlint.webhook.settings import ConfigWatcher
+from crashlint.webhook.tls import FIRST_LOAD_WAIT, ReloadingTLS
+from crashlint.webhook.worker import worker_class
 
 
 @dataclass
@@ -87,8 +87,8 @@ class WebhookServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
-        from ..cluster import CachedLookup, ClusterSource
-        from .app import create_app
+        from crashlint.sources.cluster import CachedLookup, ClusterSource
+        from crashlint.webhook.app import create_app
 
         o = self.opts
         watcher = ConfigWatcher(o.config, o.webhook_config)
@@ -139,7 +139,7 @@ def _lookup_mode(opts: ServeOptions, source: Any, cluster_lookups: bool) -> tupl
     if not cluster_lookups:
         return "warning", "file-only", (f"file-only checks: cluster_lookups is false in the webhook configuration; "
                                         f"{FILE_ONLY_EFFECT}")
-    from ..cluster import ClusterError
+    from crashlint.sources.cluster import ClusterError
 
     where = "the pod's service account" if source.in_cluster else (opts.kubeconfig or "the kubeconfig")
     namespace = _own_namespace() if source.in_cluster else "default"
@@ -159,7 +159,7 @@ def serve(opts: ServeOptions) -> None:
     ReloadingTLS(opts.cert, opts.key).context(wait=FIRST_LOAD_WAIT)  # raises on an unreadable pair
     source = None
     if _wants_cluster(opts):
-        from ..cluster import ClusterSource
+        from crashlint.sources.cluster import ClusterSource
 
         # raises ClusterError for unusable credentials; imports the client once, before the fork
         source = ClusterSource(kubeconfig=opts.kubeconfig, context=opts.context, timeout=opts.lookup_timeout,
@@ -173,7 +173,7 @@ def serve(opts: ServeOptions) -> None:
     try:
         # Only now: the app module imports prometheus_client, which picks its multiprocess mode
         # from PROMETHEUS_MULTIPROC_DIR once, at import.
-        from .app import _logger
+        from crashlint.webhook.app import _logger
 
         level, mode, sentence = _lookup_mode(opts, source, watcher.current().webhook.cluster_lookups)
         _logger().log(logging.INFO if level == "info" else logging.WARNING, sentence,

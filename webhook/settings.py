@@ -35,10 +35,10 @@ from typing import Any
 
 import yaml
 
-from ..config import ConfigError, Settings, load_settings
-from ..engine import Engine
-from ..findings import SEVERITIES
-from ..selectors import map_matches
+from crashlint.settings.config import ConfigError, Settings, load_settings
+from crashlint.engine.runner import Engine
+from crashlint.model.findings import SEVERITIES
+from crashlint.knowledge.selectors import map_matches
 
 MODES = ("deny", "warn", "off")
 # changed: deny on findings the update introduced, and on kept ones when it changes the pod

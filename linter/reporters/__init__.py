@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..api import LintReport
-from ..policy import Policies
-from . import github, json_format, junit, sarif, text
+from crashlint.engine.api import LintReport
+from crashlint.settings.policy import Policies
+from crashlint.reporters import github, json_format, junit, sarif, text
 
 Renderer = Callable[[LintReport, Policies, bool], str]
 

@@ -6,10 +6,10 @@ GitHub's toolkit does (``@actions/core`` ``escapeProperty`` / ``escapeData``).
 
 from __future__ import annotations
 
-from ..api import LintReport
-from ..model import InternalError
-from ..policy import Policies
-from .safe import printable
+from crashlint.engine.api import LintReport
+from crashlint.model.objects import InternalError
+from crashlint.settings.policy import Policies
+from crashlint.reporters.safe import printable
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..api import LintReport
-from ..policy import Policies
-from .safe import dumps
+from crashlint.engine.api import LintReport
+from crashlint.settings.policy import Policies
+from crashlint.reporters.safe import dumps
 
 
 def render(report: LintReport, policies: Policies, color: bool) -> str:

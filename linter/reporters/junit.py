@@ -26,12 +26,12 @@ import socket
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
-from .. import __version__
-from ..api import LintReport
-from ..findings import Finding
-from ..model import InternalError
-from ..policy import Policies
-from .safe import xml_text
+from crashlint import __version__
+from crashlint.engine.api import LintReport
+from crashlint.model.findings import Finding
+from crashlint.model.objects import InternalError
+from crashlint.settings.policy import Policies
+from crashlint.reporters.safe import xml_text
 
 FAILING = ("error", "warning")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
-from ..api import LintReport
-from ..policy import Policies
-from .safe import dumps
+from crashlint import __version__
+from crashlint.engine.api import LintReport
+from crashlint.settings.policy import Policies
+from crashlint.reporters.safe import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

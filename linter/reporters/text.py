@@ -6,11 +6,11 @@ Every piece taken from the input goes through :func:`.safe.printable`: an object
 
 from __future__ import annotations
 
-from ..api import LintReport
-from ..findings import SEVERITY_RANK
-from ..model import InternalError
-from ..policy import Policies
-from .safe import printable
+from crashlint.engine.api import LintReport
+from crashlint.model.findings import SEVERITY_RANK
+from crashlint.model.objects import InternalError
+from crashlint.settings.policy import Policies
+from crashlint.reporters.safe import printable
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"

@@ -6,9 +6,9 @@
 ``.crashlint.yaml`` adds (an operator's custom resource) are loaded too.
 ``CROSS_OBJECT`` (optional, True) marks rules that consult other objects than their subject.
 
-``check(subject, ctx)`` receives a :class:`~crashlint.workloads.Workload` (for pod-running
-kinds) or the :class:`~crashlint.model.K8sObject` itself (for rules with their own ``KINDS``)
-and a :class:`RuleContext`; it yields :class:`~crashlint.findings.Hit` objects. It reads no
+``check(subject, ctx)`` receives a :class:`~crashlint.model.workloads.Workload` (for pod-running
+kinds) or the :class:`~crashlint.model.objects.K8sObject` itself (for rules with their own ``KINDS``)
+and a :class:`RuleContext`; it yields :class:`~crashlint.model.findings.Hit` objects. It reads no
 files, no network and no clock, so the CLI, the webhook and runtime mode share it unchanged.
 """
 
@@ -22,9 +22,9 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
-from ..findings import Hit
-from ..inventory import Inventory, ScopedInventory
-from ..workloads import WORKLOAD_KINDS
+from crashlint.model.findings import Hit
+from crashlint.model.inventory import Inventory, ScopedInventory
+from crashlint.model.workloads import WORKLOAD_KINDS
 
 
 @dataclass(frozen=True)

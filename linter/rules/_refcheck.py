@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..invcache import memo
-from ..inventory import Inventory
-from ..mesh import mesh_configmaps
-from ..model import K8sObject
-from ..references import (Reference, first_failure, in_document_order, iter_references, kubelet_symptom,
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import memo
+from crashlint.model.inventory import Inventory
+from crashlint.knowledge.mesh import mesh_configmaps
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.references import (Reference, first_failure, in_document_order, iter_references, kubelet_symptom,
                           places, resolve, shared_container, used_by)
-from ..rules import RuleContext
-from ..workloads import workload_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import workload_of
 
 
 def _namespaces_by_name(inv: Inventory, kind: str) -> dict[str, set[str]]:

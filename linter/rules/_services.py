@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import K8sObject
-from ..rules import RuleContext
-from ..selectors import PodTemplate, map_matches, readable_map, templates_with_label
+from crashlint.model.objects import K8sObject
+from crashlint.rules import RuleContext
+from crashlint.knowledge.selectors import PodTemplate, map_matches, readable_map, templates_with_label
 
 
 def routed_selector(obj: K8sObject) -> tuple[dict[str, Any], dict[str, str]] | None:

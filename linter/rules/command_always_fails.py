@@ -15,7 +15,7 @@ controller's ``BackoffLimitExceeded`` in pkg/controller/job/job_controller.go).
 
 The exit code must be certain: ``exit $CODE``, ``cmd || exit 1``, ``if ...; then exit 1; fi``
 followed by a server, traps, sourced files and functions named ``false`` leave it unknown
-(``linter/commands.py`` decides), and a Job whose ``podFailurePolicy`` names the code expects it.
+(``linter/knowledge/commands.py`` decides), and a Job whose ``podFailurePolicy`` names the code expects it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..commands import classify, display, effective_argv, image_entry, shell_script
-from ..findings import Hit
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.knowledge.commands import classify, display, effective_argv, image_entry, shell_script
+from crashlint.model.findings import Hit
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "command-always-fails"
 

@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Iterator
 
-from ..commands import display, shell_call, split_words
-from ..findings import Hit, pointer_str
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.knowledge.commands import display, shell_call, split_words
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "command-not-executable"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..commands import FINITE, classify, display, effective_argv, image_entry
-from ..findings import Hit, pointer_str
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.knowledge.commands import FINITE, classify, display, effective_argv, image_entry
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "completes-immediately"
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Hit, pointer_str
-from ..probes import probe_of, probed_containers, start_budget, startup_probe_for
-from ..quantity import parse_quantity
-from ..resource_limits import limit_of
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.knowledge.probes import probe_of, probed_containers, start_budget, startup_probe_for
+from crashlint.model.quantity import parse_quantity
+from crashlint.knowledge.resource_limits import limit_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "cpu-limit-starves-startup"
 

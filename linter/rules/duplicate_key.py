@@ -29,11 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..loader import Document
-from ..model import K8sObject
-from ..rules import RuleContext
-from ..validation.kinds import BUILTIN_KINDS
+from crashlint.model.findings import Hit
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject
+from crashlint.rules import RuleContext
+from crashlint.knowledge.validation.kinds import BUILTIN_KINDS
 
 ID = "duplicate-key"
 KINDS = BUILTIN_KINDS

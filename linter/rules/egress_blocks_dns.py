@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Hit
-from ..invcache import memo
-from ..inventory import Inventory
-from ..model import K8sObject
-from ..probes import digit_port
-from ..rules import RuleContext
-from ..selectors import label_selector_matches, pod_templates
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import memo
+from crashlint.model.inventory import Inventory
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.probes import digit_port
+from crashlint.rules import RuleContext
+from crashlint.knowledge.selectors import label_selector_matches, pod_templates
 
 ID = "egress-blocks-dns"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

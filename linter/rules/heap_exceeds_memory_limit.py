@@ -13,7 +13,7 @@ Read: ``-Xmx``/``-XX:MaxHeapSize``, ``-Xms``/``-XX:InitialHeapSize``,
 ``--max-old-space-size``, and ``GOMEMLIMIT`` (a soft limit for the Go GC; at or above the hard
 limit it can no longer keep the process under it — a warning, since a Go program without it
 behaves the same and only Go programs read it; below it, even at 95 %, is the documented
-use). Sources and precedence are in :mod:`crashlint.heap`. The bound is the container's
+use). Sources and precedence are in :mod:`crashlint.knowledge.heap`. The bound is the container's
 memory limit, else a pod-level limit; with neither there is nothing to exceed.
 
 A flag counts only where the variable carrying it is read (``policies/heap.yaml``): the JVM's
@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Hit
-from ..heap import Setting, effective, reading_of
-from ..resource_limits import human_bytes, memory_bound
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit
+from crashlint.knowledge.heap import Setting, effective, reading_of
+from crashlint.knowledge.resource_limits import human_bytes, memory_bound
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "heap-exceeds-memory-limit"
 

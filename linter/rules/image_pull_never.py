@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit, pointer_str
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "image-pull-never"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit, pointer_str
-from ..imageref import InvalidReference, parse, placeholder
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.model.imageref import InvalidReference, parse, placeholder
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "image-reference-invalid"
 

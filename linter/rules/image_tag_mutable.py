@@ -16,13 +16,13 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..imageref import InvalidReference, parse
-from ..inventory import Inventory
-from ..invcache import memo
-from ..references import GENERATOR_KINDS
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit
+from crashlint.model.imageref import InvalidReference, parse
+from crashlint.model.inventory import Inventory
+from crashlint.model.invcache import memo
+from crashlint.knowledge.references import GENERATOR_KINDS
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "image-tag-mutable"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

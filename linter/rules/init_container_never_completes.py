@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..commands import FOREVER, classify, image_entry
-from ..findings import Hit, pointer_str
-from ..initscripts import program_of
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.knowledge.commands import FOREVER, classify, image_entry
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.knowledge.initscripts import program_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "init-container-never-completes"
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..commands import display
-from ..findings import Hit
-from ..hosts import is_defined, known_namespaces, pod_resolves_elsewhere, probe_host, service_ref
-from ..initscripts import program_of
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.knowledge.commands import display
+from crashlint.model.findings import Hit
+from crashlint.knowledge.hosts import is_defined, known_namespaces, pod_resolves_elsewhere, probe_host, service_ref
+from crashlint.knowledge.initscripts import program_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "init-container-waits-forever"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

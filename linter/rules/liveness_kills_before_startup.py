@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ..findings import Hit, pointer_str
-from ..probes import Probe, probe_of, probed_containers, start_budget, startup_probe_for
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.knowledge.probes import Probe, probe_of, probed_containers, start_budget, startup_probe_for
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "liveness-kills-before-startup"
 

@@ -26,14 +26,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..findings import Hit
-from ..invcache import entries_in, memo
-from ..inventory import Inventory
-from ..probes import Probe, describe, handler_key, probe_of, probed_containers
-from ..rules import RuleContext
-from ..selectors import map_matches, pod_templates, templates_with_label
-from ..workloads import RUN_TO_COMPLETION_KINDS, Workload
-from ._services import routed_selector
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import entries_in, memo
+from crashlint.model.inventory import Inventory
+from crashlint.knowledge.probes import Probe, describe, handler_key, probe_of, probed_containers
+from crashlint.rules import RuleContext
+from crashlint.knowledge.selectors import map_matches, pod_templates, templates_with_label
+from crashlint.model.workloads import RUN_TO_COMPLETION_KINDS, Workload
+from crashlint.rules._services import routed_selector
 
 ID = "liveness-same-as-readiness"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ..findings import Hit, pointer_str
-from ..probes import probe_of, probed_containers
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.knowledge.probes import probe_of, probed_containers
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "liveness-too-aggressive"
 

@@ -23,15 +23,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..commands import shell_script
-from ..families import family_of
-from ..findings import Hit
-from ..heap import reading_of
-from ..nested import dig_map
-from ..quantity import QuantityError, parse_quantity
-from ..resource_limits import human_bytes, limit_of
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.knowledge.commands import shell_script
+from crashlint.knowledge.families import family_of
+from crashlint.model.findings import Hit
+from crashlint.knowledge.heap import reading_of
+from crashlint.model.nested import dig_map
+from crashlint.model.quantity import QuantityError, parse_quantity
+from crashlint.knowledge.resource_limits import human_bytes, limit_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "memory-limit-too-low"
 _PYTHON = re.compile(r"python[0-9.]*")

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..model import K8sObject
-from ..references import CONFIGMAP, GENERATOR_KINDS
-from ..rules import RuleContext
-from ..workloads import WORKLOAD_KINDS
-from ._refcheck import missing_objects
+from crashlint.model.findings import Hit
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.references import CONFIGMAP, GENERATOR_KINDS
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import WORKLOAD_KINDS
+from crashlint.rules._refcheck import missing_objects
 
 ID = "missing-configmap"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..invcache import memo
-from ..inventory import Inventory
-from ..references import SECRET, resolve
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import memo
+from crashlint.model.inventory import Inventory
+from crashlint.knowledge.references import SECRET, resolve
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "missing-image-pull-secret"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

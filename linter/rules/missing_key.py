@@ -15,13 +15,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..invcache import memo
-from ..inventory import Entry
-from ..references import (Reference, entry_keys, first_failure, in_document_order, iter_references,
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import memo
+from crashlint.model.inventory import Entry
+from crashlint.knowledge.references import (Reference, entry_keys, first_failure, in_document_order, iter_references,
                           kubelet_symptom, places, shared_container, used_by)
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "missing-key"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..resource_limits import has_limit_key, pod_limit_of
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit
+from crashlint.knowledge.resource_limits import has_limit_key, pod_limit_of
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "missing-memory-limit"
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..model import K8sObject
-from ..references import GENERATOR_KINDS, SECRET, SECRET_PRODUCERS
-from ..rules import RuleContext
-from ..workloads import WORKLOAD_KINDS
-from ._refcheck import missing_objects
+from crashlint.model.findings import Hit
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.references import GENERATOR_KINDS, SECRET, SECRET_PRODUCERS
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import WORKLOAD_KINDS
+from crashlint.rules._refcheck import missing_objects
 
 ID = "missing-secret"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

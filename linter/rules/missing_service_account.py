@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..rules import RuleContext
-from ..workloads import Workload
+from crashlint.model.findings import Hit
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Workload
 
 ID = "missing-service-account"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

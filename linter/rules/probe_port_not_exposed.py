@@ -26,14 +26,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..commands import entry_for
-from ..findings import Hit
-from ..imageref import InvalidReference, parse
-from ..mesh import agent_ports
-from ..probes import (PROBE_KINDS, DeclaredPort, declared_ports, port_names, probe_of, probed_containers,
+from crashlint.knowledge.commands import entry_for
+from crashlint.model.findings import Hit
+from crashlint.model.imageref import InvalidReference, parse
+from crashlint.knowledge.mesh import agent_ports
+from crashlint.knowledge.probes import (PROBE_KINDS, DeclaredPort, declared_ports, port_names, probe_of, probed_containers,
                       resolve_port)
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "probe-port-not-exposed"
 _NUMBER = re.compile(r"(?<![0-9])[0-9]{2,5}(?![0-9])")

@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..findings import Hit, pointer_str
-from ..model import K8sObject
-from ..quantity import QuantityError, parse_quantity
-from ..rules import RuleContext
-from ..validation import problems as validation_problems
-from ..validation._wording import filled_in_later
-from ..validation.fields import one_finding_per_place
-from ..validation.kinds import BUILTIN_KINDS
-from ..validation.podspec import STATEFULSET_NOTE
-from ..workloads import (
+from crashlint.model.findings import Hit, pointer_str
+from crashlint.model.objects import K8sObject
+from crashlint.model.quantity import QuantityError, parse_quantity
+from crashlint.rules import RuleContext
+from crashlint.knowledge.validation import problems as validation_problems
+from crashlint.knowledge.validation._wording import filled_in_later
+from crashlint.knowledge.validation.fields import one_finding_per_place
+from crashlint.knowledge.validation.kinds import BUILTIN_KINDS
+from crashlint.knowledge.validation.podspec import STATEFULSET_NOTE
+from crashlint.model.workloads import (
     RUN_TO_COMPLETION_KINDS,
     Container,
     Workload,
@@ -178,7 +178,7 @@ def _checks(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         v = wl.spec.get(key)
         if v is not None and not isinstance(v, list):
             yield Hit(wl.at(key), f"{key} must be a list, not {_json_type(v)}", anchor="value")
-    # Container names, ports, mounts and env are judged by linter/validation/podspec.py.
+    # Container names, ports, mounts and env are judged by linter/knowledge/validation/podspec.py.
     for c in wl.containers:
         yield from _container_hits(wl, c)
 

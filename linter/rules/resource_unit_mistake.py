@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from ..findings import Hit
-from ..quantity import QuantityError, parse_quantity
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.model.findings import Hit
+from crashlint.model.quantity import QuantityError, parse_quantity
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "resource-unit-mistake"
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Hit
-from ..model import K8sObject
-from ..rules import RuleContext
-from ..selectors import PodTemplate
-from ._services import routed_selector, selected
+from crashlint.model.findings import Hit
+from crashlint.model.objects import K8sObject
+from crashlint.rules import RuleContext
+from crashlint.knowledge.selectors import PodTemplate
+from crashlint.rules._services import routed_selector, selected
 
 ID = "service-port-not-exposed"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

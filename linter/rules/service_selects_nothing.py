@@ -10,7 +10,7 @@ at all (partial input: the pods may be deployed by another pipeline). A Service 
 ``metadata.namespace`` goes wherever it is applied: pods matching it in any namespace count.
 
 Pods that no manifest defines are known from ``policies/operators.yaml``
-(:mod:`crashlint.operators`): a StatefulSet's pods carry ``statefulset.kubernetes.io/pod-name``,
+(:mod:`crashlint.knowledge.operators`): a StatefulSet's pods carry ``statefulset.kubernetes.io/pod-name``,
 a Job's ``job-name``; a CloudNativePG ``Cluster`` ``db`` becomes pods labelled
 ``cnpg.io/cluster=db``. When the operator's custom resource is in the linted set and its pods
 match, the Service selects them: no finding. When the selector aims at an operator's pods (a
@@ -25,16 +25,16 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from typing import Any
 
-from ..findings import Hit
-from ..invcache import entries_in, memo
-from ..inventory import Inventory
-from ..model import K8sObject
-from ..operators import PodSource, aims_at, names_in, operator_kinds, satisfied_by, sources, template_labels
-from ..rules import RuleContext
-from ..selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, namespaces_matching, template_order,
+from crashlint.model.findings import Hit
+from crashlint.model.invcache import entries_in, memo
+from crashlint.model.inventory import Inventory
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.operators import PodSource, aims_at, names_in, operator_kinds, satisfied_by, sources, template_labels
+from crashlint.rules import RuleContext
+from crashlint.knowledge.selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, has_templates, namespaces_matching, template_order,
                          templates_with_key)
-from ..workloads import workload_of
-from ._services import routed_selector, selected
+from crashlint.model.workloads import workload_of
+from crashlint.rules._services import routed_selector, selected
 
 ID = "service-selects-nothing"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -25,13 +25,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..commands import shell_script
-from ..findings import Hit
-from ..hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
+from crashlint.knowledge.commands import shell_script
+from crashlint.model.findings import Hit
+from crashlint.knowledge.hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
                      url_hosts)
-from ..inventory import Inventory
-from ..rules import RuleContext
-from ..workloads import Container, Workload
+from crashlint.model.inventory import Inventory
+from crashlint.rules import RuleContext
+from crashlint.model.workloads import Container, Workload
 
 ID = "unresolved-dependency"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -15,18 +15,18 @@ from typing import Any
 
 import yaml
 
-from ..api import lint_objects, lint_paths
-from ..config import Settings
-from ..findings import Finding
-from ..loader import Document
-from ..model import K8sObject, LoadError
-from ..reporters.safe import json_safe
-from ..workloads import WORKLOAD_KINDS
-from .classify import Crash, Note, classify_pod, log_wanted, observations
-from .join import JoinedFinding, Observed, RuntimePolicy, join, runtime_policy
-from .owners import resolve, workload_ref
-from .shape import obj, seq, text
-from .state import Snapshot
+from crashlint.engine.api import lint_objects, lint_paths
+from crashlint.settings.config import Settings
+from crashlint.model.findings import Finding
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject, LoadError
+from crashlint.reporters.safe import json_safe
+from crashlint.model.workloads import WORKLOAD_KINDS
+from crashlint.runtime.classify import Crash, Note, classify_pod, log_wanted, observations
+from crashlint.runtime.join import JoinedFinding, Observed, RuntimePolicy, join, runtime_policy
+from crashlint.runtime.owners import resolve, workload_ref
+from crashlint.runtime.shape import obj, seq, text
+from crashlint.runtime.state import Snapshot
 
 TOP_LEVEL_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController"})
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

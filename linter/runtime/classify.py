@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .shape import count, obj, seq, text
-from .state import parse_time
+from crashlint.runtime.shape import count, obj, seq, text
+from crashlint.runtime.state import parse_time
 
 SIGNATURES = ("completed", "command-failed", "exited-with-error", "oom-killed", "liveness-failed",
               "config-missing", "image-pull-failed", "init-failed", "init-stuck", "dependency-unreachable")

@@ -17,15 +17,15 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from ..config import find_config, load_settings
-from ..findings import SEVERITY_RANK
-from ..limits import Limits, read_at_most
-from .analysis import RuntimeReport, analyse, log_targets
-from .join import CONFIRMED, RuntimePolicy, runtime_policy
-from .live import LiveError, LiveSource
-from .render import render_json, render_text
-from .shape import obj, text
-from .state import DumpError, Snapshot, load_dump, parse_time, read_dump_file
+from crashlint.settings.config import find_config, load_settings
+from crashlint.model.findings import SEVERITY_RANK
+from crashlint.sources.limits import Limits, read_at_most
+from crashlint.runtime.analysis import RuntimeReport, analyse, log_targets
+from crashlint.runtime.join import CONFIRMED, RuntimePolicy, runtime_policy
+from crashlint.runtime.live import LiveError, LiveSource
+from crashlint.runtime.render import render_json, render_text
+from crashlint.runtime.shape import obj, text
+from crashlint.runtime.state import DumpError, Snapshot, load_dump, parse_time, read_dump_file
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..findings import Finding
-from ..policy import load_policies
-from ..workloads import WORKLOAD_KINDS
-from .classify import Crash, Params
+from crashlint.model.findings import Finding
+from crashlint.settings.policy import load_policies
+from crashlint.model.workloads import WORKLOAD_KINDS
+from crashlint.runtime.classify import Crash, Params
 
 CONFIRMED, NOT_OBSERVED, NO_PODS = "confirmed", "not-observed", "no-pods"
 MAX_EVIDENCE = 5

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .shape import obj as obj_
-from .shape import seq
-from .state import Snapshot
+from crashlint.runtime.shape import obj as obj_
+from crashlint.runtime.shape import seq
+from crashlint.runtime.state import Snapshot
 
 CRONJOB_INSTANTIATE = "cronjob.kubernetes.io/instantiate"
 _CRONJOB_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<minutes>\d{8,9})$")

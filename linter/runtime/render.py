@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..policy import load_policies
-from ..reporters.safe import dumps, printable
-from .analysis import RuntimeReport
-from .classify import Crash
-from .join import CONFIRMED, JoinedFinding
+from crashlint.settings.policy import load_policies
+from crashlint.reporters.safe import dumps, printable
+from crashlint.runtime.analysis import RuntimeReport
+from crashlint.runtime.classify import Crash
+from crashlint.runtime.join import CONFIRMED, JoinedFinding
 
 _LABEL = {"confirmed": "CONFIRMED", "not-observed": "not observed", "no-pods": "no pods"}
 

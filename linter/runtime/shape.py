@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..nested import dig_list as seq
-from ..nested import dig_map as obj
+from crashlint.model.nested import dig_list as seq
+from crashlint.model.nested import dig_map as obj
 
 __all__ = ["count", "obj", "seq", "text"]
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..limits import Limits
-from ..loader import gc_paused, load_text, too_dense
-from ..nested import dig_map
-from .shape import obj, seq
+from crashlint.sources.limits import Limits
+from crashlint.sources.loader import gc_paused, load_text, too_dense
+from crashlint.model.nested import dig_map
+from crashlint.runtime.shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Kinds kept whole because they may be linted when no manifests are given.

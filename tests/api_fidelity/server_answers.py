@@ -19,8 +19,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import LintReport, lint_paths
+from crashlint.settings.config import load_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "api_fidelity"
 RULE = "rejected-by-api"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from crashlint.validation.cronjob import known_time_zones, schedule_problem
+from crashlint.knowledge.validation.cronjob import known_time_zones, schedule_problem
 from server_answers import FIXTURES, assert_refused
 
 

@@ -17,13 +17,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.engine import BUILTIN_GROUPS
-from crashlint.loader import Document, load_text
-from crashlint.model import K8sObject
-from crashlint.validation import fields
-from crashlint.validation.kinds import BUILTIN_KINDS
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.engine.runner import BUILTIN_GROUPS
+from crashlint.sources.loader import Document, load_text
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.validation import fields
+from crashlint.knowledge.validation.kinds import BUILTIN_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "api_fidelity" / "fields"

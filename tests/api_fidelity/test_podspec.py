@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from crashlint.loader import Document
-from crashlint.model import K8sObject
-from crashlint.validation import podspec
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.validation import podspec
 from server_answers import (
     FIXTURES,
     RULE,
@@ -19,9 +19,9 @@ from server_answers import (
 
 _CHILD = """
 import json, sys
-from crashlint.loader import Document
-from crashlint.model import K8sObject
-from crashlint.validation import podspec, service
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject
+from crashlint.knowledge.validation import podspec, service
 docs = json.load(open(sys.argv[1]))
 objs = [K8sObject(d, Document(sys.argv[1], i, 0, d), ()) for i, d in enumerate(docs)]
 print(sum(len(list(m.check_object(o))) for o in objs for m in (podspec, service)))

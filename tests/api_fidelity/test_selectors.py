@@ -8,8 +8,8 @@ apimachinery ``ValidateLabelSelector``); each ``accepted-*`` fixture holds near-
 from __future__ import annotations
 
 import pytest
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 from server_answers import FIXTURES, RULE
 
 
@@ -35,9 +35,9 @@ def test_the_missing_selector_fix_copies_the_template_labels() -> None:
 @pytest.mark.parametrize("template", [None, [], {"metadata": []}, {"metadata": {"labels": "x"}},
                                       {"metadata": {"labels": {"a": ["b"]}}}])
 def test_selectors_and_templates_of_any_shape_never_raise(selector: object, template: object) -> None:
-    from crashlint.loader import Document
-    from crashlint.model import K8sObject
-    from crashlint.validation import selectors as module
+    from crashlint.sources.loader import Document
+    from crashlint.model.objects import K8sObject
+    from crashlint.knowledge.validation import selectors as module
 
     for api_version, kind in (("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"), ("v1", "ReplicationController"),
                               ("batch/v1", "Job"), ("batch/v1", "CronJob")):
@@ -53,9 +53,9 @@ def test_selectors_and_templates_of_any_shape_never_raise(selector: object, temp
 def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
     """A live Job (runtime mode) or an admitted one (webhook) carries the selector and labels the server
     generated: in a file they are refused, on the server they are its own."""
-    from crashlint.loader import Document
-    from crashlint.model import K8sObject
-    from crashlint.validation import metadata, selectors
+    from crashlint.sources.loader import Document
+    from crashlint.model.objects import K8sObject
+    from crashlint.knowledge.validation import metadata, selectors
 
     uid = "95052288-f609-11e8-aa53-42010a80021b"
     data = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "uid": uid},

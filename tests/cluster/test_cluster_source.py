@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterError, ClusterSource
+from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterError, ClusterSource
 from k8s_fakeapi import FIXTURES, TOKEN, FakeAPI, write_kubeconfig
 
 SECRET_VALUE = "aHVudGVyMi1kby1ub3Qta2VlcA=="  # the password inside the recorded last-applied annotation

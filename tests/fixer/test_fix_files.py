@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from crashlint.findings import Finding
-from crashlint.fixer import WriteRefused, fix_file, fix_findings, unified_diff, write_fixed
+from crashlint.model.findings import Finding
+from crashlint.fixer.apply import WriteRefused, fix_file, fix_findings, unified_diff, write_fixed
 
 TWO_DOCS = """\
 apiVersion: v1

@@ -19,9 +19,9 @@ from typing import Any
 import jsonpatch
 import pytest
 
-from crashlint.fixer import FixError, patch_document
-from crashlint.fixtext import split_documents
-from crashlint.loader import load_text
+from crashlint.fixer.apply import FixError, patch_document
+from crashlint.fixer.fixtext import split_documents
+from crashlint.sources.loader import load_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "fixer"
 VALUES: list[Any] = [1, "x", "yes", "1.10", ["a", "b"], {"k": "v", "n": [1, 2]}, [{"name": "z", "value": "1"}],

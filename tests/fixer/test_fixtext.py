@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crashlint.fixtext import Indent, detect_indent, merge, split_documents, split_lines
+from crashlint.fixer.fixtext import Indent, detect_indent, merge, split_documents, split_lines
 
 
 def test_split_gives_the_text_back_and_first_lines() -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crashlint.linediff import grouped, opcodes
+from crashlint.fixer.linediff import grouped, opcodes
 
 
 def _apply(a: list[str], b: list[str], codes) -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonpatch
 import pytest
 
-from crashlint.fixer import FixError, patch_document
-from crashlint.loader import load_text
+from crashlint.fixer.apply import FixError, patch_document
+from crashlint.sources.loader import load_text
 
 CASES = Path(__file__).parent.parent / "fixtures" / "fixer" / "patch"
 NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())

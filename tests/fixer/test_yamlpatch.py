@@ -10,7 +10,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from crashlint.yamlpatch import PatchError, apply_op, apply_patch, to_node, to_plain
+from crashlint.fixer.yamlpatch import PatchError, apply_op, apply_patch, to_node, to_plain
 
 DOC = """\
 spec:

@@ -22,14 +22,14 @@ import jsonpointer
 from hypothesis import strategies as st
 
 from crashlint import cli
-from crashlint.api import LintReport
-from crashlint.config import Settings, load_settings
-from crashlint.engine import Engine, wanted_kinds
-from crashlint.findings import SEVERITIES
-from crashlint.inventory import Inventory
-from crashlint.limits import Limits
-from crashlint.loader import LoadResult, load_text
-from crashlint.policy import load_policies
+from crashlint.engine.api import LintReport
+from crashlint.settings.config import Settings, load_settings
+from crashlint.engine.runner import Engine, wanted_kinds
+from crashlint.model.findings import SEVERITIES
+from crashlint.model.inventory import Inventory
+from crashlint.sources.limits import Limits
+from crashlint.sources.loader import LoadResult, load_text
+from crashlint.settings.policy import load_policies
 from crashlint.reporters import RENDERERS
 from crashlint.rules import all_rules
 

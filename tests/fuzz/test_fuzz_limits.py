@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from crashlint.limits import Limits
+from crashlint.sources.limits import Limits
 from fuzz_properties import check_lint, check_load
 
 LIMIT = Limits().max_scalar_bytes

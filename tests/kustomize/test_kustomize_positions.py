@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from kustomize_oracle import FIXTURES
 
-from crashlint.kustomize import BuiltObject, build_tree
+from crashlint.sources.kustomize import BuiltObject, build_tree
 
 SHOP = FIXTURES / "shop"
 CONTAINER = ("spec", "template", "spec", "containers")

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from kustomize_oracle import FIXTURES
 
-from crashlint.kustomize import build_tree
-from crashlint.kustomize import json6902, smp
-from crashlint.kustomize.generators import name_hash
-from crashlint.kustomize.origins import Origin, copy_data
-from crashlint.kustomize.sources import parse_documents
-from crashlint.kustomize.transformers import selector_matches, split_image
-from crashlint.limits import Limits
+from crashlint.sources.kustomize import build_tree
+from crashlint.sources.kustomize import json6902, smp
+from crashlint.sources.kustomize.generators import name_hash
+from crashlint.sources.kustomize.origins import Origin, copy_data
+from crashlint.sources.kustomize.sources import parse_documents
+from crashlint.sources.kustomize.transformers import selector_matches, split_image
+from crashlint.sources.limits import Limits
 
 
 def _doc(text: str, name: str = "x.yaml"):
@@ -114,7 +114,7 @@ def test_smp_origins_follow_merged_items() -> None:
                 - name: side
                   image: side:2
         """)
-    from crashlint.kustomize.origins import walk
+    from crashlint.sources.kustomize.origins import walk
     names = [c["name"] for c in data["spec"]["template"]["spec"]["containers"]]
     side, app = names.index("side"), names.index("app")
     c = ("spec", "template", "spec", "containers")
@@ -134,7 +134,7 @@ def test_json6902_operations_and_escapes() -> None:
     json6902.apply(data, origin, pdoc.data, Origin(pdoc, ()))
     assert data["spec"] == {"list": [3, 1, 2, 9], "first": 1}
     assert data["metadata"]["annotations"] == {}
-    from crashlint.kustomize.origins import walk
+    from crashlint.sources.kustomize.origins import walk
     assert walk(data, origin, ("spec", "list", 3)).ptr == (4, "value")
     assert walk(data, origin, ("spec", "list", 0)).ptr == ("spec", "list", 2)
     for bad in ("- {op: replace, path: /spec/nothing, value: 1}", "- {op: test, path: /spec/first, value: 2}",

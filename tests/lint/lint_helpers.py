@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crashlint.policy import load_policies
+from crashlint.settings.policy import load_policies
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.config import ConfigError, load_settings
-from crashlint.imageref import matches, parse
+from crashlint.settings.config import ConfigError, load_settings
+from crashlint.model.imageref import matches, parse
 
 
 @pytest.mark.parametrize("image, pattern, named", [

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from lint_helpers import BUSYBOX_DEPLOYMENT, isolated_config_text, write
 
-from crashlint.config import ConfigError, load_settings
-from crashlint.policy import load_policies
+from crashlint.settings.config import ConfigError, load_settings
+from crashlint.settings.policy import load_policies
 from crashlint.rules import all_rules
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "linter" / "rules"
@@ -270,7 +270,7 @@ HOSTILE = [None, True, 0, -1, 10**400, 1e308, float("inf"), "", "x", "1e400", "5
 
 
 def test_any_value_of_any_parameter_is_refused_or_linted_without_an_internal_error(tmp_path: Path) -> None:
-    from crashlint.api import lint_paths
+    from crashlint.engine.api import lint_paths
     app = write(tmp_path, "app.yaml", TWO_RULES.replace(
         "image: busybox:latest", "image: busybox:latest\n          command: [sleep, '30']\n"
         "          resources: {limits: {memory: 1m, cpu: 100m}}\n"

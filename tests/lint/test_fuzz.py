@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashlint.api import lint_objects
-from crashlint.config import load_settings
-from crashlint.loader import load_text
+from crashlint.engine.api import lint_objects
+from crashlint.settings.config import load_settings
+from crashlint.sources.loader import load_text
 
 from lint_helpers import BUSYBOX_DEPLOYMENT
 

@@ -11,9 +11,9 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.policy import load_policies
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.settings.policy import load_policies
 from crashlint.reporters import junit
 from lint_helpers import BUSYBOX_DEPLOYMENT, CLEAN_DEPLOYMENT, FIXTURES_DIR, MIXED, write
 

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.kustomize import build_tree
-from crashlint.loader import KustomizeLoader, load_text
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.sources.kustomize import build_tree
+from crashlint.sources.loader import KustomizeLoader, load_text
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "yaml-merge-keys"
 CASES = sorted(FIXTURES.glob("*.yaml"))

@@ -13,9 +13,9 @@ import jsonpatch
 import pytest
 import yaml
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.loader import load_text
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.sources.loader import load_text
 
 from lint_helpers import BUSYBOX_DEPLOYMENT, FIXTURES_DIR, ISSUE2_RULES
 

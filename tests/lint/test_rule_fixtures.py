@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 from crashlint.rules import all_rules
 
 from lint_helpers import FIXTURES_DIR

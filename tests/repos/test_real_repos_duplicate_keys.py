@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")

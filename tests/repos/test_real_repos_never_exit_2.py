@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.imageref import placeholder
+from crashlint.model.imageref import placeholder
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
 REPOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import LintReport, lint_paths
+from crashlint.settings.config import load_settings
 
 REFERENCE_RULES = frozenset({"missing-configmap", "missing-secret", "missing-key", "missing-image-pull-secret",
                              "missing-service-account"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crashlint.api import LintReport, lint_paths
-from crashlint.config import load_settings
-from crashlint.findings import Finding
+from crashlint.engine.api import LintReport, lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.model.findings import Finding
 
 
 def lint_file(path: Path, config: dict | None = None) -> LintReport:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 from expect_markers import INIT_RULES, check_fixture
 
 HERE = Path(__file__).parent.parent / "fixtures" / "rules" / "init"

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.heap import reading_of
-from crashlint.policy import load_policies
-from crashlint.workloads import Container
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.knowledge.heap import reading_of
+from crashlint.settings.policy import load_policies
+from crashlint.model.workloads import Container
 from rule_helpers import found
 
 HEAP = "heap-exceeds-memory-limit"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
 from expect_markers import ALL_RULES, NETWORK_RULES, check_fixture
 
 TESTS = Path(__file__).parent.parent

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.findings import Finding
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.model.findings import Finding
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.join import CONFIRMED, NOT_OBSERVED, Observed, join
 from expect_markers import REFERENCE_RULES, check_fixture

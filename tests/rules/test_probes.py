@@ -11,9 +11,9 @@ import jsonpatch
 import pytest
 import yaml
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.findings import Finding
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.model.findings import Finding
 from rule_helpers import found, lint_file
 
 TESTS = Path(__file__).resolve().parents[1]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.inventory import Entry, Inventory
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.model.inventory import Entry, Inventory
 from expect_markers import REFERENCE_RULES, check_fixture
 
 HERE = Path(__file__).parent.parent / "fixtures" / "rules" / "references"

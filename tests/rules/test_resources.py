@@ -11,7 +11,7 @@ import jsonpatch
 import pytest
 import yaml
 
-from crashlint.findings import Finding
+from crashlint.model.findings import Finding
 from rule_helpers import found, lint_file
 
 TESTS = Path(__file__).resolve().parents[1]

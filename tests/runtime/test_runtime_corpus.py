@@ -10,7 +10,7 @@ import pytest
 from runtime_cases import CASES, Case, load_case
 from runtime_stub import StubAPI, write_kubeconfig
 
-from crashlint.policy import load_policies
+from crashlint.settings.policy import load_policies
 from crashlint.rules import all_rules
 
 

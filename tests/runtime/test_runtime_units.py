@@ -149,7 +149,7 @@ def test_any_field_of_the_wrong_type_gives_no_traceback():
 
     from runtime_cases import load_case
 
-    from crashlint.config import load_settings
+    from crashlint.settings.config import load_settings
     from crashlint.runtime.analysis import analyse
 
     items = load_case("liveness-failed").items

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from crashlint.cluster import MAX_PAGES, CachedLookup, ClusterSource
+from crashlint.sources.cluster import MAX_PAGES, CachedLookup, ClusterSource
 from webhook_harness import fakeapi_mod
 
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashlint.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterSource
+from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterSource
 from webhook_harness import Webhook, admission_review, fakeapi_mod, fixture, make_certs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

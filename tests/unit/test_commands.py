@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from crashlint.commands import (FINITE, FOREVER, UNKNOWN, classify, display, effective_argv, image_entry,
+from crashlint.knowledge.commands import (FINITE, FOREVER, UNKNOWN, classify, display, effective_argv, image_entry,
                                 parse_script, shell_call, shell_script, shell_tokens, split_commands,
                                 split_words)
-from crashlint.policy import load_policies
+from crashlint.settings.policy import load_policies
 
 K = load_policies().knowledge
 
@@ -291,8 +291,8 @@ def test_keepalive_only_for_debug_images():
 # --- what the rules print and fix -------------------------------------------------------------
 
 def _findings(tmp_path, container_yaml: str, raw: dict | None = None):
-    from crashlint.api import lint_paths
-    from crashlint.config import load_settings
+    from crashlint.engine.api import lint_paths
+    from crashlint.settings.config import load_settings
     path = tmp_path / "d.yaml"
     path.write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n"
@@ -323,7 +323,7 @@ def test_messages_show_argv_that_reads_back(tmp_path):
 def test_duration_params_of_the_wrong_type_are_a_config_error():
     """Once kept silently at their default; now the config is refused, naming both keys
     (tests/lint/test_config_validation.py covers the file:line form)."""
-    from crashlint.config import ConfigError, load_settings
+    from crashlint.settings.config import ConfigError, load_settings
     raw = {"rules": {"completes-immediately": {"params": {"crashloop_window_seconds": "ten",
                                                           "keepalive_seconds": [1]}}}}
     with pytest.raises(ConfigError) as err:

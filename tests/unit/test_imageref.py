@@ -2,7 +2,7 @@
 
 import pytest
 
-from crashlint.imageref import InvalidReference, matches, parse
+from crashlint.model.imageref import InvalidReference, matches, parse
 
 
 @pytest.mark.parametrize("ref, domain, repo, tag, digest", [

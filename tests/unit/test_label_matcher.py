@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.kustomize.transformers import selector_matches
-from crashlint.selectors import label_selector_matches, map_matches, requirement_matches
-from crashlint.validation.selectors import Requirement
+from crashlint.sources.kustomize.transformers import selector_matches
+from crashlint.knowledge.selectors import label_selector_matches, map_matches, requirement_matches
+from crashlint.knowledge.validation.selectors import Requirement
 from crashlint.webhook.settings import LabelRule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,4 +87,4 @@ def test_no_other_module_evaluates_selector_operators() -> None:
                     and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value in ("NotIn", "DoesNotExist")
                     and isinstance(node.ops[0], ast.Eq)):
                 owners.add(source.relative_to(ROOT).as_posix())
-    assert owners == {"linter/selectors.py"}
+    assert owners == {"linter/knowledge/selectors.py"}

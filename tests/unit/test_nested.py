@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.nested import dig, dig_list, dig_map, dig_str
+from crashlint.model.nested import dig, dig_list, dig_map, dig_str
 from crashlint.runtime.shape import obj, seq
 
 ROOT = Path(__file__).resolve().parents[2]

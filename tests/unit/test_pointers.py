@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonpointer
 
-from crashlint.findings import pointer_str
+from crashlint.model.findings import pointer_str
 
 LINTER = Path(__file__).resolve().parents[2] / "linter"
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from crashlint.policy import load_policies
+from crashlint.settings.policy import load_policies
 from crashlint.rules import all_rules
 
 CAUSES = {"application", "invalid-command", "resources", "config", "image-pull", "init-containers", "probes",
@@ -32,7 +32,7 @@ def test_explain_prints_every_rule():
 # --- typed parameters (issue 12): declared once, in the policy ---------------------------------
 
 def test_every_parameter_is_declared_with_type_default_and_doc():
-    from crashlint.policy import PARAM_TYPES
+    from crashlint.settings.policy import PARAM_TYPES
     for meta in load_policies().rules.values():
         assert set(meta.params) == set(meta.param_specs), meta.id
         for name, spec in meta.param_specs.items():
@@ -44,7 +44,7 @@ def test_every_parameter_is_declared_with_type_default_and_doc():
 def test_malformed_declarations_are_refused_when_the_policies_load():
     import pytest
 
-    from crashlint.policy import param_specs
+    from crashlint.settings.policy import param_specs
     for raw, needle in [
         ({"x": 5}, "expected {type:"),  # the old untyped form
         ({"x": {"type": "float", "default": 1, "doc": "d"}}, "expected {type:"),

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from crashlint.quantity import QuantityError, format_bytes, parse_quantity
+from crashlint.model.quantity import QuantityError, format_bytes, parse_quantity
 
 
 @pytest.mark.parametrize("raw, value", [

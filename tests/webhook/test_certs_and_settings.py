@@ -12,7 +12,7 @@ import pytest
 import yaml
 from cryptography import x509
 
-from crashlint.config import ConfigError
+from crashlint.settings.config import ConfigError
 from crashlint.webhook.certs import default_dns
 from crashlint.webhook.settings import ConfigWatcher, WebhookSettings, load, parse_webhook
 

@@ -20,9 +20,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crashlint.api import lint_paths
-from crashlint.config import load_settings
-from crashlint.findings import Finding
+from crashlint.engine.api import lint_paths
+from crashlint.settings.config import load_settings
+from crashlint.model.findings import Finding
 from crashlint.webhook.review import WARNING_RUNES, WARNINGS_TOTAL_RUNES, _fit_body, _short
 from webhook_harness import FIXTURES, Webhook, make_certs
 

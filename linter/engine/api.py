@@ -1,0 +1,147 @@
+"""The one call every front end makes: sources in, findings and errors out.
+
+The CLI lints paths, the webhook lints an admission request's object, runtime mode lints the
+manifests it joins crashes to; all of them go through :func:`lint_paths` or :func:`lint_objects`
+so the data flow stays ``loader -> inventory -> rules -> findings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Protocol
+
+from crashlint.settings.config import Settings, load_settings
+from crashlint.engine.runner import Engine, EngineResult, wanted_kinds
+from crashlint.model.findings import Finding
+from crashlint.model.inventory import Inventory
+from crashlint.sources.kustomize import build_tree
+from crashlint.sources.kustomize.units import carried_by_units, downgrade_in_fallbacks, enclosing_units
+from crashlint.sources.loader import load_paths
+from crashlint.sources.fragments import fragment_reason
+from crashlint.model.objects import K8sObject, LoadError
+from crashlint.sources.nonmanifest import SkippedFile
+
+MAX_FRAGMENT_NOTES = 10  # on stderr; -o json lists every one under `skipped`
+
+
+@dataclass
+class LintReport:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    files: int = 0
+    objects: int = 0
+    notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
+    skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
+    # Findings found but not listed (under --min-severity / min_severity), per severity.
+    hidden: dict[str, int] = field(default_factory=dict)
+    excluded: int = 0  # files left out by the config's ``exclude`` (said when nothing else was found)
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity, listed or hidden: the summary counts everything that was found."""
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] += 1
+        for severity, n in self.hidden.items():
+            out[severity] += n
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of DESIGN.md (``suppressed``, ``skipped``, ``summary.skipped`` and
+        ``summary.hidden`` are additions consumers may ignore). ``summary`` counts every finding
+        per severity; ``hidden`` says how many of them ``findings`` leaves out (--min-severity)."""
+        return {
+            "version": 1,
+            "findings": [f.as_dict() for f in self.findings],
+            "errors": [e.as_dict() for e in self.errors],
+            "summary": {"files": self.files, "objects": self.objects, **self.counts(), "skipped": len(self.skipped),
+                        "hidden": sum(self.hidden.values())},
+            "suppressed": [f.as_dict() for f in self.suppressed],
+            "skipped": [s.as_dict() for s in self.skipped],
+        }
+
+
+class InventorySource(Protocol):
+    """Where else objects may exist (a live cluster): asked once per run for the namespaces in use."""
+
+    def inventory_for(self, namespaces: set[str]) -> Inventory: ...
+
+
+def merge_inventory(inventory: Inventory, extra: Inventory) -> None:
+    """Add what ``extra`` knows; objects of the linted files win over the cluster's copy."""
+    for entry in extra.entries.values():
+        if not inventory.has(entry.kind, entry.namespace, entry.name):
+            inventory.add(entry)
+    inventory.complete |= extra.complete
+
+
+def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: BinaryIO | None = None,
+               cluster: InventorySource | None = None) -> LintReport:
+    """Lint files/directories/``-``; ``cluster`` resolves what the files do not define.
+
+    Kustomize units are linted as they are built (:mod:`.kustomize`); the files they read are
+    not linted on their own, and patches never are. Errors of the cluster source (unreachable,
+    forbidden) propagate: the CLI reports them once.
+    """
+    settings = settings or load_settings()
+    paths = list(paths)
+    wanted = wanted_kinds(settings)
+    built = build_tree([p for p in paths if p != "-"], settings.limits, wanted, enclosing_units(paths))
+    through_builds = {os.path.realpath(p) for p in built.consumed | built.patches}
+
+    left_out = 0
+
+    def excluded(path: str) -> bool:
+        nonlocal left_out
+        if settings.excluded(path):
+            left_out += 1
+            return True
+        return os.path.realpath(path) in through_builds
+
+    loaded = load_paths(paths, settings.limits, wanted, excluded, stdin)
+    in_units = [o for o in built.objects if o.unit not in built.bases and not settings.excluded(o.file)]
+    whole, fragments = [], []
+    for obj in loaded.objects:
+        reason = fragment_reason(obj)
+        (fragments if reason else whole).append((obj, reason))
+    skipped = loaded.skipped_files + [
+        SkippedFile(o.file, f"line {o.locate(())[0]}: {o.kind} {o.name or '(no name)'} looks like a patch or "
+                            f"fragment ({reason}) and no kustomization lists it; not linted as an object (the API "
+                            "server would refuse it as it is)", noted=True) for o, reason in fragments]
+    objects = [o for o, _ in whole] + in_units
+    # A fixed order, whatever the order of the paths: indexes, "did you mean" hints and lists of
+    # affected workloads are built in inventory order, and the output must not depend on it.
+    objects.sort(key=_stable_order)
+    inventory = Inventory.from_objects(objects)
+    if cluster is not None:
+        namespaces = {o.namespace for o in objects if o.namespace}
+        merge_inventory(inventory, cluster.inventory_for(namespaces))
+    result = Engine(settings).run(objects, inventory)
+    fallback_dirs = [d for d, _ in built.fallbacks]
+    findings = carried_by_units(downgrade_in_fallbacks(result.findings, fallback_dirs))
+    suppressed = carried_by_units(result.suppressed)
+    # A unit that does not build (a generated input not committed, a path kustomize's load
+    # restrictor refuses) is linted file by file with one note; its files are still read and
+    # their own problems reported, so a broken manifest is never hidden.
+    notes = loaded.notes + [f"{d}: linted file by file, not built ({reason})" for d, reason in built.fallbacks]
+    notes += [f"{s.file}: {s.reason}" for s in skipped[len(loaded.skipped_files):][:MAX_FRAGMENT_NOTES]]
+    if len(fragments) > MAX_FRAGMENT_NOTES:
+        notes.append(f"... and {len(fragments) - MAX_FRAGMENT_NOTES} more fragment(s); see `skipped` in -o json")
+    return LintReport(findings, suppressed, loaded.errors + result.errors,
+                      loaded.files + len(built.consumed),
+                      loaded.object_count - len(fragments) + built.objects_read, notes,
+                      skipped=sorted(skipped, key=lambda k: k.file),  # stable: a file's own order kept
+                      excluded=left_out)
+
+
+def _stable_order(obj: K8sObject) -> tuple[str, str, int, str]:
+    unit = getattr(obj, "unit", None)
+    return (unit if isinstance(unit, str) else "", obj.file, obj.document.index, repr(obj.prefix))
+
+
+def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,
+                 engine: Engine | None = None) -> EngineResult:
+    """Lint objects already loaded (the webhook keeps one Engine per configuration)."""
+    return (engine or Engine(settings)).run(objects, inventory)

@@ -1,0 +1,40 @@
+"""The API server's own validation rules, one module per area, as pure functions of an object.
+
+``rejected-by-api`` promises "the API server would refuse this object", so each check here is
+read from the Kubernetes source (``pkg/apis/core/validation``, ``pkg/apis/apps/validation``,
+``pkg/apis/batch/validation``, apimachinery ``pkg/util/validation``), quotes the server's own
+wording, and says which versions behave that way. Each module exposes
+``check_object(obj) -> Iterator[Hit]`` with pointers relative to the object root; this package
+chains them in a fixed order so the output is stable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+from crashlint.model.findings import Hit
+from crashlint.model.objects import K8sObject
+
+Check = Callable[[K8sObject], Iterator[Hit]]
+
+
+@lru_cache(maxsize=1)
+def _checks() -> tuple[Check, ...]:
+    """Every module of this package that has ``check_object``, in name order."""
+    found: list[Check] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        fn = getattr(importlib.import_module(f"{__name__}.{info.name}"), "check_object", None)
+        if fn is not None:
+            found.append(fn)
+    return tuple(found)
+
+
+def problems(obj: K8sObject) -> Iterator[Hit]:
+    """What the API server would refuse in ``obj``, by every validation module."""
+    for check in _checks():
+        yield from check(obj)

@@ -1,0 +1,134 @@
+"""The API server's wording for a refused field, shared by the validation modules.
+
+Upstream, every validation error is a ``field.Error`` (apimachinery
+``pkg/util/validation/field/errors.go``) printed as ``<path>: <type>[: <value>][: <detail>]``,
+e.g. ``spec.ports[1].name: Required value`` or ``spec.ports[0].protocol: Unsupported value:
+"tcp": supported values: "SCTP", "TCP", "UDP"``. The helpers here print the same text from a
+pointer relative to the object root, so a finding reads like ``kubectl apply``'s answer.
+
+This module's name starts with ``_``: ``linter.validation`` does not chain it as a check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from crashlint.model.imageref import placeholder
+
+Pointer = tuple[str | int, ...]
+
+_BARE_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*")  # PORT, NAME: a sample's value to replace
+_MARKER = re.compile(r"[${<%]")  # every other placeholder form holds one of these
+
+
+def field_path(pointer: Pointer) -> str:
+    """``("spec", "ports", 1, "name")`` -> ``spec.ports[1].name``, as ``field.Path.String()`` prints it."""
+    out = ""
+    for token in pointer:
+        if isinstance(token, int):
+            out += f"[{token}]"
+        else:
+            out += ("." if out else "") + token
+    return out
+
+
+def go_value(value: Any) -> str:
+    """A bad value as the server prints it: strings quoted (``strconv.Quote``), numbers bare."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def required(pointer: Pointer, detail: str = "") -> str:
+    """``field.Required``: ``<path>: Required value[: detail]``."""
+    return f"{field_path(pointer)}: Required value" + (f": {detail}" if detail else "")
+
+
+def invalid(pointer: Pointer, value: Any, detail: str) -> str:
+    """``field.Invalid``: ``<path>: Invalid value: <value>: detail``."""
+    return f"{field_path(pointer)}: Invalid value: {go_value(value)}: {detail}"
+
+
+def not_supported(pointer: Pointer, value: Any, supported: Iterable[str]) -> str:
+    """``field.NotSupported``: ``<path>: Unsupported value: "x": supported values: "A", "B"``."""
+    values = ", ".join(json.dumps(s) for s in supported)
+    return f"{field_path(pointer)}: Unsupported value: {go_value(value)}: supported values: {values}"
+
+
+def duplicate(pointer: Pointer, value: Any) -> str:
+    """``field.Duplicate``: ``<path>: Duplicate value: <value>``."""
+    return f"{field_path(pointer)}: Duplicate value: {go_value(value)}"
+
+
+def not_found(pointer: Pointer, value: Any) -> str:
+    """``field.NotFound``: ``<path>: Not found: <value>``."""
+    return f"{field_path(pointer)}: Not found: {go_value(value)}"
+
+
+def forbidden(pointer: Pointer, detail: str) -> str:
+    """``field.Forbidden``: ``<path>: Forbidden: detail``."""
+    return f"{field_path(pointer)}: Forbidden: {detail}"
+
+
+def filled_in_later(value: Any, name: bool = False) -> bool:
+    """A build-time placeholder (``{{ .Values.x }}``, ``${PORT}``, ``<name>``, a bare ``PORT``): the
+    file is a template, never applied as written, so the value is not judged (``image-placeholder``
+    and ``rejected-by-api``'s quantity checks treat them the same way).
+
+    In a *name* (``name=True``) an upper-case word is a real mistake more often than a sample's
+    token (``name: HTTP`` on a port), so only a token with ``_`` (``CONTAINER_NAME``) counts there.
+    """
+    if not isinstance(value, str):
+        return False
+    if _BARE_TOKEN.fullmatch(value):
+        return not name or "_" in value
+    return _MARKER.search(value) is not None and placeholder(value) is not None
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer (YAML ``true`` is a bool, not 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# IsDNS1123Label / IsDNS1123Subdomain (apimachinery pkg/util/validation/validation.go), with the
+# messages RegexError builds: msg + " (e.g. 'a' or 'b', regex used for validation is '<fmt>')".
+_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_SUBDOMAIN_FMT = _LABEL_FMT + r"(\." + _LABEL_FMT + ")*"
+_LABEL_RX = re.compile(_LABEL_FMT)
+_SUBDOMAIN_RX = re.compile(_SUBDOMAIN_FMT)
+_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+              f"start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+              f"validation is '{_LABEL_FMT}')")
+_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                  "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+                  f"validation is '{_SUBDOMAIN_FMT}')")
+
+
+def dns1123_label_problems(value: str) -> list[str]:
+    """``IsDNS1123Label``'s messages (container, volume and Service port names)."""
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_RX.fullmatch(value):
+        errs.append("must not contain dots" if _SUBDOMAIN_RX.fullmatch(value) else _LABEL_MSG)
+    return errs
+
+
+def dns1123_subdomain_problems(value: str) -> list[str]:
+    """``IsDNS1123Subdomain``'s messages (an ExternalName Service's ``externalName``)."""
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _SUBDOMAIN_RX.fullmatch(value):
+        errs.append(_SUBDOMAIN_MSG)
+    return errs
+
+
+def port_num_problem(value: int) -> str | None:
+    """``IsValidPortNum``: 1-65535."""
+    return None if 1 <= value <= 65535 else "must be between 1 and 65535, inclusive"

@@ -1,0 +1,58 @@
+"""Per-inventory memo for indexes that cross-object rules rebuild otherwise for every object.
+
+Rules stay pure functions of (subject, inventory, params): an index derived from the inventory
+(pod templates by namespace, namespaces in use) is the same for every object of a run, so it is
+computed once per inventory and dropped when the inventory is garbage-collected (the webhook
+builds one per request). A changed entry count means the inventory grew: the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from crashlint.model.inventory import Entry, Inventory, ScopedInventory
+
+T = TypeVar("T")
+_cache: dict[tuple[int, str], tuple[weakref.ref[Inventory], int, Any]] = {}
+
+
+def memo(inv: Inventory | ScopedInventory, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per (inventory, key) while the inventory is unchanged.
+
+    A scoped view shares its inventory's memo: indexes hold every definition, whatever scope asks.
+    """
+    base = inv.base if isinstance(inv, ScopedInventory) else inv
+    k = (id(base), key)
+    hit = _cache.get(k)
+    if hit is not None and hit[0]() is base and hit[1] == base.version:
+        return hit[2]
+    value = compute()
+    _cache[k] = (weakref.ref(base, lambda _ref, k=k: _cache.pop(k, None)), base.version, value)
+    return value
+
+
+def entries_in(inv: Inventory, kind: str, namespace: str | None) -> list[Entry]:
+    """The ``kind`` entries of ``namespace``, from an index built once per inventory and kind.
+
+    ``Inventory.of_kind(kind, namespace)`` filters every entry of the kind: asked once per object,
+    that is n objects × n entries — the square of the input. Rules ask this instead.
+    """
+    def compute() -> tuple[dict[str | None, list[Entry]], list[Entry]]:
+        out: dict[str | None, list[Entry]] = {}
+        floating: list[Entry] = []
+        for e in inv.of_kind(kind):
+            out.setdefault(e.namespace, []).append(e)
+            if e.floating:
+                floating.append(e)  # no namespace written: seen from every namespace
+        return out, floating
+    by_namespace, floating = memo(inv, f"in-namespace:{kind}", compute)
+    here = by_namespace.get(namespace, [])
+    if not floating or namespace == "default":  # floating objects are indexed under "default" already
+        return here
+    seen = memo(inv, f"in-namespace+floating:{kind}", dict)  # the joined list, once per namespace
+    joined = seen.get(namespace)
+    if joined is None:
+        joined = seen[namespace] = here + floating
+    return joined

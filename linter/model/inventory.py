@@ -1,0 +1,169 @@
+"""What exists: every object of the linted set (and, when asked, of the cluster), indexed for rules.
+
+Cross-object rules (a ConfigMap reference, a Service selector, a pull secret) ask the
+inventory, never the files or the network: the CLI fills it from every file of one run, the
+cluster look-up adds what the cluster has, the webhook adds what its cached look-ups found.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from crashlint.model.objects import K8sObject
+
+
+@dataclass
+class Entry:
+    """An object known to exist, with what rules may need of it (ConfigMap/Secret keys)."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    keys: frozenset[str] | None = None  # None: keys unknown (e.g. Secret metadata from a cluster)
+    obj: K8sObject | None = None  # set for objects of the linted files
+    origin: str = "file"  # "file" | "cluster"
+    # Where the definition applies from: its kustomize unit, or its file's directory (None: a
+    # cluster's object, visible everywhere). Objects see definitions of their own scope first,
+    # then of the directories above it; a sibling variant's (envs/dev vs envs/prod) only when
+    # it is the only one.
+    scope: str | None = None
+    # No namespace written: it lands wherever it is applied (`kubectl apply -n`, a kustomization's
+    # `namespace:`), so it matches references from any namespace.
+    floating: bool = False
+
+
+def scope_of(obj: K8sObject) -> str:
+    """The scope an object resolves references from: its kustomize unit, else its file's directory."""
+    unit = getattr(obj, "unit", None)
+    return os.path.normpath(unit if isinstance(unit, str) else os.path.dirname(obj.file) or ".")
+
+
+def _within(scope: str, near: str) -> bool:
+    """True when ``scope`` is ``near`` or a directory above it."""
+    if scope == near or near.startswith(scope.rstrip(os.sep) + os.sep):
+        return True
+    return scope == "." and not os.path.isabs(near)  # the working directory is above every relative path
+
+
+def _rank(e: Entry) -> tuple[str, str]:
+    """A total order on definitions, so which one represents a key never depends on input order."""
+    return (e.scope or "", e.obj.file if e.obj is not None else "")
+
+
+@dataclass
+class Inventory:
+    """Index by (kind, namespace, name); ``kinds_present`` tells rules whether a set is partial.
+
+    Every definition is kept: the same name in sibling directories (or in several kustomize
+    builds) is several entries, and :meth:`get` picks the one a referrer sees (``near``). One
+    representative per key, the first in a fixed order, serves callers that give no scope.
+    """
+
+    entries: dict[tuple[str, str | None, str], Entry] = field(default_factory=dict)
+    by_kind: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    # (kind, namespace) pairs whose full contents are known from a cluster look-up.
+    complete: set[tuple[str, str | None]] = field(default_factory=set)
+    # Bumped by every add: derived indexes (invcache.memo) are rebuilt when it changes.
+    version: int = 0
+    _all: dict[tuple[str, str | None, str], list[Entry]] = field(default_factory=dict)
+    _floating: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+
+    @classmethod
+    def from_objects(cls, objects: Iterable[K8sObject]) -> "Inventory":
+        inv = cls()
+        for obj in objects:
+            # Objects without a name (every kustomization.yaml) must not replace one another.
+            name = obj.name or f"<unnamed {obj.file}#{obj.document.index}{list(obj.prefix)}>"
+            floating = obj.namespace is not None and obj.declared_namespace is None
+            inv.add(Entry(obj.kind, obj.namespace, name, _keys_of(obj), obj, scope=scope_of(obj), floating=floating))
+        return inv
+
+    def add(self, entry: Entry) -> None:
+        key = (entry.kind, entry.namespace, entry.name)
+        self._all.setdefault(key, []).append(entry)
+        self.by_kind[entry.kind].append(entry)
+        current = self.entries.get(key)
+        if current is None or _rank(entry) < _rank(current):
+            self.entries[key] = entry
+        if entry.floating:
+            self._floating.setdefault((entry.kind, entry.name), []).append(entry)
+        self.version += 1
+
+    def candidates(self, kind: str, namespace: str | None, name: str) -> list[Entry]:
+        """Every definition a reference from ``namespace`` may mean (floating ones included)."""
+        found = self._all.get((kind, namespace, name), [])
+        floating = self._floating.get((kind, name), []) if namespace is not None else []
+        if not floating:
+            return found
+        return found + [e for e in floating if e.namespace != namespace]
+
+    def get(self, kind: str, namespace: str | None, name: str, near: str | None = None) -> Entry | None:
+        """The definition a reference from scope ``near`` sees, or None.
+
+        Own scope first, then the nearest directory above; past those, a definition elsewhere
+        counts only when it is the only one. Several elsewhere (variants) exist, but which one
+        applies is unknown: the answer then carries no keys, so no key is called missing.
+        """
+        found = self.candidates(kind, namespace, name)
+        if len(found) <= 1:
+            return found[0] if found else None
+        if near is None:
+            return self.entries.get((kind, namespace, name)) or min(found, key=_rank)
+        visible = [e for e in found if e.scope is not None and _within(e.scope, near)]
+        if visible:
+            return min(visible, key=lambda e: (-len(e.scope or ""), _rank(e)))  # the nearest, then a fixed order
+        cluster = [e for e in found if e.scope is None]
+        if cluster:
+            return cluster[0]
+        best = min(found, key=_rank)
+        if len({e.keys for e in found}) == 1:
+            return best
+        return Entry(best.kind, best.namespace, best.name, None, best.obj, best.origin, best.scope, best.floating)
+
+    def has(self, kind: str, namespace: str | None, name: str) -> bool:
+        """Whether any definition of that name is known (from any scope: existence is not scoped)."""
+        return bool(self.candidates(kind, namespace, name))
+
+    def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[Entry]:
+        for e in self.by_kind.get(kind, ()):
+            if namespace is None or e.namespace == namespace or e.floating:
+                yield e
+
+    def defines_any(self, kind: str) -> bool:
+        return bool(self.by_kind.get(kind))
+
+
+class ScopedInventory:
+    """The inventory as one object sees it: :meth:`get` resolves from that object's scope.
+
+    The engine sets ``near`` before running the rules on each object, so rules keep calling
+    ``ctx.inventory.get(kind, namespace, name)`` and stay pure functions of what they are given.
+    """
+
+    __slots__ = ("base", "near")
+
+    def __init__(self, base: Inventory, near: str | None = None) -> None:
+        self.base = base
+        self.near = near
+
+    def get(self, kind: str, namespace: str | None, name: str, near: str | None = None) -> Entry | None:
+        return self.base.get(kind, namespace, name, near or self.near)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.base, attr)
+
+
+def _keys_of(obj: K8sObject) -> frozenset[str] | None:
+    """Data keys of ConfigMaps and Secrets (``data``, ``binaryData``, ``stringData``)."""
+    if obj.kind not in ("ConfigMap", "Secret"):
+        return None
+    keys: set[str] = set()
+    for section in ("data", "binaryData", "stringData"):
+        d: Any = obj.data.get(section)
+        if isinstance(d, dict):
+            keys.update(str(k) for k in d)
+    return frozenset(keys)

@@ -1,0 +1,202 @@
+"""Rule metadata, parameters and image knowledge, read from the YAML files under ``policies/``.
+
+Rules hold logic only; what they compare against (severities, thresholds, which images run to
+completion) is data a platform team can read, review and override in ``.crashlint.yaml``.
+
+A rule declares each parameter once, in ``policies/rules/<id>.yaml``::
+
+    params:
+      crashloop_window_seconds: {type: number, default: 600, min: 0, doc: "Seconds after which ..."}
+
+and reads it as ``ctx.params["crashloop_window_seconds"]``, with no second default in code: the
+configuration (``linter/settings/config.py``) checks every override against its :class:`ParamSpec` when it
+loads, so a rule only ever sees a value of the declared type and range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from crashlint.model.findings import SEVERITIES
+from crashlint.settings.policycache import parsed_files
+from crashlint.model.quantity import QuantityError, parse_quantity
+
+_FLOAT_MAX = 1.7976931348623157e308
+
+# What each parameter type accepts, in the words a configuration error uses.
+PARAM_TYPES = {
+    "number": "a number",
+    "integer": "an integer",
+    "string": "a non-empty string",
+    "strings": "a list of strings",
+    "quantity": "a Kubernetes quantity (e.g. 500m, 128Mi, 4096)",
+    "severity": "one of " + ", ".join(SEVERITIES),
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One rule parameter as its policy declares it: type, default, inclusive range and a one-line doc.
+
+    ``default: null`` (only for ``quantity``) means "not set": the rule then uses what its
+    knowledge file says (``memory-limit-too-low``'s floor comes from ``policies/memory.yaml``).
+    """
+
+    name: str
+    type: str
+    default: Any
+    doc: str
+    min: float | None = None
+    max: float | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` cannot be this parameter, or None when it can."""
+        if value is None and self.default is None:
+            return None
+        wanted = PARAM_TYPES[self.type]
+        if self.type in ("number", "integer"):
+            # Rules compute with floats (a division, float()): an integer past float's range
+            # (10**400) is refused like an infinite float.
+            ok = not isinstance(value, bool) and (
+                isinstance(value, int) and abs(value) <= _FLOAT_MAX
+                or self.type == "number" and isinstance(value, float) and math.isfinite(value))
+            return self._out_of_range(value, value) if ok else f"expected {wanted}, got {_shown(value)}"
+        if self.type == "quantity":
+            try:
+                return self._out_of_range(parse_quantity(value), value)
+            except QuantityError:
+                return f"expected {wanted}, got {_shown(value)}"
+        if self.type == "string":
+            return None if isinstance(value, str) and value.strip() else f"expected {wanted}, got {_shown(value)}"
+        if self.type == "strings":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            return None if ok else f"expected {wanted}, got {_shown(value)}"
+        return None if value in SEVERITIES else f"expected {wanted}, got {_shown(value)}"  # severity
+
+    def _out_of_range(self, number: Any, given: Any) -> str | None:
+        """``number`` (the value, a quantity parsed) against the range; ``given`` as written."""
+        if self.min is not None and number < self.min:
+            return f"must be at least {self.min:g}, got {_shown(given)}"
+        if self.max is not None and number > self.max:
+            return f"must be at most {self.max:g}, got {_shown(given)}"
+        return None
+
+
+def _shown(value: Any) -> str:
+    """A configured value as an error message quotes it (short: a config may hold anything)."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    else:
+        text = f"a {'list' if isinstance(value, list) else 'mapping' if isinstance(value, dict) else type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def param_specs(rule_id: str, raw: Any) -> dict[str, ParamSpec]:
+    """The ``params:`` block of a shipped rule policy, checked: a malformed declaration is a bug of
+    the policy file, reported as such when the policies load (tests load every one)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"policies/rules/{rule_id}.yaml: params must be a mapping of name to declaration")
+    out: dict[str, ParamSpec] = {}
+    for name, decl in raw.items():
+        where = f"policies/rules/{rule_id}.yaml: params.{name}"
+        if not isinstance(decl, dict) or decl.get("type") not in PARAM_TYPES or "default" not in decl \
+                or not isinstance(decl.get("doc"), str) or not decl["doc"].strip():
+            raise ValueError(f"{where}: expected {{type: {'|'.join(PARAM_TYPES)}, default: ..., doc: ...}}")
+        unknown = set(decl) - {"type", "default", "doc", "min", "max"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))}")
+        spec = ParamSpec(str(name), decl["type"], decl["default"], " ".join(decl["doc"].split()),
+                         decl.get("min"), decl.get("max"))
+        if spec.default is None and spec.type != "quantity":
+            raise ValueError(f"{where}: only a quantity may default to null")
+        problem = spec.problem(spec.default)
+        if problem:
+            raise ValueError(f"{where}: default {problem}")
+        out[spec.name] = spec
+    return out
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """A rule's documentation and parameters, as ``policies/rules/<id>.yaml`` states them.
+
+    ``params`` maps each parameter to its default (what ``crashlint explain`` and ``crashlint
+    rules -o json`` show); ``param_specs`` holds the declarations the configuration is checked against.
+    """
+
+    id: str
+    cause: str
+    severity: str
+    summary: str
+    explanation: str = ""
+    symptom: str = ""
+    example: str = ""
+    fix: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    param_specs: dict[str, ParamSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Rule metadata by id, and the knowledge bases rules consult, by file stem.
+
+    ``policies/images.yaml`` becomes ``knowledge["images"]``, ``policies/commands.yaml``
+    ``knowledge["commands"]``, and so on for every ``policies/*.yaml``.
+    """
+
+    rules: dict[str, RuleMeta]
+    knowledge: dict[str, Any]
+
+
+@lru_cache(maxsize=1)
+def load_policies() -> Policies:
+    """The shipped policies (cached: the webhook and the benchmark call this per request/run)."""
+    documents = _documents()
+    rules: dict[str, RuleMeta] = {}
+    for name, raw in documents.items():
+        if not name.startswith("rules/"):
+            continue
+        specs = param_specs(raw["id"], raw.get("params"))
+        meta = RuleMeta(
+            id=raw["id"], cause=raw["cause"], severity=raw["severity"], summary=raw["summary"],
+            explanation=raw.get("explanation", ""), symptom=raw.get("symptom", ""),
+            example=raw.get("example", ""), fix=raw.get("fix", ""),
+            params={p: spec.default for p, spec in specs.items()}, param_specs=specs,
+        )
+        rules[meta.id] = meta
+    knowledge = {name[:-5]: doc for name, doc in documents.items() if not name.startswith("rules/")}
+    return Policies(rules=rules, knowledge=knowledge)
+
+
+def _documents() -> dict[str, Any]:
+    """Every ``policies/rules/*.yaml`` (sorted) and ``policies/*.yaml`` parsed, by its path under
+    ``policies/``, through the pre-parsed copy :mod:`.policycache` keeps while the files are unchanged."""
+    root = resources.files("crashlint.policies")
+    files = {f"rules/{e.name}": e for e in sorted(root.joinpath("rules").iterdir(), key=lambda e: e.name)
+             if e.name.endswith(".yaml")}
+    files.update((e.name, e) for e in root.iterdir() if e.name.endswith(".yaml"))
+    return parsed_files(files, lambda data: yaml.load(data, Loader=_Loader),
+                        f"PyYAML {yaml.__version__} {_Loader.__name__}")
+
+
+def merged_params(specs: dict[str, ParamSpec], override: dict[str, Any] | None) -> dict[str, Any]:
+    """Every declared parameter: the configured value where ``override`` (already checked against
+    ``specs`` by the configuration) sets one, else the declared default. Lists replace the default."""
+    override = override or {}
+    return {name: list(v) if isinstance(v := override.get(name, spec.default), list) else v
+            for name, spec in specs.items()}
