@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.engine.api import LintReport, lint_paths
+from crashlint.engine.api import lint_paths
+from crashlint.model.report import LintReport
 from crashlint.cli import main as crashlint_main
 from crashlint.settings.config import load_settings
 from crashlint.model.findings import Finding

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.engine.api import LintReport, lint_paths
+from crashlint.engine.api import lint_paths
+from crashlint.model.report import LintReport
 from crashlint.settings.config import load_settings
 
 # The shared tree sits beside the repository (``SHARED`` of tests/conftest.py).

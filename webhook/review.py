@@ -26,7 +26,7 @@ from crashlint.sources.cluster import LookupResult
 from crashlint.model.findings import SEVERITY_RANK, Finding
 from crashlint.model.inventory import Entry, Inventory
 from crashlint.knowledge.k8snames import is_dns1123_label
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_map
 from crashlint.knowledge.references import entry_keys, iter_references

@@ -9,58 +9,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 from crashlint.settings.config import Settings, load_settings
 from crashlint.engine.runner import Engine, EngineResult, wanted_kinds
-from crashlint.model.findings import Finding
 from crashlint.model.inventory import Inventory
 from crashlint.sources.kustomize import build_tree
 from crashlint.sources.kustomize.units import carried_by_units, downgrade_in_fallbacks, enclosing_units
 from crashlint.sources.loader import load_paths
 from crashlint.sources.fragments import fragment_reason
-from crashlint.model.objects import K8sObject, LoadError
-from crashlint.sources.nonmanifest import SkippedFile
+from crashlint.model.objects import K8sObject
+from crashlint.model.report import LintReport
+from crashlint.model.report import SkippedFile
 
 MAX_FRAGMENT_NOTES = 10  # on stderr; -o json lists every one under `skipped`
-
-
-@dataclass
-class LintReport:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    files: int = 0
-    objects: int = 0
-    notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
-    skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
-    # Findings found but not listed (under --min-severity / min_severity), per severity.
-    hidden: dict[str, int] = field(default_factory=dict)
-    excluded: int = 0  # files left out by the config's ``exclude`` (said when nothing else was found)
-
-    def counts(self) -> dict[str, int]:
-        """Findings per severity, listed or hidden: the summary counts everything that was found."""
-        out = {"error": 0, "warning": 0, "info": 0}
-        for f in self.findings:
-            out[f.severity] += 1
-        for severity, n in self.hidden.items():
-            out[severity] += n
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (``suppressed``, ``skipped``, ``summary.skipped`` and
-        ``summary.hidden`` are additions consumers may ignore). ``summary`` counts every finding
-        per severity; ``hidden`` says how many of them ``findings`` leaves out (--min-severity)."""
-        return {
-            "version": 1,
-            "findings": [f.as_dict() for f in self.findings],
-            "errors": [e.as_dict() for e in self.errors],
-            "summary": {"files": self.files, "objects": self.objects, **self.counts(), "skipped": len(self.skipped),
-                        "hidden": sum(self.hidden.values())},
-            "suppressed": [f.as_dict() for f in self.suppressed],
-            "skipped": [s.as_dict() for s in self.skipped],
-        }
 
 
 class InventorySource(Protocol):

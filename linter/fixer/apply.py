@@ -39,7 +39,8 @@ import jsonpointer
 from crashlint.model.findings import Finding, pointer_str
 from crashlint.fixer.fixtext import Chunk, Indent, detect_indent, dump, merge, round_trip, split_documents, split_lines
 from crashlint.fixer.linediff import grouped
-from crashlint.sources.loader import Document, load_text
+from crashlint.model.document import Document
+from crashlint.sources.loader import load_text
 from crashlint.model.objects import K8sObject
 from crashlint.fixer.yamlpatch import PatchError, apply_patch
 from crashlint.fixer.yamlshare import reference_counts, shared_on_path

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crashlint.sources.loader import Document
+    from crashlint.model.document import Document
 
 # Kinds whose objects are namespaced; anything else defaults to no namespace.
 CLUSTER_SCOPED = frozenset({

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.settings.policy import Policies
 from crashlint.reporters import github, json_format, junit, sarif, text
 

@@ -6,7 +6,7 @@ GitHub's toolkit does (``@actions/core`` ``escapeProperty`` / ``escapeData``).
 
 from __future__ import annotations
 
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.model.objects import InternalError
 from crashlint.settings.policy import Policies
 from crashlint.reporters.safe import printable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.settings.policy import Policies
 from crashlint.reporters.safe import dumps
 

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from crashlint import __version__
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.model.findings import Finding
 from crashlint.model.objects import InternalError
 from crashlint.settings.policy import Policies

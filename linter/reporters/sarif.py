@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crashlint import __version__
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.settings.policy import Policies
 from crashlint.reporters.safe import dumps
 

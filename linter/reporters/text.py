@@ -6,7 +6,7 @@ Every piece taken from the input goes through :func:`.safe.printable`: an object
 
 from __future__ import annotations
 
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.model.findings import SEVERITY_RANK
 from crashlint.model.objects import InternalError
 from crashlint.settings.policy import Policies

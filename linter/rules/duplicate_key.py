@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from crashlint.model.findings import Hit
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.rules import RuleContext
 from crashlint.knowledge.validation.kinds import BUILTIN_KINDS

@@ -18,7 +18,7 @@ import yaml
 from crashlint.engine.api import lint_objects, lint_paths
 from crashlint.settings.config import Settings
 from crashlint.model.findings import Finding
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject, LoadError
 from crashlint.reporters.safe import json_safe
 from crashlint.model.workloads import WORKLOAD_KINDS

@@ -12,7 +12,6 @@ be read: that file would fail ``kubectl apply`` too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 NOT_KUBERNETES = "no document with apiVersion and kind: not a Kubernetes manifest"
@@ -28,18 +27,6 @@ _TEMPLATES = (
     (b"{%", "a Jinja template ({% %})", "lint what it renders: `<renderer> | crashlint lint -`"),
     (b"${", "a template with ${VAR} variables", "lint what the variables become: `envsubst < FILE | crashlint lint -`"),
 )
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file left out of the lint on purpose; ``noted`` ones are also said on stderr."""
-
-    file: str
-    reason: str
-    noted: bool = False
-
-    def as_dict(self) -> dict[str, str]:
-        return {"file": self.file, "reason": self.reason}
 
 
 def looks_like_manifest(text: bytes) -> bool:

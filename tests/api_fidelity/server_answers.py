@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from crashlint.engine.api import LintReport, lint_paths
+from crashlint.engine.api import lint_paths
+from crashlint.model.report import LintReport
 from crashlint.settings.config import load_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "api_fidelity"

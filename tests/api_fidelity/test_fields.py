@@ -20,7 +20,8 @@ import pytest
 from crashlint.engine.api import lint_paths
 from crashlint.settings.config import load_settings
 from crashlint.engine.runner import BUILTIN_GROUPS
-from crashlint.sources.loader import Document, load_text
+from crashlint.model.document import Document
+from crashlint.sources.loader import load_text
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import fields
 from crashlint.knowledge.validation.kinds import BUILTIN_KINDS

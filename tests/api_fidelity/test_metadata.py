@@ -84,7 +84,7 @@ def test_a_huge_map_of_bad_labels_costs_linear_time_and_a_screenful(tmp_path: Pa
     """100,000 numeric labels and 100,000 bad keys: one pass each, 20 findings per map and one that counts the rest."""
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-    from crashlint.sources.loader import Document
+    from crashlint.model.document import Document
     from crashlint.model.objects import K8sObject
     from crashlint.knowledge.validation import metadata as module
     from linear_runner import rule_finishes
@@ -105,7 +105,7 @@ def test_a_huge_map_of_bad_labels_costs_linear_time_and_a_screenful(tmp_path: Pa
     {"name": "ok", "annotations": {"a": {"b": 1}, "c": None}}, {"name": None},
 ])
 def test_metadata_of_any_shape_never_raises(tmp_path: Path, metadata: object) -> None:
-    from crashlint.sources.loader import Document
+    from crashlint.model.document import Document
     from crashlint.model.objects import K8sObject
     from crashlint.knowledge.validation import metadata as module
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import podspec
 from server_answers import (
@@ -19,7 +19,7 @@ from server_answers import (
 
 _CHILD = """
 import json, sys
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import podspec, service
 docs = json.load(open(sys.argv[1]))

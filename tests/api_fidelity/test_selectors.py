@@ -35,7 +35,7 @@ def test_the_missing_selector_fix_copies_the_template_labels() -> None:
 @pytest.mark.parametrize("template", [None, [], {"metadata": []}, {"metadata": {"labels": "x"}},
                                       {"metadata": {"labels": {"a": ["b"]}}}])
 def test_selectors_and_templates_of_any_shape_never_raise(selector: object, template: object) -> None:
-    from crashlint.sources.loader import Document
+    from crashlint.model.document import Document
     from crashlint.model.objects import K8sObject
     from crashlint.knowledge.validation import selectors as module
 
@@ -53,7 +53,7 @@ def test_selectors_and_templates_of_any_shape_never_raise(selector: object, temp
 def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
     """A live Job (runtime mode) or an admitted one (webhook) carries the selector and labels the server
     generated: in a file they are refused, on the server they are its own."""
-    from crashlint.sources.loader import Document
+    from crashlint.model.document import Document
     from crashlint.model.objects import K8sObject
     from crashlint.knowledge.validation import metadata, selectors
 

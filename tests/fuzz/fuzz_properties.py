@@ -22,7 +22,7 @@ import jsonpointer
 from hypothesis import strategies as st
 
 from crashlint import cli
-from crashlint.engine.api import LintReport
+from crashlint.model.report import LintReport
 from crashlint.settings.config import Settings, load_settings
 from crashlint.engine.runner import Engine, wanted_kinds
 from crashlint.model.findings import SEVERITIES

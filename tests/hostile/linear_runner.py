@@ -27,7 +27,7 @@ _CHILD = """
 import json, sys
 from crashlint.settings.config import load_settings
 from crashlint.model.inventory import Inventory
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.rules import RuleContext, all_rules
 from crashlint.model.workloads import workload_of

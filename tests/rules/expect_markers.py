@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crashlint.engine.api import LintReport, lint_paths
+from crashlint.engine.api import lint_paths
+from crashlint.model.report import LintReport
 from crashlint.settings.config import load_settings
 
 REFERENCE_RULES = frozenset({"missing-configmap", "missing-secret", "missing-key", "missing-image-pull-secret",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crashlint.engine.api import LintReport, lint_paths
+from crashlint.engine.api import lint_paths
+from crashlint.model.report import LintReport
 from crashlint.settings.config import load_settings
 from crashlint.model.findings import Finding
 

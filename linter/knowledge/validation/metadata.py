@@ -48,7 +48,7 @@ import yaml
 from crashlint.knowledge import k8snames
 from crashlint.model.findings import Hit, Pointer, pointer_str
 from crashlint.model.imageref import placeholder
-from crashlint.sources.loader import node_at
+from crashlint.model.document import node_at
 from crashlint.model.objects import CLUSTER_SCOPED, K8sObject
 from crashlint.model.nested import dig
 from crashlint.settings.policy import load_policies

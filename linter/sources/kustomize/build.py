@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from crashlint.sources.limits import Limits
-from crashlint.sources.loader import Document, first_value_wins, gc_paused
+from crashlint.model.document import Document
+from crashlint.sources.loader import first_value_wins, gc_paused
 from crashlint.model.objects import LoadError, is_list_kind
 from crashlint.model.nested import dig_map, dig_str
 from crashlint.sources.kustomize import json6902, smp

@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import LoadError
 from crashlint.sources.kustomize.origins import Origin
 from crashlint.sources.kustomize.sources import SourceCache

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 
 Pointer = tuple[str | int, ...]

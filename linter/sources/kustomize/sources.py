@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from crashlint.model.document import node_at
 from crashlint.sources import loader as _ld
 from crashlint.sources.limits import Limits, read_at_most
 from crashlint.model.objects import LoadError, is_list_kind
@@ -160,7 +161,7 @@ def inline_documents(kdoc: _ld.Document, pointer: tuple[str | int, ...], text: s
     ``source``: the kustomization's bytes, to find where a block scalar's content starts
     (libyaml's marks do not carry the text).
     """
-    node = _ld.node_at(kdoc.node, pointer)
+    node = node_at(kdoc.node, pointer)
     line, col = kdoc.line_offset, 0
     if isinstance(node, yaml.ScalarNode):
         line += node.start_mark.line

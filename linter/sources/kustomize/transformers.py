@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from crashlint.sources.loader import Document
+from crashlint.model.document import Document
 from crashlint.model.nested import dig_map
 from crashlint.knowledge.selectors import requirement_matches
 from crashlint.sources.kustomize.origins import Origin
