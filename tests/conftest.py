@@ -24,8 +24,8 @@ import pytest
 _CACHE_DIR = tempfile.mkdtemp(prefix="crashlint-test-cache-")
 os.environ["CRASHLINT_CACHE_DIR"] = _CACHE_DIR
 
-from crashlint.engine.api import lint_paths
-from crashlint.model.report import LintReport# noqa: E402
+from crashlint.engine.api import lint_paths  # noqa: E402
+from crashlint.model.report import LintReport  # noqa: E402
 from crashlint.settings.config import load_settings  # noqa: E402
 
 TESTS = Path(__file__).parent
