@@ -138,7 +138,7 @@ def log_targets(snap: Snapshot, now: datetime | None, policy: RuntimePolicy) -> 
     return out
 
 
-def _representatives(snap: Snapshot) -> dict[str, dict[str, Any]]:
+def representatives(snap: Snapshot) -> dict[str, dict[str, Any]]:
     """One object per workload to lint: the workload itself, else its newest ReplicaSet/Job, else a pod."""
     best: dict[str, tuple[int, str, dict[str, Any]]] = {}
 
@@ -194,7 +194,7 @@ def lint_cluster(snap: Snapshot, settings: Settings,
     settings = dataclasses.replace(settings, rules=rules)
     objects: list[K8sObject] = []
     owner_of: dict[str, str] = {}
-    for wl, o in sorted(_representatives(snap).items()):
+    for wl, o in sorted(representatives(snap).items()):
         data = {k: v for k, v in o.items() if k != "status"}
         data.setdefault("apiVersion", "v1")
         k8s = K8sObject(data, _ClusterDocument(f"cluster:{_ref_of(data)}", 0, 0, data), ())

@@ -28,8 +28,8 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Kinds kept whole because they may be linted when no manifests are given.
 LINTABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
                             "Job", "CronJob", "Pod"})
-_EVENT_KEYS = ("involvedObject", "reason", "message", "type", "count", "firstTimestamp", "lastTimestamp",
-               "eventTime", "series", "source", "reportingComponent")
+EVENT_KEYS = ("involvedObject", "reason", "message", "type", "count", "firstTimestamp", "lastTimestamp",
+              "eventTime", "series", "source", "reportingComponent")
 _WS = re.compile(r"[ \t\n\r]*")
 
 
@@ -134,7 +134,7 @@ class Snapshot:
         uid = inv.get("uid")
         if not isinstance(uid, str) or not uid:
             return  # a name-only join would attribute a reused pod name's events wrongly
-        slim = {k: ev[k] for k in _EVENT_KEYS if k in ev}
+        slim = {k: ev[k] for k in EVENT_KEYS if k in ev}
         when = event_time(ev)
         slim["_time"] = when
         self._see(when)
