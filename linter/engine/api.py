@@ -15,7 +15,8 @@ from crashlint.settings.config import Settings, load_settings
 from crashlint.engine.runner import Engine, EngineResult, wanted_kinds
 from crashlint.model.inventory import Inventory
 from crashlint.sources.kustomize import build_tree
-from crashlint.sources.kustomize.units import carried_by_units, downgrade_in_fallbacks, enclosing_units
+from crashlint.engine.units import carried_by_units, downgrade_in_fallbacks
+from crashlint.sources.kustomize.units import enclosing_units
 from crashlint.sources.loader import load_paths
 from crashlint.sources.fragments import fragment_reason
 from crashlint.model.objects import K8sObject

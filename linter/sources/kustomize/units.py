@@ -1,10 +1,8 @@
-"""How kustomize units meet the rest of a lint run: which units a file belongs to, and findings per unit.
+"""Which kustomize unit a named file belongs to.
 
 A pre-commit hook passes the changed files, not directories: a changed base file or patch is
 linted through the nearest kustomization above it (up to the repository root), as it would be
-applied. A finding in a base that several overlays build is one finding at the base's line that
-lists the overlays carrying it. A unit that falls back to file-by-file linting cannot see what its
-build would produce, so its cross-object findings are only hints (info).
+applied. What becomes of the findings per unit is the engine's business (:mod:`crashlint.engine.units`).
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from crashlint.model.findings import Finding
-from crashlint.rules import all_rules
 from crashlint.sources.kustomize.build import kustomization_file
 
 
@@ -41,40 +37,3 @@ _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 def _like(raw: str, directory: str) -> str:
     """``directory`` relative when the path it was found from was relative (findings keep the user's paths)."""
     return directory if os.path.isabs(raw) else os.path.relpath(directory)
-
-
-def downgrade_in_fallbacks(findings: list[Finding], fallback_dirs: list[str]) -> list[Finding]:
-    """Cross-object findings of files in a unit linted file by file become info."""
-    if not fallback_dirs:
-        return findings
-    cross = {rid for rid, rule in all_rules().items() if rule.cross_object}
-    prefixes = tuple(os.path.normpath(d) + os.sep for d in fallback_dirs)
-    for f in findings:
-        if f.rule in cross and f.severity != "info" and os.path.normpath(f.file).startswith(prefixes):
-            f.severity = "info"
-    return findings
-
-
-def carried_by_units(findings: list[Finding]) -> list[Finding]:
-    """One finding per (rule, place, container); the kustomize units that carry it listed under ``overlays``.
-
-    The same base line is found once per overlay that builds it; the message may name the
-    object as each overlay renames it, so the first in a fixed order is kept.
-    """
-    merged: dict[tuple[str, str, int, int, str], Finding] = {}
-    units: dict[tuple[str, str, int, int, str], list[str]] = {}
-    out: list[Finding] = []
-    for f in findings:
-        unit = f.extra.pop("unit", None)
-        if unit is None:
-            out.append(f)
-            continue
-        key = (f.rule, f.file, f.line, f.column, f.container or "")
-        units.setdefault(key, []).append(unit)
-        if key not in merged:
-            merged[key] = f
-            out.append(f)
-    for key, f in merged.items():
-        f.extra["overlays"] = sorted(set(units[key]))
-    out.sort(key=Finding.sort_key)
-    return out
