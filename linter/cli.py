@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-OUTPUTS = ("text", "json", "sarif", "junit", "github")
+OUTPUTS = ("text", "json", "sarif", "junit", "github", "html")
 # findings.SEVERITIES, spelled here so that building the parser imports nothing of the model (a
 # test keeps the two equal); --fail-on adds "never".
 SEVERITY_CHOICES = ("error", "warning", "info")
@@ -34,7 +34,9 @@ SEVERITY_CHOICES = ("error", "warning", "info")
 # output read by a person (the terminal, a pre-commit hook, annotations on a diff) leaves info
 # out, so the error that stops a commit is not buried under nudges; output read by a program
 # (JSON, SARIF, JUnit), which shows severities apart or filters them itself, lists everything.
-DEFAULT_MIN_SEVERITY = {"text": "warning", "github": "warning", "json": "info", "sarif": "info", "junit": "info"}
+# An HTML page is read by a person too: it lists what the terminal lists.
+DEFAULT_MIN_SEVERITY = {"text": "warning", "github": "warning", "html": "warning", "json": "info", "sarif": "info",
+                        "junit": "info"}
 
 
 class _Command:
@@ -231,12 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                       help="files and directories (recursive *.yaml *.yml *.json), '-' for stdin")
     lint.add_argument("-o", "--output", choices=OUTPUTS, default="text",
-                      help="output format; text is coloured only on a terminal, and NO_COLOR turns colour off")
+                      help="output format; text is coloured only on a terminal, and NO_COLOR turns colour off; "
+                           "html is one self-contained page")
     lint.add_argument("--fail-on", choices=[*SEVERITY_CHOICES, "never"], default="error",
                       help="exit 1 when a finding has this severity or a higher one (never: exit 0 on findings)")
     lint.add_argument("--min-severity", choices=SEVERITY_CHOICES, metavar="{error,warning,info}",
                       help="the lowest severity listed; the summary still counts the others (default: "
-                           "min_severity of the config, else warning for text and github output and info "
+                           "min_severity of the config, else warning for text, github and html output and info "
                            "for json, sarif and junit; never above --fail-on)")
     lint.add_argument("--config", metavar="FILE",
                       help="config file (default: the nearest .crashlint.yaml from the working directory "
@@ -295,7 +298,8 @@ def _add_runtime(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--kubeconfig", metavar="FILE",
                    help="kubeconfig of the live cluster (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--context", help="kubeconfig context (default: the current one)")
-    p.add_argument("-o", "--output", choices=["text", "json"], default="text", help="output format")
+    p.add_argument("-o", "--output", choices=["text", "json", "html"], default="text",
+                   help="output format (html: one self-contained page)")
     p.add_argument("--from", dest="from_file", metavar="FILE|-", help="offline: a `kubectl get "
                    "pods,replicasets,jobs,events -o json` List ('-' for stdin)")
     p.add_argument("--logs", metavar="FILE", help='offline logs: {"<ns>/<pod>/<container>": '

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from crashlint.model.report import LintReport
 from crashlint.settings.policy import Policies
-from crashlint.reporters import github, json_format, junit, sarif, text
+from crashlint.reporters import github, html, json_format, junit, sarif, text
 
 Renderer = Callable[[LintReport, Policies, bool], str]
 
@@ -16,4 +16,5 @@ RENDERERS: dict[str, Renderer] = {
     "sarif": sarif.render,
     "junit": junit.render,
     "github": github.render,
+    "html": html.render,
 }

@@ -94,7 +94,12 @@ def run(args: argparse.Namespace) -> int:
                      namespace=namespace, stdin=sys.stdin.buffer if "-" in (args.manifests or ()) else None)
     for w in report.warnings:
         print(f"crashlint runtime: warning: {w}", file=sys.stderr)
-    sys.stdout.write(render_json(report) if args.output == "json" else render_text(report))
+    if args.output == "html":
+        from crashlint.runtime.html import render_html  # the page's modules only when asked for
+
+        sys.stdout.write(render_html(report))
+    else:
+        sys.stdout.write(render_json(report) if args.output == "json" else render_text(report))
     if report.errors:
         for e in report.errors:
             print(f"crashlint runtime: {e.file}:{e.line}: {e.message}", file=sys.stderr)
