@@ -155,7 +155,7 @@ def _container_hits(wl: Workload, c: Container) -> Iterator[Hit]:
 
 
 def _checks(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
-    yield from validation_problems(obj)
+    yield from validation_problems(obj, ctx.knowledge)
     for pointer, message in pod_spec_problems(obj):
         yield Hit(pointer, f"{message}; the API server rejects the {obj.kind}", anchor="key")
     wl = workload_of(obj)

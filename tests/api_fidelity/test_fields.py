@@ -25,6 +25,9 @@ from crashlint.sources.loader import load_text
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import fields
 from crashlint.knowledge.validation.kinds import BUILTIN_KINDS
+from crashlint.settings.policy import load_policies
+
+KNOWLEDGE = load_policies().knowledge  # the shipped knowledge, as a run without .crashlint.yaml has it
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "api_fidelity" / "fields"
@@ -86,7 +89,7 @@ def _objects(text: str):
 
 
 def _messages(text: str) -> list[str]:
-    return [h.message for obj in _objects(text) for h in fields.check_object(obj)]
+    return [h.message for obj in _objects(text) for h in fields.check_object(obj, KNOWLEDGE)]
 
 
 def test_suggestion_is_the_closest_real_field_name() -> None:
@@ -152,8 +155,8 @@ def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
     """The webhook's and runtime mode's objects: a newer server's fields must not look unknown."""
     data = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"fieldOfKubernetes199": True, "replicas": "3"}}
-    assert list(fields.check_object(K8sObject(data, Document(source, 0, 0, data), ()))) == []
-    assert len(list(fields.check_object(K8sObject(data, Document("d.yaml", 0, 0, data), ())))) == 2
+    assert list(fields.check_object(K8sObject(data, Document(source, 0, 0, data), ()), KNOWLEDGE)) == []
+    assert len(list(fields.check_object(K8sObject(data, Document("d.yaml", 0, 0, data), ()), KNOWLEDGE))) == 2
 
 
 def test_patch_directives_are_not_unknown_fields() -> None:
@@ -177,7 +180,7 @@ def test_hostile_shapes_never_raise_and_findings_are_capped() -> None:
     ]
     for text in shapes:
         for obj in _objects(text):
-            list(fields.check_object(obj))
+            list(fields.check_object(obj, KNOWLEDGE))
     (msg,) = _messages("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + "k" * 1_000 + ": 1\n")
     assert len(msg) < 400
     many = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + "".join(f"k{i}: 1\n" for i in range(1000))
@@ -201,7 +204,7 @@ def test_typical_deployment_is_checked_well_under_a_millisecond() -> None:
     runs = []
     for _ in range(200):
         t = time.perf_counter()
-        list(fields.check_object(obj))
+        list(fields.check_object(obj, KNOWLEDGE))
         runs.append(time.perf_counter() - t)
     assert statistics.median(runs) < 0.001
 

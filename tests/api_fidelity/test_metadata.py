@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from crashlint.knowledge import k8snames
 from server_answers import RULE, lint
+from crashlint.settings.policy import load_policies
+
+KNOWLEDGE = load_policies().knowledge  # the shipped knowledge, as a run without .crashlint.yaml has it
 
 
 def _annotated(tmp_path: Path, size: int) -> Path:
@@ -95,7 +98,7 @@ def test_a_huge_map_of_bad_labels_costs_linear_time_and_a_screenful(tmp_path: Pa
 
     assert rule_finishes(tmp_path, RULE, [config_map(100_000)]) >= 21  # the whole rule, within the deadline
     small = config_map(1_000)
-    hits = list(module.check_object(K8sObject(small, Document("x.yaml", 0, 0, small), ())))
+    hits = list(module.check_object(K8sObject(small, Document("x.yaml", 0, 0, small), ()), KNOWLEDGE))
     assert len(hits) == 21 and "1980 more entries are refused like the ones above" in hits[-1].message
 
 
@@ -113,7 +116,7 @@ def test_metadata_of_any_shape_never_raises(tmp_path: Path, metadata: object) ->
                        ("CronJob", {"jobTemplate": {"metadata": metadata, "spec": {"template": metadata}}})):
         data = {"apiVersion": "batch/v1" if kind == "CronJob" else "apps/v1" if kind == "Deployment" else "v1",
                 "kind": kind, "metadata": metadata, "spec": spec}
-        list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))
+        list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ()), KNOWLEDGE))
 
 
 def test_the_quoting_fix_keeps_the_text_as_written() -> None:

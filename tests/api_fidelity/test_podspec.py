@@ -11,20 +11,26 @@ import pytest
 from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import podspec
+from crashlint.settings.policy import load_policies
 from server_answers import (
     FIXTURES,
     RULE,
     lint,
 )
 
+KNOWLEDGE = load_policies().knowledge  # the shipped knowledge, as a run without .crashlint.yaml has it
+
 _CHILD = """
 import json, sys
 from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation import podspec, service
+from crashlint.settings.policy import load_policies
+
+KNOWLEDGE = load_policies().knowledge  # the shipped knowledge, as a run without .crashlint.yaml has it
 docs = json.load(open(sys.argv[1]))
 objs = [K8sObject(d, Document(sys.argv[1], i, 0, d), ()) for i, d in enumerate(docs)]
-print(sum(len(list(m.check_object(o))) for o in objs for m in (podspec, service)))
+print(sum(len(list(m.check_object(o, KNOWLEDGE))) for o in objs for m in (podspec, service)))
 """
 
 
@@ -76,8 +82,8 @@ def test_objects_the_api_server_decoded_are_judged_only_for_a_statefulsets_templ
     sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
            "spec": {"template": {"spec": {"containers": [{"name": "db", "image": "registry.example.com/db:1.0",
                                                           "volumeMounts": [{"name": "wal", "mountPath": "/wal"}]}]}}}}
-    assert list(podspec.check_object(K8sObject(pod, Document(source, 0, 0, pod), ()))) == []
-    assert len(list(podspec.check_object(K8sObject(pod, Document("pod.yaml", 0, 0, pod), ())))) == 1
-    hits = list(podspec.check_object(K8sObject(sts, Document(source, 0, 0, sts), ())))
+    assert list(podspec.check_object(K8sObject(pod, Document(source, 0, 0, pod), ()), KNOWLEDGE)) == []
+    assert len(list(podspec.check_object(K8sObject(pod, Document("pod.yaml", 0, 0, pod), ()), KNOWLEDGE))) == 1
+    hits = list(podspec.check_object(K8sObject(sts, Document(source, 0, 0, sts), ()), KNOWLEDGE))
     assert [h.message.split(" (")[0] for h in hits] == [
         'spec.template.spec.containers[0].volumeMounts[0].name: Not found: "wal"']

@@ -11,6 +11,9 @@ import pytest
 from crashlint.engine.api import lint_paths
 from crashlint.settings.config import load_settings
 from server_answers import FIXTURES, RULE
+from crashlint.settings.policy import load_policies
+
+KNOWLEDGE = load_policies().knowledge  # the shipped knowledge, as a run without .crashlint.yaml has it
 
 
 def test_kustomize_common_labels_reach_selector_and_template_alike() -> None:
@@ -46,7 +49,7 @@ def test_selectors_and_templates_of_any_shape_never_raise(selector: object, temp
         for data in ({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}, "spec": spec},
                      {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"},
                       "spec": {**spec, "manualSelector": None}}):
-            list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ())))
+            list(module.check_object(K8sObject(data, Document("x.yaml", 0, 0, data), ()), KNOWLEDGE))
 
 
 @pytest.mark.parametrize("source", ["admission", "cluster:Job/ns/migrate"])
@@ -63,5 +66,5 @@ def test_objects_the_api_server_decoded_are_not_judged(source: str) -> None:
                      "template": {"metadata": {"labels": {"controller-uid": uid, "job-name": "migrate"}},
                                   "spec": {"restartPolicy": "Never", "containers": [{"name": "m", "image": "m:1"}]}}}}
     for module in (metadata, selectors):
-        assert list(module.check_object(K8sObject(data, Document(source, 0, 0, data), ()))) == []
-    assert len(list(selectors.check_object(K8sObject(data, Document("job.yaml", 0, 0, data), ())))) == 1
+        assert list(module.check_object(K8sObject(data, Document(source, 0, 0, data), ()), KNOWLEDGE)) == []
+    assert len(list(selectors.check_object(K8sObject(data, Document("job.yaml", 0, 0, data), ()), KNOWLEDGE))) == 1

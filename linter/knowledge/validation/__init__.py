@@ -4,7 +4,7 @@
 read from the Kubernetes source (``pkg/apis/core/validation``, ``pkg/apis/apps/validation``,
 ``pkg/apis/batch/validation``, apimachinery ``pkg/util/validation``), quotes the server's own
 wording, and says which versions behave that way. Each module exposes
-``check_object(obj) -> Iterator[Hit]`` with pointers relative to the object root; this package
+``check_object(obj, knowledge) -> Iterator[Hit]`` with pointers relative to the object root; this package
 chains them in a fixed order so the output is stable.
 """
 
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.objects import K8sObject
 
-Check = Callable[[K8sObject], Iterator[Hit]]
+Check = Callable[[K8sObject, Mapping[str, Any]], Iterator[Hit]]
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +35,11 @@ def _checks() -> tuple[Check, ...]:
     return tuple(found)
 
 
-def problems(obj: K8sObject) -> Iterator[Hit]:
-    """What the API server would refuse in ``obj``, by every validation module."""
+def problems(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
+    """What the API server would refuse in ``obj``, by every validation module.
+
+    ``knowledge`` is the run's (``Settings.knowledge``): tables a ``.crashlint.yaml`` may extend,
+    never the shipped policies read behind the settings' back.
+    """
     for check in _checks():
-        yield from check(obj)
+        yield from check(obj, knowledge)

@@ -97,38 +97,6 @@ def is_int(value: Any) -> bool:
 
 # IsDNS1123Label / IsDNS1123Subdomain (apimachinery pkg/util/validation/validation.go), with the
 # messages RegexError builds: msg + " (e.g. 'a' or 'b', regex used for validation is '<fmt>')".
-_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN_FMT = _LABEL_FMT + r"(\." + _LABEL_FMT + ")*"
-_LABEL_RX = re.compile(_LABEL_FMT)
-_SUBDOMAIN_RX = re.compile(_SUBDOMAIN_FMT)
-_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-              f"start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-              f"validation is '{_LABEL_FMT}')")
-_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                  "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-                  f"validation is '{_SUBDOMAIN_FMT}')")
-
-
-def dns1123_label_problems(value: str) -> list[str]:
-    """``IsDNS1123Label``'s messages (container, volume and Service port names)."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL_RX.fullmatch(value):
-        errs.append("must not contain dots" if _SUBDOMAIN_RX.fullmatch(value) else _LABEL_MSG)
-    return errs
-
-
-def dns1123_subdomain_problems(value: str) -> list[str]:
-    """``IsDNS1123Subdomain``'s messages (an ExternalName Service's ``externalName``)."""
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not _SUBDOMAIN_RX.fullmatch(value):
-        errs.append(_SUBDOMAIN_MSG)
-    return errs
-
-
 def port_num_problem(value: int) -> str | None:
     """``IsValidPortNum``: 1-65535."""
     return None if 1 <= value <= 65535 else "must be between 1 and 65535, inclusive"

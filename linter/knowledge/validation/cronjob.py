@@ -26,7 +26,8 @@ A schedule that parses but never fires (``0 0 30 2 *``) is accepted by the serve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 from fractions import Fraction
 from functools import lru_cache
 
@@ -238,7 +239,7 @@ def _schedule_hits(spec: dict[str, object]) -> Iterator[Hit]:
                   "1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT)", anchor="value")
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """Schedule, time zone, concurrency policy and the history limits (the 52-character name is
     ``metadata.py``'s)."""
     if obj.kind != "CronJob" or obj.api_group != "batch" or decoded_by_api_server(obj):

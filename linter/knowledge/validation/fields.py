@@ -36,7 +36,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -244,7 +244,7 @@ def _describe(data: Schema, root: str, pointer: tuple[str | int, ...]) -> tuple[
     return path, go_path, struct
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """Unknown fields (at the key) and values of the wrong JSON type (at the value) in ``obj``.
 
     Only containers are pushed on the stack; a string field holding a string (most of any

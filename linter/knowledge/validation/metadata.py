@@ -38,9 +38,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -51,7 +50,6 @@ from crashlint.model.imageref import placeholder
 from crashlint.model.document import node_at
 from crashlint.model.objects import CLUSTER_SCOPED, K8sObject
 from crashlint.model.nested import dig
-from crashlint.settings.policy import load_policies
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_HITS_PER_MAP = 20
@@ -88,15 +86,25 @@ class Removed:
     everywhere: bool  # removed in every supported release, not only the newer ones
 
 
-@lru_cache(maxsize=1)
-def _tables() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Removed]]:
-    """``policies/apiserver.yaml`` as look-up tables: (group, kind) -> name format; (apiVersion, kind) -> removal."""
-    data = load_policies().knowledge.get("apiserver") or {}
+Tables = tuple[dict[tuple[str, str], str], dict[tuple[str, str], Removed]]
+_last: tuple[Any, Tables] | None = None  # the tables of the last knowledge seen (one run, one knowledge)
+
+
+def _tables(knowledge: Mapping[str, Any]) -> Tables:
+    """``apiserver`` knowledge as look-up tables: (group, kind) -> name format; (apiVersion, kind) -> removal.
+
+    Built from the run's knowledge (``policies/apiserver.yaml`` with a ``.crashlint.yaml`` over it),
+    once per knowledge object: every object of a run asks, and the tables are the same for all.
+    """
+    global _last
+    data = knowledge.get("apiserver") or {}
+    if _last is not None and _last[0] is data:
+        return _last[1]
     names: dict[tuple[str, str], str] = {}
     for entry in data.get("names") or []:
         assert entry["format"] in _FORMATS, entry["format"]
         for kind in entry["kinds"]:
-            names[(entry["group"], kind)] = entry["format"]
+            names.setdefault((entry["group"], kind), entry["format"])  # first match wins, as in every knowledge list
     removed: dict[tuple[str, str], Removed] = {}
     oldest = _release(data.get("oldest_supported", "1.0"))
     for entry in data.get("removed") or []:
@@ -104,6 +112,7 @@ def _tables() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Removed
         for kind in entry["kinds"]:
             removed_in = str(entry["removed_in"])
             removed[(entry["version"], kind)] = Removed(removed_in, use.get(kind), _release(removed_in) <= oldest)
+    _last = (data, (names, removed))
     return names, removed
 
 
@@ -112,9 +121,9 @@ def _release(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in str(text).split("."))
 
 
-def unserved(obj: K8sObject) -> Removed | None:
+def unserved(obj: K8sObject, knowledge: Mapping[str, Any]) -> Removed | None:
     """The removal of ``obj``'s apiVersion for its kind, when the server no longer serves it."""
-    return _tables()[1].get((obj.api_version, obj.kind))
+    return _tables(knowledge)[1].get((obj.api_version, obj.kind))
 
 
 def go_quote(value: str) -> str:
@@ -207,8 +216,8 @@ def _key_text(key: Any) -> str | None:
     return None
 
 
-def _name_hits(obj: K8sObject, meta: dict[str, Any]) -> Iterator[Hit]:
-    check = _FORMATS[_tables()[0].get((obj.api_group, obj.kind), _FLOOR)]
+def _name_hits(obj: K8sObject, meta: dict[str, Any], knowledge: Mapping[str, Any]) -> Iterator[Hit]:
+    check = _FORMATS[_tables(knowledge)[0].get((obj.api_group, obj.kind), _FLOOR)]
     name, generate = meta.get("name"), meta.get("generateName")
     if isinstance(generate, str) and generate:
         yield from _one_name(obj, ("metadata", "generateName"), "metadata.generateName", generate,
@@ -402,11 +411,11 @@ def decoded_by_api_server(obj: K8sObject) -> bool:
     return source == "admission" or source.startswith("cluster:")
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """What the server refuses in ``obj``'s apiVersion and metadata, and in its pod template's metadata."""
     if decoded_by_api_server(obj):
         return
-    gone = unserved(obj)
+    gone = unserved(obj, knowledge)
     if gone is not None:
         instead = f"; use {gone.use}" if gone.use else ""
         where = "every current cluster" if gone.everywhere else \
@@ -422,7 +431,7 @@ def check_object(obj: K8sObject) -> Iterator[Hit]:
         return
     meta = meta or {}
     said_template = False
-    for hit in (*_name_hits(obj, meta), *_namespace_hits(obj, meta)):
+    for hit in (*_name_hits(obj, meta, knowledge), *_namespace_hits(obj, meta)):
         if hit.severity == "warning":
             if said_template:
                 continue  # one "this file is a template" per object is enough

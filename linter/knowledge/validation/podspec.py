@@ -24,7 +24,7 @@ Each check is linear: names go into dicts as they are met, never a scan per name
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from crashlint.model.findings import Hit
@@ -32,7 +32,8 @@ from crashlint.knowledge.k8snames import port_name_problems
 from crashlint.model.objects import K8sObject
 from crashlint.model.workloads import Container, Workload, workload_of
 from crashlint.knowledge.validation.metadata import decoded_by_api_server
-from crashlint.knowledge.validation._wording import (dns1123_label_problems, duplicate, filled_in_later, forbidden, invalid, is_int,
+from crashlint.knowledge.k8snames import dns1123_label_problems
+from crashlint.knowledge.validation._wording import (duplicate, filled_in_later, forbidden, invalid, is_int,
                        not_found, not_supported, port_num_problem, required)
 
 # VolumeSource's members (k8s.io/api/core/v1 types.go; ``image`` since 1.31). Two of them in one
@@ -272,7 +273,7 @@ def _validation_hits(obj: K8sObject, wl: Workload) -> Iterator[Hit]:
                              TERMINATION_MESSAGE_POLICIES, "terminationMessagePolicy", c.name)
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """Every pod-spec refusal of ``obj`` (any kind that runs pods); a StatefulSet's say when it bites.
 
     An object the API server decoded (the webhook's, runtime mode's live ones) passed this

@@ -34,7 +34,7 @@ rendered values decide. Objects of a group version the server no longer serves a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,10 +333,10 @@ def _cron_job(spec: dict[str, Any]) -> Iterator[Hit]:
                   'Unsupported value: true: supported values: "nil", "false"', anchor="value")
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """What the server refuses in the selector of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
     ReplicationController, Job or CronJob."""
-    if decoded_by_api_server(obj) or unserved(obj) is not None:
+    if decoded_by_api_server(obj) or unserved(obj, knowledge) is not None:
         return
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):

@@ -11,13 +11,14 @@ clusterIP ranges (they depend on the cluster's flags), the Service's name and se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.knowledge.k8snames import port_name_problems
 from crashlint.model.objects import K8sObject
-from crashlint.knowledge.validation._wording import (dns1123_label_problems, dns1123_subdomain_problems, duplicate, filled_in_later, forbidden,
+from crashlint.knowledge.k8snames import dns1123_label_problems, dns1123_subdomain_problems
+from crashlint.knowledge.validation._wording import (duplicate, filled_in_later, forbidden,
                        invalid, is_int, not_supported, port_num_problem, required)
 from crashlint.knowledge.validation.metadata import decoded_by_api_server
 
@@ -109,7 +110,7 @@ def _port_hits(ports: list[Any], svc_type: str | None) -> Iterator[Hit]:
             pairs.setdefault((protocol, number), i)
 
 
-def check_object(obj: K8sObject) -> Iterator[Hit]:
+def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     """Every refusal of ``ValidateService`` that a file can show (not the cluster-specific ranges);
     an object the API server decoded (webhook, runtime mode) passed it already."""
     if obj.kind != "Service" or obj.api_group != "" or decoded_by_api_server(obj):
