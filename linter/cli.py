@@ -266,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_fix(sub)
     _add_runtime(sub)
+    _add_watch(sub)
     _add_webhook(sub)
     return p
 
@@ -311,6 +312,37 @@ def _add_runtime(sub: argparse._SubParsersAction[_Parser]) -> None:
                         "(unpredicted: only unpredicted crashes; never: always 0)")
     p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
     p.set_defaults(func=_Command("crashlint.runtime.cli:run"))
+
+
+def _add_watch(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``watch``: runtime mode kept current in the cluster (needs the ``webhook`` extra's client and
+    prometheus-client, as the image has them)."""
+    p = sub.add_parser(
+        "watch", help="watch the cluster: confirm crashes as they happen; metrics, Events and a page over HTTP",
+        description="List, then watch Pods, Events, ReplicaSets, Jobs and the workloads; judge every workload "
+                    "as `crashlint runtime` does whenever it changes; serve / (the report), /metrics, /healthz "
+                    "and /readyz; record CrashConfirmed / CrashUnpredicted Events on the workloads while "
+                    "holding the Lease. Runs until SIGTERM.")
+    p.add_argument("-n", "--namespace", help="watch one namespace (default: every namespace)")
+    p.add_argument("-l", "--selector", metavar="SELECTOR",
+                   help="label selector for pods, their owners and the workloads, e.g. app=web,tier!=cache")
+    p.add_argument("--namespace-selector", metavar="SELECTOR",
+                   help="only namespaces whose labels match, e.g. crashlint.io/watch=true (lists namespaces)")
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig (default: $KUBECONFIG or ~/.kube/config; "
+                                                        "in a pod, its service account)")
+    p.add_argument("--context", help="kubeconfig context (default: the current one)")
+    p.add_argument("--config", help="config file (default: nearest .crashlint.yaml upwards)")
+    p.add_argument("--listen", default="0.0.0.0:8080", metavar="HOST:PORT", help="where to serve HTTP")
+    p.add_argument("--lease-name", default="crashlint-watch", help="the coordination.k8s.io Lease to hold")
+    p.add_argument("--lease-namespace", help="namespace of the Lease (default: the pod's own, or the "
+                                             "kubeconfig context's)")
+    p.add_argument("--identity", help="this replica's name in the Lease (default: hostname and a random suffix)")
+    p.add_argument("--no-leader-election", action="store_true",
+                   help="publish Events without holding a Lease (one replica only)")
+    p.add_argument("--no-events", action="store_true", help="record no Kubernetes Events (metrics and page only)")
+    p.add_argument("--event-max-age", type=float, default=3600, metavar="SECONDS",
+                   help="forget pod events last seen longer ago than this")
+    p.set_defaults(func=_Command("crashlint.watch.command:run"))
 
 
 def _add_webhook(sub: argparse._SubParsersAction[_Parser]) -> None:

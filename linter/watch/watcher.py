@@ -1,0 +1,134 @@
+"""The analysis loop: changes from every stream, one thread applying them, verdicts per dirty workload.
+
+Streams put changes on one bounded queue (a burst waits instead of growing memory); this loop
+takes them in batches, applies them to the store, and once every kind has been listed judges
+the workloads the batch touched. Judging before every kind is listed would see pods without
+their Deployment's findings and announce crashes as unpredicted that a moment later are
+confirmed. Results are replaced, never edited, so the page and ``/metrics`` read a consistent
+dict without a lock. A workload that raises while judged is counted and skipped; the loop
+never dies of one object.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from crashlint.runtime.join import runtime_policy
+from crashlint.settings.config import Settings
+from crashlint.watch.announce import Announcement, Transitions
+from crashlint.watch.judge import Judge, WorkloadResult
+from crashlint.watch.store import ClusterStore, StoreLimits
+
+log = logging.getLogger("crashlint.watch")
+QUEUE_SIZE = 10_000
+BATCH = 2_000
+PRUNE_EVERY_SECONDS = 30.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Watcher:
+    """Store, judge and verdict transitions behind one queue of changes."""
+
+    def __init__(self, settings: Settings, kinds: Iterable[str], limits: StoreLimits | None = None,
+                 namespace_selector: bool = False, clock: Callable[[], datetime] = utc_now,
+                 announce: Callable[[Announcement, dict[str, Any]], None] | None = None) -> None:
+        self.policy = runtime_policy(settings.knowledge)
+        self.store = ClusterStore(limits or StoreLimits(), set() if namespace_selector else None)
+        self.judge = Judge(settings, self.policy)
+        self.transitions = Transitions()
+        self.clock = clock
+        self.announce = announce
+        self.expected = frozenset(kinds)
+        self.listed: set[str] = set()
+        self.results: dict[str, WorkloadResult] = {}
+        self.queue: queue.Queue[tuple[str, str, Any]] = queue.Queue(QUEUE_SIZE)
+        self.applied = 0  # changes applied so far (tests wait on it)
+        self.analysis_errors = 0
+        self.first_verdicts_at: float | None = None  # monotonic time the first full judgement finished
+        self.heartbeat = time.monotonic()
+        self._last_prune = time.monotonic()
+        self.done = threading.Condition()
+
+    @property
+    def synced(self) -> bool:
+        return self.listed >= self.expected
+
+    def sink(self, kind: str, change: str, item: Any) -> None:
+        """What streams call: one watch event, or ``RELIST`` with the kind's whole list."""
+        self.queue.put((kind, change, item))
+
+    def step(self, timeout: float = 0.5) -> int:
+        """Apply one batch of changes and judge what they touched; how many changes were applied."""
+        self.heartbeat = time.monotonic()
+        try:
+            batch = [self.queue.get(timeout=timeout)]
+        except queue.Empty:
+            batch = []
+        while len(batch) < BATCH:
+            try:
+                batch.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        for kind, change, item in batch:
+            if change == "RELIST":
+                self.store.replace(kind, item)
+                self.listed.add(kind)
+            else:
+                self.store.apply(kind, change, item)
+        if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
+            self.store.prune_events(self.clock())
+            self._last_prune = time.monotonic()
+        if self.synced and self.store.dirty:
+            self._judge_dirty()
+        with self.done:
+            self.applied += len(batch)
+            self.done.notify_all()
+        return len(batch)
+
+    def _judge_dirty(self) -> None:
+        dirty, self.store.dirty = self.store.dirty, set()
+        now = self.clock()
+        results = dict(self.results)
+        announcements: list[tuple[Announcement, dict[str, Any]]] = []
+        for wl in sorted(dirty):
+            snap = self.store.snapshot(wl)
+            if snap is None:
+                results.pop(wl, None)
+                self.judge.forget(wl)
+                self.transitions.forget(wl)
+                continue
+            try:
+                result = self.judge.evaluate(wl, snap, now)
+            except Exception as exc:  # a rule or the classifier choking on one object must not stop the rest
+                self.analysis_errors += 1
+                log.warning("judging %s failed: %s: %s", wl, type(exc).__name__, exc)
+                continue
+            results[wl] = result
+            target = self.store.target(wl)
+            for a in self.transitions.update(result, self.policy.hints):
+                if target is not None:
+                    announcements.append((a, target))
+        self.results = results
+        if self.first_verdicts_at is None:
+            self.first_verdicts_at = time.monotonic()
+        if self.announce is not None:
+            for a, target in announcements:
+                self.announce(a, target)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.step()
+
+    def wait_applied(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` changes have been applied (and judged); for tests and the benchmark."""
+        with self.done:
+            return self.done.wait_for(lambda: self.applied >= count, timeout)
