@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from crashlint.engine.api import merge_inventory
+from crashlint.engine.api import lint_objects, merge_inventory
 from crashlint.sources.cluster import LookupResult
 from crashlint.model.findings import SEVERITY_RANK, Finding
 from crashlint.model.inventory import Entry, Inventory
@@ -353,7 +353,7 @@ def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outc
             if unconfirmed:
                 warnings.append(UNVERIFIED_WARNING)
     deadline = time.monotonic() + wh.lint_budget_seconds
-    result = loaded.engine.run([obj], inventory, deadline)
+    result = lint_objects([obj], loaded.settings, inventory, loaded.engine, deadline)
     findings = result.findings
     failed, skipped = list(result.failed_rules), list(result.skipped_rules)
 
@@ -364,7 +364,7 @@ def decide(req: dict[str, Any], loaded: Loaded, lookups: Lookups | None) -> Outc
         old_obj = _object(old, namespace or "default")
         old_inv = Inventory.from_objects([old_obj])
         merge_inventory(old_inv, inventory)  # same cluster view: only the change itself differs
-        old_result = loaded.engine.run([old_obj], old_inv, deadline)
+        old_result = lint_objects([old_obj], loaded.settings, old_inv, loaded.engine, deadline)
         old_keys = {_key(f) for f in old_result.findings}
         skipped += old_result.skipped_rules  # an old finding not computed cannot excuse a new one
         failed += old_result.failed_rules

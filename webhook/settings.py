@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from crashlint.settings.config import ConfigError, Settings, load_settings
-from crashlint.engine.runner import Engine
+from crashlint.engine.api import PreparedEngine, prepare
 from crashlint.model.findings import SEVERITIES
 from crashlint.knowledge.selectors import map_matches
 
@@ -171,7 +171,7 @@ class Loaded:
     """One consistent configuration: rule settings, the engine built from them, webhook settings."""
 
     settings: Settings
-    engine: Engine
+    engine: PreparedEngine
     webhook: WebhookSettings
 
 
@@ -195,7 +195,7 @@ def load(config: str | None, webhook_config: str | None = None) -> Loaded:
         except ConfigError as exc:
             msg = str(exc)
             raise ConfigError(msg if msg.startswith(webhook_config) else f"{webhook_config}: {msg}") from None
-    return Loaded(settings, Engine(settings), webhook)
+    return Loaded(settings, prepare(settings), webhook)
 
 
 def _signature(path: str) -> tuple[int, int, int] | None:

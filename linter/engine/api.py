@@ -104,7 +104,23 @@ def _stable_order(obj: K8sObject) -> tuple[str, str, int, str]:
     return (unit if isinstance(unit, str) else "", obj.file, obj.document.index, repr(obj.prefix))
 
 
+PreparedEngine = Engine  # what :func:`prepare` returns, for front ends that keep one (type only)
+
+
+def prepare(settings: Settings) -> PreparedEngine:
+    """The rules of ``settings`` made ready once, for a front end that lints many requests with them.
+
+    The webhook keeps one per configuration and passes it to :func:`lint_objects`; the CLI and
+    runtime mode lint once and need not.
+    """
+    return Engine(settings)
+
+
 def lint_objects(objects: list[K8sObject], settings: Settings, inventory: Inventory | None = None,
-                 engine: Engine | None = None) -> EngineResult:
-    """Lint objects already loaded (the webhook keeps one Engine per configuration)."""
-    return (engine or Engine(settings)).run(objects, inventory)
+                 engine: PreparedEngine | None = None, deadline: float | None = None) -> EngineResult:
+    """Lint objects already loaded (an admission request's object, a live cluster's workloads).
+
+    ``deadline`` (a ``time.monotonic()`` value) is for the webhook, which must answer in time: rules
+    not started by then are listed in the result's ``skipped_rules``.
+    """
+    return (engine or Engine(settings)).run(objects, inventory, deadline)
