@@ -45,7 +45,8 @@ def _summary(walls: list[float], errors: list[str]) -> dict[str, Any]:
 def run(workdir: Path, rate: float = 100.0, namespaces: int = 300, seconds: float = 20.0,
         recovery: float = 10.0, budget: float = 1.0) -> dict[str, Any]:
     certs = rig.crashlint_certs(workdir / "certs")
-    api = rig.FakeAPI(mode="stall").start()
+    api = rig.FakeAPI().start()
+    api.hang = True
     kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url)
     server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", kubeconfig=kubeconfig,
                         lookup_budget=budget)
@@ -97,7 +98,7 @@ def run(workdir: Path, rate: float = 100.0, namespaces: int = 300, seconds: floa
                 at = start + i / rate
                 phase = "hung" if i < rate * seconds else "recovered"
                 if phase == "recovered":
-                    api.mode = "ok"  # the API recovers: requests from now on are answered
+                    api.hang = False  # the API recovers: requests from now on are answered
                 pool.submit(one, i, at, phase)
                 ahead = at - time.monotonic() - 0.2  # submit just ahead of each request's time
                 if ahead > 0:
@@ -109,7 +110,7 @@ def run(workdir: Path, rate: float = 100.0, namespaces: int = 300, seconds: floa
     hung, recovered = (_summary(*phases[p]) for p in ("hung", "recovered"))
     return {"scenario": "hung-api", "rate": rate, "namespaces": namespaces, "seconds": seconds,
             "recovery_seconds": recovery, "lookup_budget_s": budget, "hung": hung, "recovered": recovered,
-            "api_requests": api.requests, "rss_kib_before": rss_before, "rss_kib_after": rss_after,
+            "api_requests": api.request_count, "rss_kib_before": rss_before, "rss_kib_after": rss_after,
             "ok": (hung["errors"] == 0 and hung["over_deadline"] == 0 and hung["p99_s"] <= 1.5
                    and recovered["errors"] == 0 and recovered["over_deadline"] == 0)}
 

@@ -67,8 +67,10 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
         warm_ok = status == 200 and json.loads(out)["response"]["allowed"] is False
         if fault == "unreachable":
             api.stop()
+        elif fault == "stall":
+            api.hang = True
         else:
-            api.mode = fault
+            api.status = 500
         time.sleep(ttl + 0.2)  # the warm namespace's cache entry has expired: a refresh is needed
 
         def one(i: int) -> dict[str, Any]:
@@ -99,7 +101,7 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
     return {"scenario": f"lookups/{fault}", "warm_checked_against_cluster": warm_ok,
             "errors": sorted({str(r.get("error") or r.get("status")) for r in failed})[:3], "requests": len(results),
             "failed": len(failed), "max_s": round(walls[-1], 3), "p50_s": round(rig.percentile(walls, 0.5), 3),
-            "limit_s": limit, "without_skip_warning": len(unwarned), "api_requests": api.requests,
+            "limit_s": limit, "without_skip_warning": len(unwarned), "api_requests": api.request_count,
             "waited_budget": sum(1 for w in walls if w >= budget * 0.8),
             "ok": warm_ok and not failed and walls[-1] < limit and not unwarned}
 

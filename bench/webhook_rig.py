@@ -20,18 +20,18 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from fakeapi import FakeAPI, closed_port_url, write_kubeconfig  # noqa: E402,F401 - the suite's fake API
 FIXTURES = REPO / "tests" / "fixtures" / "webhook"
 HOST = "127.0.0.1"
 GROUPS = {"Deployment": "apps", "Pod": ""}
@@ -198,97 +198,6 @@ class KubeletMount:
             for f in old.iterdir():
                 f.unlink()
             old.rmdir()
-
-
-# --- fake Kubernetes API ----------------------------------------------------------------------
-
-LIST_KINDS = {"configmaps": "ConfigMapList", "secrets": "SecretList", "serviceaccounts": "ServiceAccountList",
-              "services": "ServiceList"}
-
-
-@dataclass
-class FakeAPI:
-    """A local API server for the webhook's look-ups whose behaviour can change mid-run.
-
-    ``mode``: ``ok`` (an empty list of the asked kind; metadata lists when asked for them),
-    ``error`` (HTTP 500 Status to everything), ``stall`` (reads the request, never answers
-    until :meth:`stop`). :meth:`stop` closes the port: the API becomes unreachable.
-    """
-
-    mode: str = "ok"
-    requests: int = 0
-    paths: list[str] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-    _release: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://{HOST}:{self.server.server_address[1]}"
-
-    def start(self) -> "FakeAPI":
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
-                api.requests += 1
-                path = urlsplit(self.path).path
-                if len(api.paths) < 10_000:
-                    api.paths.append(path)
-                if api.mode == "stall":
-                    api._release.wait(timeout=600)  # bounded: stop() releases it
-                    return
-                if api.mode == "error":
-                    status, body = 500, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
-                                         "message": "etcdserver: request timed out", "code": 500}
-                else:
-                    plural = path.rstrip("/").rsplit("/", 1)[-1]
-                    meta = "as=PartialObjectMetadataList" in self.headers.get("Accept", "")
-                    kind = "PartialObjectMetadataList" if meta else LIST_KINDS.get(plural, "List")
-                    status, body = 200, {"kind": kind, "apiVersion": "meta.k8s.io/v1" if meta else "v1",
-                                         "metadata": {"resourceVersion": "1"}, "items": []}
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the client gave up
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Close the listening port (connections then get ECONNREFUSED) and release stalled handlers."""
-        self._release.set()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-
-def closed_port_url() -> str:
-    """An address where nothing listens (connection refused)."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return f"http://{HOST}:{s.getsockname()[1]}"
-
-
-def write_kubeconfig(path: Path, server: str) -> Path:
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-        "clusters": [{"name": "fake", "cluster": {"server": server}}],
-        "users": [{"name": "bench", "user": {"token": "crashlint-bench-token"}}],
-        "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "bench"}}],
-    }))
-    return path
 
 
 # --- the server -------------------------------------------------------------------------------

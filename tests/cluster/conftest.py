@@ -1,4 +1,4 @@
-"""Fixtures: a running fake API server and a kubeconfig pointing at it."""
+"""Fixtures: the fake API serving the recorded namespace ``shop``, and a kubeconfig pointing at it."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from k8s_fakeapi import FakeAPI, write_kubeconfig
+from fakeapi import FakeAPI, recorded_cluster, write_kubeconfig
 
 
 @pytest.fixture
 def fakeapi() -> Iterator[FakeAPI]:
-    api = FakeAPI().start()
-    yield api
-    api.stop()
+    with recorded_cluster() as api:
+        yield api
 
 
 @pytest.fixture
 def kubeconfig(tmp_path: Path, fakeapi: FakeAPI) -> Path:
-    return write_kubeconfig(tmp_path / "kubeconfig", fakeapi.url)
+    return write_kubeconfig(tmp_path / "kubeconfig", fakeapi.url, namespace="shop")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterError, ClusterSource
-from k8s_fakeapi import FIXTURES, TOKEN, FakeAPI, write_kubeconfig
+from fakeapi import CLUSTER_FIXTURES as FIXTURES, TOKEN, FakeAPI, closed_port_url, write_kubeconfig
 
 SECRET_VALUE = "aHVudGVyMi1kby1ub3Qta2VlcA=="  # the password inside the recorded last-applied annotation
 
@@ -20,12 +19,6 @@ SECRET_VALUE = "aHVudGVyMi1kby1ub3Qta2VlcA=="  # the password inside the recorde
 def _source(kubeconfig: Path, **kw) -> tuple[ClusterSource, list[str]]:
     warnings: list[str] = []
     return ClusterSource(kubeconfig=str(kubeconfig), in_cluster=False, warn=warnings.append, **kw), warnings
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_inventory_lists_each_kind_once_per_namespace(kubeconfig: Path, fakeapi: FakeAPI) -> None:
@@ -78,7 +71,7 @@ def test_a_reply_that_ignored_the_metadata_request_is_discarded(kubeconfig: Path
 
 
 def test_forbidden_kind_warns_and_is_not_complete(kubeconfig: Path, fakeapi: FakeAPI) -> None:
-    fakeapi.forbidden = {("locked", "secrets")}
+    fakeapi.forbidden.add(("locked", "secrets"))
     source, warnings = _source(kubeconfig)
     inv = source.inventory_for({"locked"})
     assert ("Secret", "locked") not in inv.complete
@@ -95,7 +88,7 @@ def test_unauthorized_is_one_cluster_error(kubeconfig: Path, fakeapi: FakeAPI) -
 
 @pytest.mark.timing
 def test_unreachable_cluster_fails_fast(tmp_path: Path) -> None:
-    kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{_closed_port()}")
+    kc = write_kubeconfig(tmp_path / "kc", closed_port_url())
     source, _ = _source(kc)
     start = time.monotonic()
     with pytest.raises(ClusterError, match="unreachable"):
@@ -165,7 +158,7 @@ def test_cached_lookup_ttl_budget_and_stale_while_error(kubeconfig: Path, fakeap
 
 
 def test_cached_lookup_reports_an_unreachable_api(tmp_path: Path) -> None:
-    kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{_closed_port()}")
+    kc = write_kubeconfig(tmp_path / "kc", closed_port_url())
     source, _ = _source(kc)
     lookup = CachedLookup(source, budget=1.0)
     try:
@@ -208,7 +201,7 @@ def test_cli_lint_without_cluster_only_warns(kubeconfig: Path) -> None:
 
 
 def test_cli_lint_unreachable_cluster_is_one_line(tmp_path: Path) -> None:
-    kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{_closed_port()}")
+    kc = write_kubeconfig(tmp_path / "kc", closed_port_url())
     start = time.monotonic()
     proc = _lint_cli("--cluster", "--kubeconfig", str(kc), str(FIXTURES / "shop-deployment.yaml"))
     assert proc.returncode == 2

@@ -1,5 +1,5 @@
 """Every recorded cluster state of the corpus, offline (--from) and live (the kubernetes client
-against a stub API server serving the same objects): same crashes, same verdicts, same exit code."""
+against the fake API server serving the same objects): same crashes, same verdicts, same exit code."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from runtime_cases import CASES, Case, load_case
-from runtime_stub import StubAPI, write_kubeconfig
+from fakeapi import FakeAPI, write_kubeconfig
 
 from crashlint.settings.policy import load_policies
 from crashlint.rules import all_rules
@@ -62,9 +62,9 @@ def test_offline(name, run_cli):
 def test_live(name, run_cli, tmp_path):
     case = load_case(name)
     args = case.args(offline=False)
-    stub = StubAPI(case.items, case.logs, page_size=3)
-    with stub.running():
-        kubeconfig = write_kubeconfig(tmp_path, stub.url)
+    stub = FakeAPI(case.items, logs=case.logs, page_size=3)
+    with stub:
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", stub.url)
         scope = [] if "-n" in args else ["-A"]
         code, out, err = run_cli(["--kubeconfig", str(kubeconfig), *scope, *args, "-o", "json"])
     assert "Traceback" not in err
@@ -73,13 +73,13 @@ def test_live(name, run_cli, tmp_path):
     paths = stub.paths()
     assert not any("secret" in p for p in paths), paths
     # previous logs asked only for containers with a dead previous instance, bounded
-    log_queries = [q for p, q in stub.requests if p.endswith("/log")]
+    log_queries = [r.query for r in stub.requests if r.path.endswith("/log")]
     assert all(q["previous"] == ["true"] and q["tailLines"] == ["100"] and q["limitBytes"] == ["65536"]
                for q in log_queries)
     for key in case.logs:
         ns, pod, container = key.split("/")
-        assert any(p == f"/api/v1/namespaces/{ns}/pods/{pod}/log" and q["container"] == [container]
-                   for p, q in stub.requests)
+        assert any(r.path == f"/api/v1/namespaces/{ns}/pods/{pod}/log" and r.query["container"] == [container]
+                   for r in stub.requests)
 
 
 def test_text_output_names_the_manifest_line_and_the_evidence(run_cli):

@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 
 from crashlint.sources.cluster import MAX_PAGES, CachedLookup, ClusterSource
-from webhook_harness import fakeapi_mod
+from fakeapi import recorded_cluster, write_kubeconfig
 
 
 @pytest.fixture
 def api() -> Iterator[Any]:
-    fake = fakeapi_mod.FakeAPI().start()
+    fake = recorded_cluster().start()
     yield fake
     fake.stop()
 
 
 def _lookup(tmp_path: Path, api: Any, **kw: Any) -> CachedLookup:
-    kc = fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", api.url)
+    kc = write_kubeconfig(tmp_path / "kubeconfig", api.url)
     return CachedLookup(ClusterSource(kubeconfig=str(kc), in_cluster=False, timeout=5.0), **kw)
 
 

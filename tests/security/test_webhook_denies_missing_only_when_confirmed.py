@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from webhook_harness import Webhook, fakeapi_mod, make_certs
+from fakeapi import recorded_cluster, write_kubeconfig
+from webhook_harness import Webhook, make_certs
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures"
@@ -25,7 +26,7 @@ NS = "shop-apply"
 
 @pytest.fixture
 def api() -> Iterator[Any]:
-    fake = fakeapi_mod.FakeAPI().start()
+    fake = recorded_cluster().start()
     yield fake
     fake.stop()
 
@@ -33,7 +34,7 @@ def api() -> Iterator[Any]:
 @pytest.fixture
 def server(tmp_path: Path, api: Any) -> Iterator[Webhook]:
     (tmp_path / "webhook.yaml").write_text("cache_ttl_seconds: 300\nlookup_budget_seconds: 1.0\n")
-    kc = fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", api.url)
+    kc = write_kubeconfig(tmp_path / "kubeconfig", api.url)
     wh = Webhook(make_certs(tmp_path / "certs"), [
         "--config", str(FIXTURES / "webhook" / "crashlint.yaml"), "--webhook-config", str(tmp_path / "webhook.yaml"),
         "--kubeconfig", str(kc), "--workers", "1"], tmp_path / "server.log")
@@ -54,8 +55,8 @@ def test_apply_of_configmap_secret_and_deployment_together_is_allowed(server: We
     assert "missing-configmap" in warm["status"]["message"] and "missing-secret" in warm["status"]["message"]
 
     # kubectl apply -f app.yaml: the ConfigMap and the Secret are created first...
-    api.create(NS, "configmaps", docs["ConfigMap"])
-    api.create(NS, "secrets", docs["Secret"])
+    api.add(docs["ConfigMap"], namespace=NS)
+    api.add(docs["Secret"], namespace=NS)
     # ...and the Deployment a moment later, well within the cache's 300 s TTL.
     resp = server.review(docs["Deployment"], namespace=NS)
     assert resp["allowed"] is True, resp
@@ -70,7 +71,7 @@ def test_apply_of_configmap_secret_and_deployment_together_is_allowed(server: We
 def test_found_objects_are_cached_and_real_absence_still_denies(server: Webhook, api: Any) -> None:
     docs = _documents()
     server.review(docs["Deployment"], namespace=NS)  # cache: neither exists
-    api.create(NS, "configmaps", docs["ConfigMap"])
+    api.add(docs["ConfigMap"], namespace=NS)
     first = server.review(docs["Deployment"], namespace=NS)
     assert first["allowed"] is False
     message = first["status"]["message"]
@@ -87,11 +88,11 @@ def test_found_objects_are_cached_and_real_absence_still_denies(server: Webhook,
 def test_a_key_added_after_the_listing_is_found(server: Webhook, api: Any) -> None:
     docs = _documents()
     cm = docs["ConfigMap"]
-    api.create(NS, "configmaps", {**cm, "data": {"OTHER": "x"}})
-    api.create(NS, "secrets", docs["Secret"])
+    api.add({**cm, "data": {"OTHER": "x"}}, namespace=NS)
+    api.add(docs["Secret"], namespace=NS)
     before = server.review(docs["Deployment"], namespace=NS)
     assert before["allowed"] is False and "missing-key" in before["status"]["message"]
-    api.create(NS, "configmaps", cm)  # kubectl apply updates the ConfigMap with the key
+    api.add(cm, namespace=NS)  # kubectl apply updates the ConfigMap with the key
     after = server.review(docs["Deployment"], namespace=NS)
     assert after["allowed"] is True, after
 

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterSource
-from webhook_harness import Webhook, admission_review, fakeapi_mod, fixture, make_certs
+from fakeapi import recorded_cluster, write_kubeconfig
+from webhook_harness import Webhook, admission_review, fixture, make_certs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PATH = re.compile(r"/api/v1/namespaces/[a-z0-9]([-a-z0-9]*[a-z0-9])?/(configmaps|secrets|serviceaccounts|services)")
@@ -42,7 +43,7 @@ def _check_requests(api: Any) -> None:
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[Any]:
-    fake = fakeapi_mod.FakeAPI().start()
+    fake = recorded_cluster().start()
     yield fake
     fake.stop()
 
@@ -50,7 +51,7 @@ def api() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, api: Any) -> Iterator[Webhook]:
     d = tmp_path_factory.mktemp("lookups")
-    kc = fakeapi_mod.write_kubeconfig(d / "kubeconfig", api.url)
+    kc = write_kubeconfig(d / "kubeconfig", api.url)
     wh = Webhook(make_certs(d / "certs"), ["--config", str(FIXTURES / "webhook" / "crashlint.yaml"),
                                            "--kubeconfig", str(kc), "--workers", "1"], d / "server.log")
     yield wh
@@ -94,7 +95,7 @@ def test_hostile_reference_names_never_shape_a_request(server: Webhook, api: Any
 @given(namespace=st.text(max_size=70), names=st.lists(st.text(max_size=70), max_size=4))
 def test_any_text_as_namespace_or_name_stays_inside_the_four_lists(api: Any, tmp_path_factory: pytest.TempPathFactory,
                                                                    namespace: str, names: list[str]) -> None:
-    kc = fakeapi_mod.write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig", api.url)
+    kc = write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig", api.url)
     lookup = CachedLookup(ClusterSource(kubeconfig=str(kc), in_cluster=False), budget=2.0)
     try:
         lookup.lookup(namespace)

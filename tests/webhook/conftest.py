@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from webhook_harness import FIXTURES, Webhook, fakeapi_mod, make_certs
+from fakeapi import recorded_cluster, write_kubeconfig
+from webhook_harness import FIXTURES, Webhook, make_certs
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fakeapi() -> Iterator[Any]:
-    api = fakeapi_mod.FakeAPI().start()
+    api = recorded_cluster().start()
     yield api
     api.stop()
 
@@ -28,7 +29,7 @@ def fakeapi() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def webhook(certs: Path, fakeapi: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Webhook]:
     d = tmp_path_factory.mktemp("webhook")
-    kc = fakeapi_mod.write_kubeconfig(d / "kubeconfig", fakeapi.url)
+    kc = write_kubeconfig(d / "kubeconfig", fakeapi.url)
     wh = Webhook(certs, ["--config", str(FIXTURES / "crashlint.yaml"), "--webhook-config", str(FIXTURES / "webhook.yaml"),
                          "--kubeconfig", str(kc), "--max-body-bytes", "65536", "--workers", "2"], d / "server.log")
     yield wh

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from webhook_harness import FIXTURES, Webhook, fakeapi_mod, free_port, make_certs
+from fakeapi import recorded_cluster, write_kubeconfig
+from webhook_harness import FIXTURES, Webhook, free_port, make_certs
 
 
 def _startup(log: Path) -> dict[str, Any]:
@@ -61,32 +62,32 @@ def test_no_credentials_at_all_logs_file_only(start: Any) -> None:
 
 @pytest.fixture
 def api() -> Iterator[Any]:
-    fake = fakeapi_mod.FakeAPI().start()
+    fake = recorded_cluster().start()
     yield fake
     fake.stop()
 
 
 def test_no_access_logs_file_only(start: Any, api: Any, tmp_path: Path) -> None:
     api.forbidden |= {("default", plural) for plural in ("configmaps", "secrets", "serviceaccounts", "services")}
-    line = start("--kubeconfig", str(fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", api.url)))
+    line = start("--kubeconfig", str(write_kubeconfig(tmp_path / "kubeconfig", api.url)))
     assert line["level"] == "warning" and line["lookups"] == "file-only"
     assert line["msg"].startswith("file-only checks: no access to the cluster through ")
     assert "403" in line["msg"]
 
 
 def test_an_api_that_does_not_answer_logs_file_only(start: Any, tmp_path: Path) -> None:
-    kubeconfig = fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{free_port()}")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{free_port()}")
     line = start("--kubeconfig", str(kubeconfig))
     assert line["lookups"] == "file-only" and "unreachable or not answering" in line["msg"]
 
 
 def test_one_kind_forbidden_logs_partial(start: Any, api: Any, tmp_path: Path) -> None:
     api.forbidden.add(("default", "secrets"))
-    line = start("--kubeconfig", str(fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", api.url)))
+    line = start("--kubeconfig", str(write_kubeconfig(tmp_path / "kubeconfig", api.url)))
     assert line["lookups"] == "partial" and "cannot list secrets" in line["msg"]
 
 
 def test_cluster_access_logs_look_ups_on(start: Any, api: Any, tmp_path: Path) -> None:
-    line = start("--kubeconfig", str(fakeapi_mod.write_kubeconfig(tmp_path / "kubeconfig", api.url)))
+    line = start("--kubeconfig", str(write_kubeconfig(tmp_path / "kubeconfig", api.url)))
     assert line["level"] == "info" and line["lookups"] == "cluster"
     assert all(r.path.startswith("/api/v1/namespaces/default/") for r in api.requests)

@@ -6,7 +6,6 @@ Kept out of conftest.py so test modules can import it by a name no other test di
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import socket
 import ssl
@@ -21,22 +20,6 @@ import yaml
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures" / "webhook"
-
-
-
-def _load_fakeapi() -> Any:
-    """The fake API server of tests/cluster (one module object, whichever suite imported it first)."""
-    if "k8s_fakeapi" in sys.modules:
-        return sys.modules["k8s_fakeapi"]
-    spec = importlib.util.spec_from_file_location("k8s_fakeapi", TESTS / "cluster" / "k8s_fakeapi.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["k8s_fakeapi"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fakeapi_mod = _load_fakeapi()
 
 GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps", "ReplicaSet": "apps",
           "Job": "batch", "CronJob": "batch"}
