@@ -10,6 +10,7 @@ that command is chosen (``crashlint lint`` loads no runtime, webhook or fixer mo
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -93,6 +94,10 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from crashlint.reporters import RENDERERS
     from crashlint.reporters.safe import printable
 
+    # A lint is a one-shot process whose input the loader's limits bound, and what it loads lives
+    # until it exits: the cyclic collector would only walk the manifests again and again. The
+    # library leaves the collector alone (the webhook's workers run for days); the CLI turns it off.
+    gc.disable()
     settings = _settings(args)
     cluster = None
     cluster_errors: tuple[type[Exception], ...] = ()

@@ -335,8 +335,6 @@ def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str
     with gc_paused():  # per file, re-enabling would collect over everything loaded so far: quadratic
         for path in files:
             _load_one(path, limits, result, wanted_kinds, stdin)
-        # The loaded manifests live until the run ends: keep later collections from walking them.
-        gc.freeze()
     noted = [s for s in result.skipped_files if s.noted]
     result.notes.extend(f"{s.file}: {s.reason}" for s in noted[:_MAX_TEMPLATE_NOTES])
     if len(noted) > _MAX_TEMPLATE_NOTES:
