@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jsonpatch
 import jsonpointer
@@ -431,7 +431,7 @@ def _linked_directory(path: str) -> str | None:
     return None
 
 
-def _unchanged(fh: Any, fix: FileFix) -> bool:
+def _unchanged(fh: BinaryIO, fix: FileFix) -> bool:
     return fh.read().decode("utf-8", "replace") == fix.original
 
 

@@ -14,8 +14,11 @@ import bisect
 import difflib
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
-Opcode = tuple[str, int, int, int, int]
+# The tags of ``SequenceMatcher.get_opcodes``, whose ``get_grouped_opcodes`` reads ours.
+Tag = Literal["replace", "delete", "insert", "equal"]
+Opcode = tuple[Tag, int, int, int, int]
 _MAX_DEPTH = 64  # deeper recursion falls back to SequenceMatcher for the gap
 
 
@@ -75,7 +78,7 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     i = j = 0
     for mi, mj in [*matched, (len(a), len(b))]:
         if i < mi or j < mj:
-            tag = "replace" if i < mi and j < mj else "delete" if i < mi else "insert"
+            tag: Tag = "replace" if i < mi and j < mj else "delete" if i < mi else "insert"
             codes.append((tag, i, mi, j, mj))
         if mi < len(a):
             if codes and codes[-1][0] == "equal":
@@ -87,7 +90,7 @@ def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     return codes
 
 
-class _Known(difflib.SequenceMatcher):
+class _Known(difflib.SequenceMatcher[str]):
     """``get_grouped_opcodes`` (hunks with context) over an edit script computed here."""
 
     def __init__(self, codes: list[Opcode]) -> None:
@@ -98,7 +101,7 @@ class _Known(difflib.SequenceMatcher):
         return list(self._codes)
 
 
-def grouped(a: Sequence[str], b: Sequence[str], context: int = 3) -> list[list[Opcode]]:
+def grouped(a: Sequence[str], b: Sequence[str], context: int = 3) -> list[list[tuple[str, int, int, int, int]]]:
     """Hunks of the edit script, each with up to ``context`` equal lines around its changes."""
     codes = opcodes(a, b)
     if all(tag == "equal" for tag, *_ in codes):

@@ -12,7 +12,7 @@ read them as something else).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, MutableMapping, MutableSequence
+from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
 import yaml
@@ -29,9 +29,14 @@ class PatchError(Exception):
     """An operation that does not fit the document (missing path, failed test, bad index)."""
 
 
-def _parts(path: Any) -> list[str]:
-    if not isinstance(path, str):
-        raise PatchError(f"path must be a string, not {type(path).__name__}")
+def _path(value: object) -> str:
+    """An operation's ``path`` or ``from`` as given: a patch is input, so its pointer may be anything."""
+    if not isinstance(value, str):
+        raise PatchError(f"path must be a string, not {type(value).__name__}")
+    return value
+
+
+def _parts(path: str) -> list[str]:
     try:
         return list(JsonPointer(path).parts)
     except JsonPointerException as exc:
@@ -95,9 +100,10 @@ def to_plain(node: Any) -> Any:
 def _needs_quotes(text: str) -> bool:
     """True when a plain scalar would not read back as this string under YAML 1.1 (kubectl) rules."""
     try:
-        return yaml.safe_load(text) != text
+        read_back: object = yaml.safe_load(text)
     except yaml.YAMLError:
         return True
+    return read_back != text
 
 
 def to_node(value: Any) -> Any:
@@ -190,26 +196,30 @@ def apply_op(root: Any, op: Mapping[str, Any]) -> None:
     if kind in ("add", "replace", "test") and "value" not in op:
         raise PatchError(f"{kind} {path}: no value")
     if kind == "add":
-        _add(root, path, to_node(op["value"]))
+        node = to_node(op["value"])
+        _add(root, _path(path), node)
     elif kind == "replace":
-        _replace(root, path, to_node(op["value"]))
+        node = to_node(op["value"])
+        _replace(root, _path(path), node)
     elif kind == "remove":
-        _remove(root, path)
+        _remove(root, _path(path))
     elif kind == "test":
-        if to_plain(get(root, path)) != op["value"]:
+        if to_plain(get(root, _path(path))) != op["value"]:
             raise PatchError(f"test {path}: value differs")
     elif kind == "move":
         src = op.get("from")
         if isinstance(src, str) and isinstance(path, str) and path.startswith(src + "/"):
             raise PatchError(f"move {src} into its own child {path}")
-        _add(root, path, _remove(root, src))
+        moved = _remove(root, _path(src))
+        _add(root, _path(path), moved)
     elif kind == "copy":
-        _add(root, path, copy.deepcopy(get(root, op.get("from"))))
+        copied = copy.deepcopy(get(root, _path(op.get("from"))))
+        _add(root, _path(path), copied)
     else:
         raise PatchError(f"unknown operation {kind!r}")
 
 
-def apply_patch(root: Any, ops: list[Mapping[str, Any]]) -> None:
+def apply_patch(root: Any, ops: Sequence[Mapping[str, Any]]) -> None:
     """Apply operations in order; the first failure raises with the tree partly changed."""
     for op in ops:
         apply_op(root, op)
