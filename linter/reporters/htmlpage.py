@@ -151,6 +151,7 @@ footer { max-width: 72rem; margin: 0 auto; padding: 0 1.5rem 1.5rem; color: var(
 h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line);
   overflow-wrap: anywhere; }
+h2 code { font-size: .95rem; }
 h3 { font-size: 1rem; margin: 0 0 .3rem; }
 p { margin: .3rem 0; }
 code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
@@ -193,7 +194,8 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .mark.exit { background: var(--error); }
 .mark.start { background: var(--ok); }
 .mark.event { background: var(--warning); }
-.mark.now { background: var(--fg); border: 0; border-radius: 0; width: .2rem; margin-left: -.125rem; height: 1.2rem; }
+.mark.now { background: var(--fg); border: 0; border-radius: 0; width: .2rem; margin-left: -.1rem;
+  height: 1.2rem; }
 .axis { display: flex; justify-content: space-between; color: var(--muted); font-size: 12px; margin: 0 .5rem; }
 ol.events { margin: .3rem 0; padding-left: 1.2rem; }
 ol.events time { color: var(--muted); font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
@@ -209,7 +211,7 @@ ul.seen { margin: .3rem 0; padding-left: 1.2rem; }
 @media print {
   body { font-size: 11pt; }
   main, footer { max-width: none; padding: 0; }
-  .toc { display: none; }
+  nav { display: none; }
   a { color: inherit; text-decoration: none; }
   pre { white-space: pre-wrap; border-color: #999; }
   .card, .rule { break-inside: avoid; }

@@ -1,9 +1,9 @@
 """``crashlint runtime -o html`` and the watcher's ``/`` page: the runtime report for people.
 
 One section per workload that has a crash or a finding worth showing (the text output's
-choice): a timeline of its restarts, its findings with their verdict (confirmed first, with
-the crashes that confirm them, the rule's explanation and fix), and its unpredicted crashes
-with their evidence. Evidence is what ``kubectl describe`` shows (states, exit codes, events)
+choice): its findings with their verdict (confirmed first, with the crashes that confirm them,
+the rule's explanation and fix), its unpredicted crashes with their evidence, and a timeline of
+its restarts. Evidence is what ``kubectl describe`` shows (states, exit codes, events)
 plus the log tail when logs were read; no object contents beyond that. The watcher renders its
 page with :func:`render_html` from the same :class:`RuntimeReport` and passes ``stale`` while
 its data may be out of date.
@@ -100,10 +100,10 @@ def _workload(wl: str, shown: list[JoinedFinding], unpredicted: list[Crash], cra
              badge(f"{len(unpredicted)} unpredicted", "unpredicted") if unpredicted else None)
     body = h("section", {"class": "workload", "id": anchor("workload", wl), "data-workload": wl},
              head,
-             _timeline(_grouped(crashes), report.reference_time),
              [_finding(jf, [c for c in crashes if jf.status == CONFIRMED and jf.finding.rule in c.predicted_by
                             and jf.finding.container in (None, c.container)], metas) for jf in shown],
-             [_unpredicted(c, n, report.hints) for c, n in _grouped(unpredicted)])
+             [_unpredicted(c, n, report.hints) for c, n in _grouped(unpredicted)],
+             _timeline(_grouped(crashes), report.reference_time))
     return wl, body
 
 
@@ -197,9 +197,7 @@ def _timeline(groups: list[tuple[Crash, int]], now: datetime | None) -> Markup |
         return None
     return h("div", {"class": "timeline"},
              h("h3", None, "Restart timeline"),
-             [_timeline_row(crash, n, pts, span) for crash, n, pts in rows],
-             h("div", {"class": "axis"}, h("time", {"datetime": _iso(span[0])}, _iso(span[0])),
-               h("time", {"datetime": _iso(span[1])}, _iso(span[1]))))
+             [_timeline_row(crash, n, pts, span) for crash, n, pts in rows])
 
 
 def _timeline_row(crash: Crash, n: int, pts: list[Point], span: tuple[datetime, datetime]) -> Markup:
@@ -211,6 +209,8 @@ def _timeline_row(crash: Crash, n: int, pts: list[Point], span: tuple[datetime, 
              h("div", {"class": "track", "aria-hidden": "true"},
                [h("span", {"class": f"mark {p.kind}", "style": f"left: {position(p.at, span):.2f}%",
                            "title": f"{_iso(p.at)} {p.label}"}) for p in pts]),
+             h("div", {"class": "axis"}, h("time", {"datetime": _iso(span[0])}, _iso(span[0])),
+               h("time", {"datetime": _iso(span[1])}, _iso(span[1]))),
              h("ol", {"class": "events"},
                [h("li", None, h("time", {"datetime": _iso(p.at)}, _iso(p.at)), " ", p.label) for p in pts]))
 
