@@ -25,6 +25,8 @@ from crashlint.runtime.state import read_dump_file
 from crashlint.settings.config import load_settings
 
 CHROMIUM = find_chromium()
+if CHROMIUM is None and os.environ.get("CRASHLINT_REQUIRE_BROWSER"):  # .ci/run installed it: missing is a failure
+    raise RuntimeError("CRASHLINT_REQUIRE_BROWSER is set but no chromium is on PATH")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: Debian's `chromium` package is not installed "
                                                          "(.ci/run installs it; or set $CHROMIUM to a binary)")
 LINTED = ("examples/busybox-deployment.yaml", "examples/web.yaml", "tests/fixtures/html/lint/hostile.yaml")
