@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Union
 
+from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import ImageRef, InvalidReference, matches, parse
 
 FINITE, FOREVER, UNKNOWN = "finite", "forever", "unknown"
@@ -85,29 +86,16 @@ def image_entry(image: str | None, knowledge: dict[str, Any], section: str,
     return entry_for(ref, (knowledge.get(base) or {}).get(section) or [])
 
 
-# Every rule asks about every container's image, against the same few knowledge lists: per list
-# (held, so its id stays unique), the entries naming each repository (tags differ far more often
-# than repositories, and only ``unless_tag`` reads the tag). Bounded; knowledge is read-only.
-_ENTRY_MEMO: dict[int, tuple[list[Any], dict[tuple[str | None, str, str], tuple[dict[str, Any], ...]]]] = {}
-_MEMO_LISTS, _MEMO_REPOS = 64, 4096
+# Per knowledge list, the entries naming each repository (tags differ far more often than
+# repositories, and only ``unless_tag`` reads the tag).
+_NAMING: ListMemo[tuple[dict[str, Any], ...]] = ListMemo()
 
 
 def entry_for(ref: ImageRef, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first entry whose ``match`` names the image, unless its tag has an ``unless_tag`` part
     (``php:8.3-fpm`` runs php-fpm, not the ``php -a`` of the cli tags)."""
-    held = _ENTRY_MEMO.get(id(entries))
-    if held is None or held[0] is not entries:
-        if len(_ENTRY_MEMO) >= _MEMO_LISTS:
-            _ENTRY_MEMO.clear()
-        held = _ENTRY_MEMO[id(entries)] = (entries, {})
-    memo = held[1]
-    key = (ref.domain, ref.repository, ref.path)
-    naming = memo.get(key)
-    if naming is None:
-        naming = tuple(e for e in entries if isinstance(e, dict) and matches(ref, _patterns(e.get("match"))))
-        if len(memo) >= _MEMO_REPOS:
-            memo.clear()
-        memo[key] = naming
+    naming = _NAMING.get(entries, (ref.domain, ref.repository, ref.path), lambda: tuple(
+        e for e in entries if isinstance(e, dict) and matches(ref, _patterns(e.get("match")))))
     for entry in naming:
         unless = entry.get("unless_tag")
         if ref.tag and isinstance(unless, list) and any(isinstance(u, str) and u in ref.tag for u in unless):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from crashlint.knowledge.commands import entry_for
+from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import InvalidReference, parse
 from crashlint.model.workloads import Container
 
@@ -37,31 +38,18 @@ def _name_matches(name: str, patterns: list[Any]) -> bool:
     return False
 
 
-# Image look-ups repeat across rules and objects: per entries list (held, so its id stays
-# unique), the entry found for each image string.
-_MEMO: dict[int, tuple[list[Any], dict[str, dict[str, Any] | None]]] = {}
-_MEMO_LISTS, _MEMO_IMAGES = 64, 4096
+# Image look-ups repeat across rules and objects: per entries list, the entry found for each image.
+_BY_IMAGE: ListMemo[dict[str, Any] | None] = ListMemo()
 
 
 def _by_image(image: str, entries: list[Any]) -> dict[str, Any] | None:
-    held = _MEMO.get(id(entries))
-    if held is None or held[0] is not entries:
-        if len(_MEMO) >= _MEMO_LISTS:
-            _MEMO.clear()
-        held = _MEMO[id(entries)] = (entries, {})
-    cache = held[1]
-    if image in cache:
-        return cache[image]
-    try:
-        ref = parse(image)
-    except InvalidReference:
-        found = None
-    else:
-        found = entry_for(ref, [e for e in entries if isinstance(e, dict)])
-    if len(cache) >= _MEMO_IMAGES:
-        cache.clear()
-    cache[image] = found
-    return found
+    def compute() -> dict[str, Any] | None:
+        try:
+            ref = parse(image)
+        except InvalidReference:
+            return None
+        return entry_for(ref, [e for e in entries if isinstance(e, dict)])
+    return _BY_IMAGE.get(entries, image, compute)
 
 
 def family_of(c: Container, entries: Any, use_command: bool = True) -> dict[str, Any] | None:

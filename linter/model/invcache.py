@@ -1,36 +1,28 @@
-"""Per-inventory memo for indexes that cross-object rules rebuild otherwise for every object.
+"""Indexes that cross-object rules would otherwise rebuild for every object, kept by the inventory.
 
 Rules stay pure functions of (subject, inventory, params): an index derived from the inventory
 (pod templates by namespace, namespaces in use) is the same for every object of a run, so it is
-computed once per inventory and dropped when the inventory is garbage-collected (the webhook
-builds one per request). A changed entry count means the inventory grew: the index is rebuilt.
+computed once per inventory (:meth:`Inventory.index`) and dies with it (the webhook builds one per
+request). An inventory that grew since rebuilds it.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from crashlint.model.inventory import Entry, Inventory, ScopedInventory
 
 T = TypeVar("T")
-_cache: dict[tuple[int, str], tuple[weakref.ref[Inventory], int, Any]] = {}
 
 
 def memo(inv: Inventory | ScopedInventory, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per (inventory, key) while the inventory is unchanged.
 
-    A scoped view shares its inventory's memo: indexes hold every definition, whatever scope asks.
+    A scoped view shares its inventory's indexes: they hold every definition, whatever scope asks.
     """
     base = inv.base if isinstance(inv, ScopedInventory) else inv
-    k = (id(base), key)
-    hit = _cache.get(k)
-    if hit is not None and hit[0]() is base and hit[1] == base.version:
-        return hit[2]
-    value = compute()
-    _cache[k] = (weakref.ref(base, lambda _ref, k=k: _cache.pop(k, None)), base.version, value)
-    return value
+    return base.index(key, compute)
 
 
 def entries_in(inv: Inventory, kind: str, namespace: str | None) -> list[Entry]:

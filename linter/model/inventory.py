@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from crashlint.model.objects import K8sObject
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,8 +69,11 @@ class Inventory:
     by_kind: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     # (kind, namespace) pairs whose full contents are known from a cluster look-up.
     complete: set[tuple[str, str | None]] = field(default_factory=set)
-    # Bumped by every add: derived indexes (invcache.memo) are rebuilt when it changes.
+    # Bumped by every add: derived indexes (:meth:`index`) are rebuilt when it changes.
     version: int = 0
+    # Indexes derived from the entries (pod templates by namespace, names per kind ...), by key,
+    # with the version they were built at: owned here, so they live and die with the inventory.
+    _indexes: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
     _all: dict[tuple[str, str | None, str], list[Entry]] = field(default_factory=dict)
     _floating: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
 
@@ -92,6 +97,16 @@ class Inventory:
         if entry.floating:
             self._floating.setdefault((entry.kind, entry.name), []).append(entry)
         self.version += 1
+
+    def index(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``key`` while the inventory is unchanged (cross-object rules'
+        indexes: the same for every object of a run, so built once, not once per object)."""
+        held = self._indexes.get(key)
+        if held is not None and held[0] == self.version:
+            return held[1]  # type: ignore[no-any-return]  # stored by this method with the caller's T
+        value = compute()
+        self._indexes[key] = (self.version, value)
+        return value
 
     def candidates(self, kind: str, namespace: str | None, name: str) -> list[Entry]:
         """Every definition a reference from ``namespace`` may mean (floating ones included)."""
@@ -136,12 +151,45 @@ class Inventory:
     def defines_any(self, kind: str) -> bool:
         return bool(self.by_kind.get(kind))
 
+    @property
+    def base(self) -> Inventory:
+        """Itself: the whole inventory, as :class:`InventoryView` promises."""
+        return self
+
+
+class InventoryView(Protocol):
+    """What rules and knowledge read of the inventory: the whole :class:`Inventory`, or the
+    :class:`ScopedInventory` the engine hands a rule, whose :meth:`get` resolves from one object's scope.
+    """
+
+    @property
+    def base(self) -> Inventory:
+        """The whole inventory underneath: derived indexes (invcache.memo) are kept per base."""
+        ...
+
+    @property
+    def entries(self) -> dict[tuple[str, str | None, str], Entry]: ...
+
+    @property
+    def complete(self) -> set[tuple[str, str | None]]: ...
+
+    def get(self, kind: str, namespace: str | None, name: str, near: str | None = None) -> Entry | None: ...
+
+    def candidates(self, kind: str, namespace: str | None, name: str) -> list[Entry]: ...
+
+    def has(self, kind: str, namespace: str | None, name: str) -> bool: ...
+
+    def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[Entry]: ...
+
+    def defines_any(self, kind: str) -> bool: ...
+
 
 class ScopedInventory:
     """The inventory as one object sees it: :meth:`get` resolves from that object's scope.
 
     The engine sets ``near`` before running the rules on each object, so rules keep calling
     ``ctx.inventory.get(kind, namespace, name)`` and stay pure functions of what they are given.
+    Everything else is the base inventory's, unchanged.
     """
 
     __slots__ = ("base", "near")
@@ -153,8 +201,25 @@ class ScopedInventory:
     def get(self, kind: str, namespace: str | None, name: str, near: str | None = None) -> Entry | None:
         return self.base.get(kind, namespace, name, near or self.near)
 
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self.base, attr)
+    @property
+    def entries(self) -> dict[tuple[str, str | None, str], Entry]:
+        return self.base.entries
+
+    @property
+    def complete(self) -> set[tuple[str, str | None]]:
+        return self.base.complete
+
+    def candidates(self, kind: str, namespace: str | None, name: str) -> list[Entry]:
+        return self.base.candidates(kind, namespace, name)
+
+    def has(self, kind: str, namespace: str | None, name: str) -> bool:
+        return self.base.has(kind, namespace, name)
+
+    def of_kind(self, kind: str, namespace: str | None = None) -> Iterator[Entry]:
+        return self.base.of_kind(kind, namespace)
+
+    def defines_any(self, kind: str) -> bool:
+        return self.base.defines_any(kind)
 
 
 def _keys_of(obj: K8sObject) -> frozenset[str] | None:
