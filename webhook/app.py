@@ -19,8 +19,8 @@ from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from werkzeug.exceptions import HTTPException
 
+from crashlint.engine.api import rule_ids
 from crashlint.sources.cluster import CachedLookup
-from crashlint.rules import all_rules
 from crashlint.webhook import review
 from crashlint.webhook.settings import ConfigWatcher
 from crashlint.webhook.tls import ReloadingTLS
@@ -74,7 +74,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         r = self.registry
-        rules = frozenset(all_rules())
+        rules = rule_ids()
         self.requests = _ClosedLabels(
             Counter("crashlint_webhook_requests_total", "Admission requests by kind, operation, decision",
                     ["kind", "operation", "decision"], registry=r),

@@ -13,6 +13,7 @@ from typing import BinaryIO, Protocol
 
 from crashlint.settings.config import Settings, load_settings
 from crashlint.engine.runner import Engine, EngineResult, wanted_kinds
+from crashlint.rules import all_rules
 from crashlint.model.inventory import Inventory
 from crashlint.sources.kustomize import build_tree
 from crashlint.engine.units import carried_by_units, downgrade_in_fallbacks
@@ -102,6 +103,11 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
 def _stable_order(obj: K8sObject) -> tuple[str, str, int, str]:
     unit = getattr(obj, "unit", None)
     return (unit if isinstance(unit, str) else "", obj.file, obj.document.index, repr(obj.prefix))
+
+
+def rule_ids() -> frozenset[str]:
+    """Every rule's id, for front ends that name rules without running them (metric labels)."""
+    return frozenset(all_rules())
 
 
 PreparedEngine = Engine  # what :func:`prepare` returns, for front ends that keep one (type only)
