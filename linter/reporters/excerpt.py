@@ -57,17 +57,18 @@ def _read_lines(path: str) -> list[str] | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = read_at_most(fh, MAX_BYTES)
+            raw = read_at_most(fh, MAX_BYTES + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    text = raw.decode("utf-8", errors="replace")
+    cut = len(raw) > MAX_BYTES
+    text = raw[:MAX_BYTES].decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     # Line ends as libyaml counts them for the loader's positions; str.splitlines would also split
     # at \x0b, \x0c and \x1c-\x1e, shifting every line number after one.
     lines = _LINE_END.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()  # the end of the last line, not a line of its own
+    if cut or lines[-1] == "":
+        lines.pop()  # a line cut at MAX_BYTES is not shown half; an empty last one is the end of the file
     return lines
