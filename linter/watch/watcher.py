@@ -117,12 +117,12 @@ class Watcher:
             for a in self.transitions.update(result, self.policy.hints):
                 if target is not None:
                     announcements.append((a, target))
+        if self.announce is not None:  # queued before the results show, so whoever sees a verdict sees it queued
+            for a, target in announcements:
+                self.announce(a, target)
         self.results = results
         if self.first_verdicts_at is None:
             self.first_verdicts_at = time.monotonic()
-        if self.announce is not None:
-            for a, target in announcements:
-                self.announce(a, target)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
