@@ -20,16 +20,16 @@ from crashlint.model.document import Document
 from crashlint.sources.loader import first_value_wins, gc_paused
 from crashlint.model.objects import LoadError, is_list_kind
 from crashlint.model.nested import dig_map, dig_str
-from crashlint.sources.kustomize import json6902, smp
+from crashlint.sources.kustomize import KustomizeResult, json6902, smp
 from crashlint.sources.kustomize.generators import GeneratorError, generate, name_hash
 from crashlint.sources.kustomize.origins import BuiltObject, Origin, copy_data
 from crashlint.sources.kustomize.policy import policy
 from crashlint.sources.kustomize.resources import Res
 from crashlint.sources.kustomize.sources import SourceCache, inline_documents
+from crashlint.sources.kustomize.units import KUSTOMIZATION_FILES, kustomization_file
 from crashlint.sources.kustomize.transformers import (add_affixes, add_pairs, fix_name_references, select, set_images, set_namespace,
                            set_replicas)
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _SUPPORTED = frozenset({
     "apiVersion", "kind", "metadata", "resources", "bases", "components", "patches", "patchesStrategicMerge",
     "patchesJson6902", "namePrefix", "nameSuffix", "namespace", "images", "replicas", "configMapGenerator",
@@ -59,61 +59,6 @@ class BuildError(Exception):
     def __init__(self, error: LoadError) -> None:
         super().__init__(error.message)
         self.error = error
-
-
-@dataclass
-class KustomizeResult:
-    """What building every unit under the linted paths produced.
-
-    ``objects``: built objects of every unit that built (a base used by overlays appears once
-    per unit that builds it: de-duplicate findings by position). ``consumed``: files read as
-    resources, patches, components, generator inputs or kustomizations by a unit that built
-    (lint them only through the build). ``patches``: files some kustomization lists as a patch,
-    built or not (fragments, never objects). ``fallbacks``: (unit, reason) of units linted
-    file by file. ``components``: component directories that do not build on their own (their patches
-    target what their users bring); they are built only inside the units that use them.
-    """
-
-    units: list[str] = field(default_factory=list)
-    objects: list[BuiltObject] = field(default_factory=list)
-    consumed: set[str] = field(default_factory=set)
-    patches: set[str] = field(default_factory=set)
-    fallbacks: list[tuple[str, str]] = field(default_factory=list)
-    components: list[str] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    # Files each unit that built read (its kustomization included).
-    unit_files: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Units that another unit of the run builds as a resource (a base of overlays): what is
-    # applied is the overlay, so their objects are linted inside the overlays' builds only.
-    bases: set[str] = field(default_factory=set)
-    # Documents in the resource files the builds read (each file once): the summary's object count.
-    objects_read: int = 0
-
-
-def kustomization_file(directory: str) -> str | None:
-    for name in KUSTOMIZATION_FILES:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def find_units(paths: list[str]) -> list[str]:
-    """Directories under ``paths`` that hold a kustomization (hidden directories skipped, as the loader does)."""
-    units: list[str] = []
-    for raw in paths:
-        if raw == "-":
-            continue
-        if os.path.isfile(raw) and os.path.basename(raw) in KUSTOMIZATION_FILES:
-            units.append(os.path.normpath(os.path.dirname(raw) or "."))
-            continue
-        if not os.path.isdir(raw):
-            continue
-        for root, dirs, files in os.walk(raw):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
-            if any(name in files for name in KUSTOMIZATION_FILES):
-                units.append(os.path.normpath(root))
-    return sorted(dict.fromkeys(units))
 
 
 @dataclass
@@ -464,14 +409,14 @@ class Builder:
         return [BuiltObject(r.data, r.origin, directory) for r in unit.resources]
 
 
-def build_tree(paths: list[str], limits: Limits | None = None,
-               wanted_kinds: frozenset[str] | None = None, extra_units: list[str] = ()) -> KustomizeResult:
-    """Build every unit under ``paths`` (and the ``extra_units`` directories); never raises for bad input."""
+def build_units(directories: list[str], limits: Limits | None = None,
+                wanted_kinds: frozenset[str] | None = None) -> KustomizeResult:
+    """Build the units in ``directories`` (sorted, each once); never raises for bad input."""
     result = KustomizeResult()
     _realpath.cache_clear()  # links may have changed since the last build in this process
     builder = Builder(limits or Limits(), wanted_kinds)
     with gc_paused():  # once for the whole build: a GC pass per file walks every object built so far
-        _build_all(builder, sorted(dict.fromkeys([*find_units(paths), *map(os.path.normpath, extra_units)])), result)
+        _build_all(builder, directories, result)
     result.objects_read = sum(n for path, n in builder.cache.objects.items() if path in result.consumed) + sum(
         1 for path in result.consumed if os.path.basename(path) in KUSTOMIZATION_FILES)  # a Kustomization each
     readers: dict[str, int] = {}  # how many units read each file (a unit reads its own kustomization)
