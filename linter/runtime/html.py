@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from crashlint.reporters.htmlpage import (Markup, anchor, badge, first_paragraph, h, page, patch_block, prose,
-                                          rule_glossary)
+from crashlint.reporters.htmlpage import (Markup, anchor, badge, first_paragraph, h, join, page, patch_block,
+                                          prose, rule_glossary)
 from crashlint.runtime.analysis import RuntimeReport
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.join import CONFIRMED, JoinedFinding
@@ -36,8 +36,9 @@ def render_html(report: RuntimeReport, stale: str | None = None, title: str = TI
     crashes: dict[str, list[Crash]] = defaultdict(list)
     for c in report.crashes:
         crashes[c.workload].append(c)
-    sections, shown_rules = [], set()
-    for wl in sorted(set(by_wl) | {c.workload for c in report.unpredicted}):
+    sections: list[tuple[int, str, Markup, Markup]] = []
+    shown_rules: set[str] = set()
+    for wl in set(by_wl) | {c.workload for c in report.unpredicted}:
         shown = sorted((jf for jf in by_wl.get(wl, []) if jf.status == CONFIRMED or jf.finding.severity != "info"),
                        key=lambda j: (j.status != CONFIRMED, j.finding.sort_key()))
         unpredicted = [c for c in crashes.get(wl, []) if not c.predicted_by]
@@ -45,12 +46,13 @@ def render_html(report: RuntimeReport, stale: str | None = None, title: str = TI
             continue  # only info findings nobody saw: the JSON output keeps them
         shown_rules.update(jf.finding.rule for jf in shown)
         sections.append(_workload(wl, shown, unpredicted, crashes.get(wl, []), report, metas))
+    sections.sort(key=lambda s: s[:2])  # confirmed crashes first, then unpredicted ones, then the rest
     return page(
         title,
         h("h1", None, title),
         _summary(report),
         _contents(sections),
-        [s for _, s in sections] or h("p", {"class": "clean"}, "No crashes and no findings to show."),
+        [body for *_, body in sections] or h("p", {"class": "clean"}, "No crashes and no findings to show."),
         _notes(report),
         _problems(report),
         rule_glossary(metas[r] for r in sorted(shown_rules) if r in metas),
@@ -85,26 +87,28 @@ def _summary(report: RuntimeReport) -> Markup:
                h("span", {"class": "muted"}, f"findings from the {report.source}")))
 
 
-def _contents(sections: list[tuple[str, Markup]]) -> Markup | None:
+def _contents(sections: list[tuple[int, str, Markup, Markup]]) -> Markup | None:
     if len(sections) < 2:
         return None
     return h("nav", None, h("ol", {"class": "toc"}, [
-        h("li", None, h("a", {"href": "#" + anchor("workload", wl)}, wl)) for wl, _ in sections]))
+        h("li", None, h("a", {"href": "#" + anchor("workload", wl)}, wl), " ", badges)
+        for _, wl, badges, _ in sections]))
 
 
 def _workload(wl: str, shown: list[JoinedFinding], unpredicted: list[Crash], crashes: list[Crash],
-              report: RuntimeReport, metas: dict[str, RuleMeta]) -> tuple[str, Markup]:
+              report: RuntimeReport, metas: dict[str, RuleMeta]) -> tuple[int, str, Markup, Markup]:
+    """``(order, workload, its verdict badges, its section)``."""
     confirmed = sum(1 for jf in shown if jf.status == CONFIRMED)
-    head = h("h2", None, h("span", {"class": "workload-name"}, wl), " ",
-             badge(f"{confirmed} confirmed", "confirmed") if confirmed else None, " ",
-             badge(f"{len(unpredicted)} unpredicted", "unpredicted") if unpredicted else None)
+    badges = join(badge(f"{confirmed} confirmed", "confirmed") if confirmed else None, " ",
+                  badge(f"{len(unpredicted)} unpredicted", "unpredicted") if unpredicted else None)
+    head = h("h2", None, h("span", {"class": "workload-name"}, wl), " ", badges)
     body = h("section", {"class": "workload", "id": anchor("workload", wl), "data-workload": wl},
              head,
              [_finding(jf, [c for c in crashes if jf.status == CONFIRMED and jf.finding.rule in c.predicted_by
                             and jf.finding.container in (None, c.container)], metas) for jf in shown],
              [_unpredicted(c, n, report.hints) for c, n in _grouped(unpredicted)],
              _timeline(_grouped(crashes), report.reference_time))
-    return wl, body
+    return (0 if confirmed else 1 if unpredicted else 2), wl, badges, body
 
 
 def _grouped(crashes: list[Crash]) -> list[tuple[Crash, int]]:

@@ -30,7 +30,7 @@ if CHROMIUM is None and os.environ.get("CRASHLINT_REQUIRE_BROWSER"):  # .ci/run 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: Debian's `chromium` package is not installed "
                                                          "(.ci/run installs it; or set $CHROMIUM to a binary)")
 LINTED = ("examples/busybox-deployment.yaml", "examples/web.yaml", "tests/fixtures/html/lint/hostile.yaml")
-SHOT_HEIGHT = 900  # px: the top of each page, what the README shows
+SHOT_HEIGHT = 760  # px: the top of each page, what the README shows
 
 
 @pytest.fixture(scope="module")

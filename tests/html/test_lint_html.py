@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from dom import Node, parse
-from html_helpers import LINT_FIXTURES, crashlint
+from html_helpers import LINT_FIXTURES, ROOT, crashlint
 
 from crashlint.reporters import excerpt
 from crashlint.reporters.excerpt import SourceLines
@@ -196,3 +198,19 @@ def test_builder_escapes_text_and_attributes_and_passes_only_markup() -> None:
     assert prose("run `a<b` now") == "run <code>a&lt;b</code> now"
     assert prose("one ` only") == "one ` only"
     assert anchor("workload", 'Deployment/ns/"><x') == "workload-Deployment_ns____x"
+
+
+def test_the_readme_example_runs_as_printed(tmp_path: Path) -> None:
+    """The first line of the README's "HTML reports" example, run by a shell in the README's repository."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### HTML reports", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    command = block.splitlines()[0].split("  #", 1)[0].strip()
+    assert command == "crashlint lint -o html k8s/ > crashlint.html"
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "readme" / "repo", repo)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    shell = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, timeout=120, check=False)
+    assert shell.returncode == crashlint("lint", "k8s/", cwd=repo).code == 1, shell.stderr
+    doc = parse((repo / "crashlint.html").read_text(encoding="utf-8"))
+    files = [s.find("h2").find("code").text() for s in doc.find_all("section", "file")]
+    assert files and all(f.startswith("k8s/") for f in files), files

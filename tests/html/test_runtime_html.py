@@ -41,6 +41,12 @@ def test_every_workload_with_a_crash_or_a_finding_has_its_verdicts() -> None:
     for c in data["unpredicted"]:
         wanted.setdefault(c["workload"], []).append((c["signature"], "unpredicted"))
     assert set(sections) == set(wanted) and len(sections) == 8
+    # confirmed findings first, then unpredicted crashes, then the rest; by name within each
+    assert [wl.rsplit("/", 1)[1] for wl in sections] == ["cart", "encoder", "exporter", "toolbox", "worker", "api",
+                                                         "ghost", "web"]
+    toc = doc.find("nav").find_all("li")
+    assert [li.find("a").text() for li in toc] == list(sections)
+    assert toc[0].find("span", "badge").text() == "1 confirmed" and toc[5].find("span", "badge").text() == "1 unpredicted"
     for wl, section in sections.items():
         shown = [(a.attrs.get("data-rule") or a.attrs["data-signature"], a.attrs["data-verdict"])
                  for a in section.find_all("article")]
