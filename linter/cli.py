@@ -345,6 +345,9 @@ def _add_watch(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--no-leader-election", action="store_true",
                    help="publish Events without holding a Lease (one replica only)")
     p.add_argument("--no-events", action="store_true", help="record no Kubernetes Events (metrics and page only)")
+    p.add_argument("--logs", action="store_true",
+                   help="read the previous log of each crashed container (needs get on pods/log): its last line "
+                        "goes into the Event, its tail onto the page")
     p.add_argument("--event-max-age", type=float, default=3600, metavar="SECONDS",
                    help="forget pod events last seen longer ago than this")
     p.set_defaults(func=_Command("crashlint.watch.command:run"))

@@ -23,6 +23,7 @@ from typing import Any
 from crashlint.runtime.live import LiveError, LiveSource
 from crashlint.settings.config import find_config, load_settings
 from crashlint.watch.lease import LeaderElector
+from crashlint.watch.logs import LogFetcher
 from crashlint.watch.metrics import WatchCollector, registry
 from crashlint.watch.page import render, staleness
 from crashlint.watch.recorder import Publisher
@@ -66,6 +67,9 @@ class WatchService:
         self.watcher = Watcher(settings, [k.kind for k in kinds], StoreLimits(max_event_age_seconds=args.event_max_age),
                                namespace_selector=bool(args.namespace_selector),
                                announce=None if args.no_events else self.publisher.offer)
+        if args.logs:
+            self.watcher.logs = LogFetcher(api_client, self.watcher.policy.live,
+                                           lambda wl: self.watcher.sink("Log", "LOG", wl))
         config = StreamConfig(namespace=args.namespace, label_selector=args.selector,
                               namespace_selector=args.namespace_selector)
         self.streams = [Stream(k, api_client, config, self.watcher.sink, self.stop_event) for k in kinds]
@@ -104,6 +108,8 @@ class WatchService:
         self.publisher.stop()
         self.server.stop()
         self._loop.join(timeout=2)
+        if self.watcher.logs is not None:
+            self.watcher.logs.close()
         self.source.close()
 
 

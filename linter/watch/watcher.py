@@ -19,10 +19,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from crashlint.runtime.analysis import log_targets
 from crashlint.runtime.join import runtime_policy
+from crashlint.runtime.shape import count, obj, seq, text
+from crashlint.runtime.state import Snapshot
 from crashlint.settings.config import Settings
 from crashlint.watch.announce import Announcement, Transitions
 from crashlint.watch.judge import Judge, WorkloadResult
+from crashlint.watch.logs import PENDING, LogFetcher
 from crashlint.watch.store import ClusterStore, StoreLimits
 
 log = logging.getLogger("crashlint.watch")
@@ -57,6 +61,7 @@ class Watcher:
         self.heartbeat = time.monotonic()
         self._last_prune = time.monotonic()
         self.done = threading.Condition()
+        self.logs: LogFetcher | None = None  # set when previous logs are read (--logs)
 
     @property
     def synced(self) -> bool:
@@ -82,6 +87,8 @@ class Watcher:
             if change == "RELIST":
                 self.store.replace(kind, item)
                 self.listed.add(kind)
+            elif change == "LOG":  # a previous log arrived for this workload: judge it again
+                self.store.dirty.add(item)
             else:
                 self.store.apply(kind, change, item)
         if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
@@ -107,12 +114,15 @@ class Watcher:
                 self.transitions.forget(wl)
                 continue
             try:
-                result = self.judge.evaluate(wl, snap, now)
+                logs, waiting = self._logs(wl, snap, now)
+                result = self.judge.evaluate(wl, snap, now, logs)
             except Exception as exc:  # a rule or the classifier choking on one object must not stop the rest
                 self.analysis_errors += 1
                 log.warning("judging %s failed: %s: %s", wl, type(exc).__name__, exc)
                 continue
             results[wl] = result
+            if waiting:
+                continue  # its new verdicts are announced with their log lines, once the logs are in
             target = self.store.target(wl)
             for a in self.transitions.update(result, self.policy.hints):
                 if target is not None:
@@ -123,6 +133,29 @@ class Watcher:
         self.results = results
         if self.first_verdicts_at is None:
             self.first_verdicts_at = time.monotonic()
+
+    def _logs(self, wl: str, snap: Snapshot, now: datetime) -> tuple[dict[str, dict[str, str]], bool]:
+        """The previous logs the workload's crashes need, and whether some are still being read."""
+        if self.logs is None:
+            return {}, False
+        targets = log_targets(snap, now, self.policy)
+        if not targets:
+            return {}, False
+        pods = {text(obj(p.get("metadata")).get("name")): p for p in snap.pods}
+        logs: dict[str, dict[str, str]] = {}
+        waiting = False
+        for ns, pod_name, container in targets:
+            pod = pods.get(pod_name, {})
+            restarts = next((count(cs.get("restartCount")) for key in ("initContainerStatuses", "containerStatuses")
+                             for cs in seq(obj(pod.get("status")).get(key))
+                             if isinstance(cs, dict) and cs.get("name") == container), 0)
+            uid = text(obj(pod.get("metadata")).get("uid"))
+            got = self.logs.want((uid, container, restarts), ns, pod_name, wl)
+            if got is PENDING:
+                waiting = True
+            elif isinstance(got, str):
+                logs[f"{ns}/{pod_name}/{container}"] = {"previous": got}
+        return logs, waiting
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakeapi import FakeAPI
-from watch_helpers import (CACHE, TOOLBOX, fixture, get, recorded_events, running, samples, verdicts, wait_for)
+from watch_helpers import (CACHE, TOOLBOX, cluster_api, fixture, get, recorded_events, running, samples, verdicts,
+                           wait_for)
 
-L = tuple  # label tuples read better spelled out below
 
 
 def _crash_both(api: FakeAPI, svc) -> None:
@@ -118,3 +118,26 @@ def test_page_shows_the_workloads_verdicts_and_fixes(api: FakeAPI, tmp_path: Pat
         assert "Data is stale" not in page
         assert get(svc, "/healthz")[0] == 200 and get(svc, "/readyz")[0] == 200
         assert get(svc, "/nope")[0] == 404
+
+
+def test_with_logs_the_event_carries_the_last_log_line(tmp_path: Path) -> None:
+    previous = "cache-server 2.4 starting\nloading index: 212 MiB\nloading index: 254 MiB\n"
+    with cluster_api(logs={"demo/cache-7f9c8d6b5a-q2w3e/cache": {"previous": previous}}) as api:
+        with running(api, tmp_path, "--logs") as svc:
+            wait_for(svc.elector.is_leader, what="the Lease")
+            applied = svc.watcher.applied
+            api.update(fixture("cache-oomkilled.yaml"))
+            assert svc.watcher.wait_applied(applied + 1, timeout=10)
+            (event,) = wait_for(lambda: recorded_events(api), what="the Event")
+            assert "; last log line: loading index: 254 MiB." in event["message"]
+            (crash,) = svc.watcher.results[CACHE].crashes
+            assert crash.evidence["log_tail"][-1] == "loading index: 254 MiB"
+            # Read once for this dead instance, however often the workload is judged again.
+            again = fixture("cache-oomkilled.yaml")
+            again["metadata"]["labels"]["seen"] = "again"
+            applied = svc.watcher.applied
+            api.update(again)
+            assert svc.watcher.wait_applied(applied + 1, timeout=10)
+            reads = [r for r in api.requests if r.path.endswith("/pods/cache-7f9c8d6b5a-q2w3e/log")]
+            assert len(reads) == 1
+            assert reads[0].query["previous"] == ["true"] and reads[0].query["container"] == ["cache"]

@@ -33,9 +33,10 @@ def fixture(name: str) -> dict[str, Any]:
     return yaml.safe_load((FIXTURES / name).read_text())
 
 
-def cluster_api() -> FakeAPI:
-    """The fake API serving tests/fixtures/watch/cluster.yaml (not started), in pages of two."""
-    return FakeAPI(load_objects(FIXTURES / "cluster.yaml"), page_size=2)
+def cluster_api(logs: dict[str, dict[str, str]] | None = None) -> FakeAPI:
+    """The fake API serving tests/fixtures/watch/cluster.yaml (not started), in pages of two;
+    ``logs``: ``{"ns/pod/container": {"previous": text}}`` for pods/log."""
+    return FakeAPI(load_objects(FIXTURES / "cluster.yaml"), page_size=2, logs=logs)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:

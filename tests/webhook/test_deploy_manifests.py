@@ -19,11 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "webhook" / "deploy"
 
 
+def _webhook_side(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The webhook's objects; crashlint watch's (component: watch) have their own tests (tests/watch)."""
+    return [o for o in objs if o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/component") != "watch"]
+
+
 def _objects(directory: Path) -> list[dict[str, Any]]:
     out = []
     for f in sorted(directory.glob("*.yaml")):
         out.extend(d for d in yaml.safe_load_all(f.read_text()) if d)
-    return out
+    return _webhook_side(out)
 
 
 def _one(objs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -131,7 +136,7 @@ def test_apiserver_only_component_admits_no_pod_and_only_the_webhook_port(tmp_pa
                      "patch": "- {op: replace, path: /spec/ingress/0/from/0/ipBlock/cidr, value: 10.0.0.0/24}"}]}))
     proc = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    built = [d for d in yaml.safe_load_all(proc.stdout) if d]
+    built = _webhook_side([d for d in yaml.safe_load_all(proc.stdout) if d])
     policy = _one(built, "NetworkPolicy")
     pod_labels = _one(built, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert policy["metadata"]["namespace"] == _one(built, "Deployment")["metadata"]["namespace"]
