@@ -24,17 +24,19 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 
 
 
 class SourceLines:
-    """Lines of the files of one report, each file read once (a file has many findings)."""
+    """Lines of the file being reported, read once for its many findings; only the last file read
+    is kept (reports list findings file by file), so memory stays that of one file."""
 
     def __init__(self) -> None:
-        self._files: dict[str, list[str] | None] = {}
+        self._path: str | None = None
+        self._lines: list[str] | None = None
 
     def around(self, path: str, line: int) -> list[tuple[int, str]]:
         """``(number, text)`` of the lines from ``line - CONTEXT`` to ``line + CONTEXT`` (1-based);
         empty when the file cannot be shown or has no such line."""
-        if path not in self._files:
-            self._files[path] = _read_lines(path)
-        lines = self._files[path]
+        if path != self._path:
+            self._path, self._lines = path, _read_lines(path)
+        lines = self._lines
         if not lines or line < 1 or line > len(lines):
             return []
         first, last = max(1, line - CONTEXT), min(len(lines), line + CONTEXT)
