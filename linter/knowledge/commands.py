@@ -743,7 +743,8 @@ class _Run:
 
 
 def _seq(items: tuple[Item, ...], st: _State, kb: dict[str, Any], depth: int) -> _Run:
-    kind, total, reasons, maybe = FINITE, 0.0, [], False
+    reasons: list[str] = []
+    kind, total, maybe = FINITE, 0.0, False
     for item in items:
         if item.background:  # a subshell; its state changes are lost, and so would a copy be (not made: O(1))
             r = _and_or(item, st, kb, depth)

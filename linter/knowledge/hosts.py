@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crashlint.model.invcache import memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -53,7 +53,7 @@ class ServiceRef:
     candidates: tuple[tuple[str, str], ...]  # (service name, namespace)
 
 
-def known_namespaces(inv: Inventory) -> set[str]:
+def known_namespaces(inv: InventoryView) -> set[str]:
     """Namespaces the linted set (or cluster) uses: of its objects, and Namespace objects."""
     def compute() -> set[str]:
         out = {e.namespace for e in inv.entries.values() if e.namespace}
@@ -93,7 +93,7 @@ def service_ref(host: str, namespace: str, namespaces: set[str],
     return None
 
 
-def is_defined(ref: ServiceRef, inv: Inventory, always: Iterable[str] = ()) -> bool:
+def is_defined(ref: ServiceRef, inv: InventoryView, always: Iterable[str] = ()) -> bool:
     """True when any candidate Service exists (or is one Kubernetes always has, ``name.ns``)."""
     present = set(always)
     return any(inv.has("Service", ns, name) or f"{name}.{ns}" in present for name, ns in ref.candidates)

@@ -20,7 +20,7 @@ from typing import Any
 
 from crashlint.model.invcache import memo
 from crashlint.model.nested import dig, dig_str
-from crashlint.model.inventory import Entry, Inventory
+from crashlint.model.inventory import Entry, InventoryView
 from crashlint.model.workloads import Container, Pointer, Workload, workload_of
 
 CONFIGMAP, SECRET = "ConfigMap", "Secret"
@@ -159,7 +159,7 @@ def iter_references(wl: Workload) -> Iterator[Reference]:
     yield from _volume_refs(wl)
 
 
-def _generated_names(inv: Inventory, kind: str) -> set[str]:
+def _generated_names(inv: InventoryView, kind: str) -> set[str]:
     """Names made by kustomize ``configMapGenerator``/``secretGenerator`` of linted kustomizations
     (gathered once per inventory: asked per missing reference, a scan would be references × kustomizations)."""
     field = "configMapGenerator" if kind == CONFIGMAP else "secretGenerator"
@@ -212,7 +212,7 @@ def _job_made_secrets(e: Entry) -> set[str]:
     return out
 
 
-def _produced_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
+def _produced_secret(inv: InventoryView, namespace: str | None, name: str) -> bool:
     """An object of the set (SealedSecret, ExternalSecret, Certificate, a certgen Job) that creates this Secret.
 
     Every producer is read once per inventory into (namespace, name) pairs: scanning them per
@@ -231,7 +231,7 @@ def _produced_secret(inv: Inventory, namespace: str | None, name: str) -> bool:
     return (namespace, name) in memo(inv, "produced-secrets", compute)
 
 
-def resolve(inv: Inventory, kind: str, namespace: str | None, name: str,
+def resolve(inv: InventoryView, kind: str, namespace: str | None, name: str,
             always_present: dict[str, Any] | None = None) -> tuple[bool, Entry | None]:
     """(exists, entry): entry is the defined object when the set or cluster has it (keys may be known)."""
     entry = inv.get(kind, namespace, name)
@@ -302,7 +302,7 @@ def shared_container(refs: list[Reference]) -> str | None:
 def in_document_order(wl: Workload, refs: list[Reference]) -> list[Reference]:
     """``refs`` by pod spec section in the order the manifest writes them (``initContainers``
     usually before ``containers``), so a finding sits on the place a reader meets first."""
-    rank = {k: i for i, k in enumerate(wl.spec)}
+    rank: dict[str | int, int] = {k: i for i, k in enumerate(wl.spec)}
     n = len(wl.spec_pointer)
     return sorted(refs, key=lambda r: rank.get(r.pointer[n], len(rank)) if len(r.pointer) > n else len(rank))
 

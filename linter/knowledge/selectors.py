@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.model.invcache import memo
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_map
@@ -135,7 +135,7 @@ class PodTemplate:
         return out
 
 
-def pod_templates(inv: Inventory, namespace: str | None = None) -> list[PodTemplate]:
+def pod_templates(inv: InventoryView, namespace: str | None = None) -> list[PodTemplate]:
     """Every pod template of the linted files (in ``namespace`` when given); built once per run."""
     by_ns = memo(inv, "pod_templates", lambda: _templates_by_namespace(inv))
     if namespace is None:
@@ -143,7 +143,7 @@ def pod_templates(inv: Inventory, namespace: str | None = None) -> list[PodTempl
     return by_ns.get(namespace, [])
 
 
-def templates_with_label(inv: Inventory, namespace: str | None, key: str, value: str) -> list[PodTemplate]:
+def templates_with_label(inv: InventoryView, namespace: str | None, key: str, value: str) -> list[PodTemplate]:
     """Pod templates of ``namespace`` carrying ``key=value`` (indexed once per run)."""
     def compute() -> dict[tuple[str | None, str, str], list[PodTemplate]]:
         index: dict[tuple[str | None, str, str], list[PodTemplate]] = {}
@@ -156,12 +156,12 @@ def templates_with_label(inv: Inventory, namespace: str | None, key: str, value:
     return memo(inv, "label_index", compute).get((namespace, key, value), [])
 
 
-def has_templates(inv: Inventory) -> bool:
+def has_templates(inv: InventoryView) -> bool:
     """Whether the linted files define any pod template at all."""
     return any(memo(inv, "pod_templates", lambda: _templates_by_namespace(inv)).values())
 
 
-def namespaces_matching(inv: Inventory, selector: dict[str, str]) -> set[str | None]:
+def namespaces_matching(inv: InventoryView, selector: dict[str, str]) -> set[str | None]:
     """Namespaces with a pod template that ``selector`` (a non-empty map) matches.
 
     Only templates carrying the selector's rarest pair are tried (from an index over all
@@ -180,7 +180,7 @@ def namespaces_matching(inv: Inventory, selector: dict[str, str]) -> set[str | N
     return {t.obj.namespace for t in rarest if map_matches(selector, t.labels)}
 
 
-def templates_with_key(inv: Inventory, namespace: str | None, key: str) -> list[PodTemplate]:
+def templates_with_key(inv: InventoryView, namespace: str | None, key: str) -> list[PodTemplate]:
     """Pod templates of ``namespace`` that carry the label ``key`` at all, in the set's order."""
     def compute() -> dict[tuple[str | None, str], list[PodTemplate]]:
         index: dict[tuple[str | None, str], list[PodTemplate]] = {}
@@ -192,24 +192,24 @@ def templates_with_key(inv: Inventory, namespace: str | None, key: str) -> list[
     return memo(inv, "label_key_index", compute).get((namespace, key), [])
 
 
-def _templates_by_namespace(inv: Inventory) -> dict[str | None, list[PodTemplate]]:
+def _templates_by_namespace(inv: InventoryView) -> dict[str | None, list[PodTemplate]]:
     out: dict[str | None, list[PodTemplate]] = {}
     for t in _all_templates(inv):
         out.setdefault(t.obj.namespace, []).append(t)
     return out
 
 
-def template_order(inv: Inventory) -> dict[int, int]:
+def template_order(inv: InventoryView) -> dict[int, int]:
     """Position of each template (by ``id``) in the set's stable order, for callers that merge index lists."""
     return memo(inv, "template_order", lambda: {id(t): i for i, t in enumerate(_all_templates(inv))})
 
 
-def _all_templates(inv: Inventory) -> list[PodTemplate]:
+def _all_templates(inv: InventoryView) -> list[PodTemplate]:
     """Every pod template, built once per run: all the indexes above share these very objects."""
     return memo(inv, "all_templates", lambda: _build_templates(inv))
 
 
-def _build_templates(inv: Inventory) -> list[PodTemplate]:
+def _build_templates(inv: InventoryView) -> list[PodTemplate]:
     out: list[PodTemplate] = []
     for kind in (*sorted(WORKLOAD_KINDS), *EXTRA_TEMPLATE_KINDS):  # stable message order
         for e in inv.of_kind(kind):

@@ -11,21 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from crashlint.model.inventory import Entry, Inventory, ScopedInventory
+from crashlint.model.inventory import Entry, InventoryView
 
 T = TypeVar("T")
 
 
-def memo(inv: Inventory | ScopedInventory, key: str, compute: Callable[[], T]) -> T:
+def memo(inv: InventoryView, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per (inventory, key) while the inventory is unchanged.
 
     A scoped view shares its inventory's indexes: they hold every definition, whatever scope asks.
     """
-    base = inv.base if isinstance(inv, ScopedInventory) else inv
-    return base.index(key, compute)
+    return inv.base.index(key, compute)
 
 
-def entries_in(inv: Inventory, kind: str, namespace: str | None) -> list[Entry]:
+def entries_in(inv: InventoryView, kind: str, namespace: str | None) -> list[Entry]:
     """The ``kind`` entries of ``namespace``, from an index built once per inventory and kind.
 
     ``Inventory.of_kind(kind, namespace)`` filters every entry of the kind: asked once per object,
@@ -43,7 +42,7 @@ def entries_in(inv: Inventory, kind: str, namespace: str | None) -> list[Entry]:
     here = by_namespace.get(namespace, [])
     if not floating or namespace == "default":  # floating objects are indexed under "default" already
         return here
-    seen = memo(inv, f"in-namespace+floating:{kind}", dict)  # the joined list, once per namespace
+    seen: dict[str | None, list[Entry]] = memo(inv, f"in-namespace+floating:{kind}", dict)  # once per namespace
     joined = seen.get(namespace)
     if joined is None:
         joined = seen[namespace] = here + floating

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from crashlint.model.findings import Hit
-from crashlint.model.inventory import Inventory, ScopedInventory
+from crashlint.model.inventory import InventoryView
 from crashlint.model.workloads import WORKLOAD_KINDS
 
 
@@ -31,7 +31,7 @@ from crashlint.model.workloads import WORKLOAD_KINDS
 class RuleContext:
     """What a rule may consult besides its subject."""
 
-    inventory: Inventory | ScopedInventory  # the engine's view resolves from the checked object's scope
+    inventory: InventoryView  # the engine's view resolves from the checked object's scope
     params: dict[str, Any]
     knowledge: dict[str, Any]
 

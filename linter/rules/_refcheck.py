@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.knowledge.mesh import mesh_configmaps
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.references import (Reference, first_failure, in_document_order, iter_references, kubelet_symptom,
@@ -15,7 +15,7 @@ from crashlint.rules import RuleContext
 from crashlint.model.workloads import workload_of
 
 
-def _namespaces_by_name(inv: Inventory, kind: str) -> dict[str, set[str]]:
+def _namespaces_by_name(inv: InventoryView, kind: str) -> dict[str, set[str]]:
     """name -> namespaces holding a ``kind`` of that name (for the "exists elsewhere" hint)."""
     def compute() -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

@@ -21,7 +21,7 @@ from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.probes import digit_port
 from crashlint.rules import RuleContext
@@ -89,7 +89,7 @@ def dns_protocols(spec: dict[str, Any], dns_names: set[str]) -> set[str]:
     return out
 
 
-def _udp_dns_policies(inv: Inventory, dns_names: set[str]) -> dict[str | None, list[tuple[K8sObject, dict[str, Any]]]]:
+def _udp_dns_policies(inv: InventoryView, dns_names: set[str]) -> dict[str | None, list[tuple[K8sObject, dict[str, Any]]]]:
     """Egress policies that give DNS over UDP, by namespace: read once per inventory, not once per policy."""
     def compute() -> dict[str | None, list[tuple[K8sObject, dict[str, Any]]]]:
         out: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = {}

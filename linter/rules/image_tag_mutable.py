@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from crashlint.model.findings import Hit
 from crashlint.model.imageref import InvalidReference, parse
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.model.invcache import memo
 from crashlint.knowledge.references import GENERATOR_KINDS
 from crashlint.rules import RuleContext
@@ -37,13 +37,15 @@ def _covers(kdir: str, targets: tuple[str, ...], file: str) -> bool:
     return any(file == t or file.startswith(t + "/") for t in targets)
 
 
-def _pins(inventory: Inventory, mutable: frozenset[str]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+def _pins(inventory: InventoryView, mutable: frozenset[str]) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     """Image name -> (directory, resource targets) of each Kustomization that pins it; built once per run."""
     out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for kind in GENERATOR_KINDS:
         for e in inventory.of_kind(kind):
             k = e.obj
-            images = k.data.get("images") if k is not None else None
+            if k is None:
+                continue
+            images = k.data.get("images")
             if not isinstance(images, list):
                 continue
             kdir = posixpath.dirname(k.file.replace("\\", "/"))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import entries_in, memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.knowledge.probes import Probe, describe, handler_key, probe_of, probed_containers
 from crashlint.rules import RuleContext
 from crashlint.knowledge.selectors import map_matches, pod_templates, templates_with_label
@@ -66,7 +66,7 @@ def _single_replica(wl: Workload, ctx: RuleContext) -> bool:
     return (ns, None, None) not in scaled and (ns, wl.kind, wl.obj.name) not in scaled
 
 
-def _hpa_targets(inv: Inventory) -> set[tuple[str | None, str | None, str | None]]:
+def _hpa_targets(inv: InventoryView) -> set[tuple[str | None, str | None, str | None]]:
     """(namespace, kind, name) each HPA scales — (namespace, None, None) for an unreadable target, which
     may scale anything there. Read once per inventory rather than once per workload."""
     def compute() -> set[tuple[str | None, str | None, str | None]]:
@@ -91,7 +91,7 @@ class _Routing:
     served: frozenset[int]  # id() of the template objects some Service selects
 
 
-def _routing(inv: Inventory) -> _Routing:
+def _routing(inv: InventoryView) -> _Routing:
     def compute() -> _Routing:
         namespaces: set[str | None] = set()
         served: set[int] = set()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.knowledge.references import SECRET, resolve
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Workload
@@ -26,7 +26,7 @@ CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kusto
 REGISTRY_TYPES = ("kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg")
 
 
-def _defines_registry_credentials(inv: Inventory) -> bool:
+def _defines_registry_credentials(inv: InventoryView) -> bool:
     return memo(inv, "registry-credentials", lambda: any(
         e.obj is not None and e.obj.data.get("type") in REGISTRY_TYPES for e in inv.of_kind(SECRET)))
 

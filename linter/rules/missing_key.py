@@ -33,7 +33,7 @@ def _keys(ctx: RuleContext, entry: Entry, ref: Reference) -> tuple[frozenset[str
     Computed per reference, n env references to a ConfigMap of n keys cost n² (the key set is
     rebuilt, and sorted for the message, each time).
     """
-    cache = memo(ctx.inventory, f"{ID}:keys", dict)
+    cache: dict[tuple[int, bool], tuple[Entry, frozenset[str] | None, str]] = memo(ctx.inventory, f"{ID}:keys", dict)
     slot = (id(entry), ref.from_env)  # entry_keys reads only these; the entry is held so its id stays its own
     held = cache.get(slot)
     if held is None or held[0] is not entry:

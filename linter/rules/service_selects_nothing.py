@@ -27,7 +27,7 @@ from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import entries_in, memo
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.operators import PodSource, aims_at, names_in, operator_kinds, satisfied_by, sources, template_labels
 from crashlint.rules import RuleContext
@@ -55,7 +55,7 @@ def loads_for(knowledge: dict[str, Any]) -> frozenset[str]:
     return operator_kinds(knowledge)
 
 
-def _by_name(inv: Inventory, kind: str, namespace: str | None) -> dict[str, list[K8sObject]]:
+def _by_name(inv: InventoryView, kind: str, namespace: str | None) -> dict[str, list[K8sObject]]:
     """Objects of ``kind`` in ``namespace`` by name (indexed once per run and namespace)."""
     def compute() -> dict[str | None, dict[str, list[K8sObject]]]:
         return {}
@@ -69,7 +69,7 @@ def _by_name(inv: Inventory, kind: str, namespace: str | None) -> dict[str, list
     return found
 
 
-def _operator_candidates(inv: Inventory, src: PodSource, namespace: str | None,
+def _operator_candidates(inv: InventoryView, src: PodSource, namespace: str | None,
                          selector: dict[str, str]) -> list[K8sObject]:
     """Resources of ``src`` in the namespace whose pods might match: those the selector names, and the
     first :data:`MAX_CANDIDATES` others (a selector on template labels or fixed values names none)."""
@@ -163,7 +163,7 @@ def _filled(spec: str, cr: K8sObject, namespace: str | None) -> str:
     return spec.replace("{name}", cr.name).replace("{namespace}", namespace or "")
 
 
-def _candidates(inv: Inventory, namespace: str | None, selector: dict[str, str]) -> list[PodTemplate]:
+def _candidates(inv: InventoryView, namespace: str | None, selector: dict[str, str]) -> list[PodTemplate]:
     """The first :data:`MAX_CANDIDATES` templates of the namespace (in the set's order) sharing a label key
     with the selector: only those can score, and the bound keeps "did you mean" from comparing every
     Service with every template (difflib per pair is what made large sets quadratic)."""

@@ -29,7 +29,7 @@ from crashlint.knowledge.commands import shell_script
 from crashlint.model.findings import Hit
 from crashlint.knowledge.hosts import (ServiceRef, is_defined, known_namespaces, plain_hosts, pod_resolves_elsewhere, service_ref,
                      url_hosts)
-from crashlint.model.inventory import Inventory
+from crashlint.model.inventory import InventoryView
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
 
@@ -51,7 +51,7 @@ class _Checker:
 
     def __init__(self, wl: Workload, ctx: RuleContext) -> None:
         p = ctx.params
-        self.inv: Inventory = ctx.inventory
+        self.inv: InventoryView = ctx.inventory
         self.ns = wl.obj.namespace or "default"
         self.namespaces = known_namespaces(self.inv)
         self.domain = p["cluster_domain"]
@@ -105,7 +105,7 @@ def _message(c: Container, where: str, host: str, ref: ServiceRef) -> str:
             f"Check the Service name and namespace (`name.namespace` reaches another namespace).")
 
 
-def _governing_service(wl: Workload, inv: Inventory) -> Iterator[Hit]:
+def _governing_service(wl: Workload, inv: InventoryView) -> Iterator[Hit]:
     """A StatefulSet's ``serviceName``: without that headless Service its pods' DNS names
     (``web-0.web``) resolve to nothing, and peers that find each other by them fail."""
     spec = wl.obj.data.get("spec")

@@ -23,7 +23,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +41,12 @@ from crashlint.sources.nonmanifest import (NOT_KUBERNETES, helm_chart, helm_note
 try:  # libyaml is the fast path; the pure-Python parser gives the same nodes, slower.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]  # same constructors and resolver, pure Python
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Safe loader that reads manifests the way kubectl does, not the way YAML 1.1 theory does.
 
     YAML 1.1 resolves a bare ``=`` to the ``value`` tag, which has no constructor and crashes
@@ -206,6 +206,7 @@ def _construct_undefined(loader: _Loader, node: yaml.Node) -> Any:
         return loader.construct_mapping(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node)
+    assert isinstance(node, yaml.ScalarNode)  # the composer makes no other kind of node
     return loader.construct_scalar(node)
 
 
@@ -259,7 +260,7 @@ def _inside(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def expand_paths(paths: Iterable[str], excluded: "callable | None" = None,
+def expand_paths(paths: Iterable[str], excluded: Callable[[str], bool] | None = None,
                  notes: list[str] | None = None,
                  skipped: list[SkippedFile] | None = None) -> tuple[list[str], list[LoadError]]:
     """Files to read, in a stable order: directories walked recursively for YAML/JSON files.
@@ -327,7 +328,7 @@ def expand_paths(paths: Iterable[str], excluded: "callable | None" = None,
 
 
 def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str] | None = None,
-               excluded: "callable | None" = None, stdin: Any = None) -> LoadResult:
+               excluded: Callable[[str], bool] | None = None, stdin: Any = None) -> LoadResult:
     """Load every manifest under ``paths``; never raises for bad input."""
     result = LoadResult()
     files, result.errors = expand_paths(paths, excluded, result.notes, result.skipped_files)
@@ -445,10 +446,11 @@ def load_bytes(name: str, raw: bytes, limits: Limits, result: LoadResult,
             line += text.count(b"\n", prev, start)
             prev = start
             chunk = text[start:end]
-            kind = _sniffed_kind(chunk) if wanted_kinds is not None else None
-            if kind is not None and kind not in wanted_kinds and not is_list_kind(kind):
-                result.skipped_objects += 1
-                continue
+            if wanted_kinds is not None:
+                kind = _sniffed_kind(chunk)
+                if kind is not None and kind not in wanted_kinds and not is_list_kind(kind):
+                    result.skipped_objects += 1
+                    continue
             _parse_chunk(name, idx, line, chunk, limits, result, wanted_kinds)
     return text
 
@@ -545,7 +547,9 @@ def _json_values(text: bytes) -> list[tuple[int, int, Any]]:
     values: list[tuple[int, int, Any]] = []
     pos = byte = 0
     while True:
-        start = _JSON_SPACE.match(chars, pos).end()
+        space = _JSON_SPACE.match(chars, pos)
+        assert space is not None  # the pattern matches the empty string
+        start = space.end()
         if start == len(chars):
             return values
         byte += len(chars[pos:start].encode("utf-8"))
@@ -570,8 +574,10 @@ def too_dense(text: bytes | str, limits: Limits) -> str | None:
     Counted before decoding, with two C-speed byte counts: brackets inside strings are
     counted too, which only makes the estimate larger.
     """
-    brace, bracket = (b"{", b"[") if isinstance(text, bytes) else ("{", "[")
-    containers = text.count(brace) + text.count(bracket)
+    if isinstance(text, bytes):
+        containers = text.count(b"{") + text.count(b"[")
+    else:
+        containers = text.count("{") + text.count("[")
     if containers * _CONTAINER_BYTES <= max(limits.max_memory_factor * len(text), _DENSITY_FLOOR):
         return None
     return (f"{containers} JSON objects/arrays in {len(text)} bytes would take more than "
@@ -606,10 +612,10 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits, r
             doc.data = data
             _add_data(name, doc, data, result, wanted_kinds)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = line + (mark.line + 1 if mark else 1)
+        at = exc.problem_mark or exc.context_mark
+        where = line + (at.line + 1 if at else 1)
         text = " ".join(p for p in (exc.context, exc.problem) if p)
-        tab = indenting_tab(chunk, mark.line) if mark else None
+        tab = indenting_tab(chunk, at.line) if at else None
         if tab is not None:
             text = (f"line {where}, column {tab}: a tab indents this line, and YAML allows only spaces "
                     f"for indentation (replace the tab with spaces; the parser said: {text})")

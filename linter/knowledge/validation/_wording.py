@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from crashlint.model.imageref import placeholder
 
@@ -90,8 +90,8 @@ def filled_in_later(value: Any, name: bool = False) -> bool:
     return _MARKER.search(value) is not None and placeholder(value) is not None
 
 
-def is_int(value: Any) -> bool:
-    """A JSON integer (YAML ``true`` is a bool, not 1)."""
+def is_int(value: object) -> TypeGuard[int]:
+    """A JSON integer (YAML ``true`` is a bool, not 1); where it holds, the value is typed an int."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

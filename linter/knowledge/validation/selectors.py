@@ -234,9 +234,11 @@ def _apps(obj: K8sObject, spec: dict[str, Any]) -> Iterator[Hit]:
 
 
 def _match(sel: Selector, tmpl: tuple[dict[str, str] | None, Pointer] | None, path: str) -> Iterator[Hit]:
-    if not sel.comparable or tmpl is None or tmpl[0] is None:
+    if not sel.comparable or tmpl is None:
         return
     labels, where = tmpl
+    if labels is None:
+        return
     failing = _first_failing(sel.requirements, labels)
     if failing is not None:
         yield _mismatch(failing, labels, where, path)
@@ -258,9 +260,11 @@ def _replication_controller(obj: K8sObject, spec: dict[str, Any]) -> Iterator[Hi
         if hits:
             return
     selector = _string_labels(raw)
-    if selector is None or tmpl is None or tmpl[0] is None:
+    if selector is None or tmpl is None:
         return
     labels, where = tmpl
+    if labels is None:
+        return
     if not selector:
         if not labels:
             yield Hit(("spec",), "spec.selector: Required value (a ReplicationController's selector defaults to its "
@@ -290,7 +294,9 @@ def _job(obj: K8sObject, spec: dict[str, Any]) -> Iterator[Hit]:
         yield Hit(("metadata", "name"), f"spec.template.labels: Invalid value: {go_quote(name)}: "
                   f"{k8snames.max_len_error(k8snames.LABEL_VALUE_MAX)} (the server copies the Job's name into the "
                   "pod template's job-name label, whose values are at most 63 characters)", anchor="value")
-    labels, where = tmpl if tmpl is not None and tmpl[0] is not None else ({}, ("spec",))
+    labels, where = tmpl if tmpl is not None else (None, ("spec",))
+    if labels is None:  # no template labels: none were copied
+        labels, where = {}, ("spec",)
     copied = [k for k in _JOB_UID_LABELS if k in labels]
     failing = None
     if raw is not None:

@@ -19,7 +19,7 @@ from crashlint.knowledge.k8snames import port_name_problems
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.k8snames import dns1123_label_problems, dns1123_subdomain_problems
 from crashlint.knowledge.validation._wording import (duplicate, filled_in_later, forbidden,
-                       invalid, is_int, not_supported, port_num_problem, required)
+                       invalid, is_int, not_supported, Pointer, port_num_problem, required)
 from crashlint.knowledge.validation.metadata import decoded_by_api_server
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")  # supportedServiceType, sorted
@@ -132,7 +132,7 @@ def check_object(obj: K8sObject, knowledge: Mapping[str, Any]) -> Iterator[Hit]:
     ports = spec.get("ports")
     if ports is None or ports == []:
         if svc_type not in (None, "ExternalName") and not headless and not cluster_ip_templated:
-            where = ("spec", "ports") if ports == [] else ("spec",)
+            where: Pointer = ("spec", "ports") if ports == [] else ("spec",)
             yield Hit(where, f"{required(('spec', 'ports'))} (only an ExternalName or a headless Service, "
                       "clusterIP: None, may have no ports)", anchor="key")
     elif isinstance(ports, list):

@@ -31,12 +31,15 @@ def strip_directives(value: Any) -> Any:
     return value
 
 
-def apply(target: dict[str, Any], torigin: Origin, patch: dict[str, Any], porigin: Origin, kind: str) -> None:
-    """Merge ``patch`` into ``target`` in place (``kind`` decides whether lists merge by key)."""
+def apply(target: dict[str, Any], torigin: Origin, patch: dict[Any, Any], porigin: Origin, kind: str) -> None:
+    """Merge ``patch`` into ``target`` in place (``kind`` decides whether lists merge by key).
+
+    The patch is read from YAML, so its keys may be anything YAML allows (``1: x``), not only strings.
+    """
     _merge_map(target, torigin, patch, porigin, kind in policy().schema_kinds, kind, ())
 
 
-def _merge_map(target: dict[str, Any], tor: Origin, patch: dict[str, Any], por: Origin,
+def _merge_map(target: dict[str, Any], tor: Origin, patch: dict[Any, Any], por: Origin,
                schema: bool, kind: str, path: tuple[str, ...]) -> None:
     if patch.get("$patch") == "replace":
         target.clear()
@@ -138,7 +141,7 @@ def _merge_list(parent: dict[str, Any], key: str, tor: Origin, patch: list[Any],
         return
     items = list(target)
     origins = lor.items_of(len(target))
-    index = {}
+    index: dict[tuple[Any, ...], int] = {}
     for i, item in enumerate(items):
         ident = _identity(item, keys)
         if ident is not None:
@@ -154,30 +157,30 @@ def _merge_list(parent: dict[str, Any], key: str, tor: Origin, patch: list[Any],
         if ident is None:
             first.append((strip_directives(pv), pj))
             continue
-        i = index.get(ident)
+        at = index.get(ident)
         if isinstance(pv, dict) and pv.get("$patch") == "delete":
-            if i is not None:
-                deleted.add(i)
+            if at is not None:
+                deleted.add(at)
             continue
         if ident in placed:
             value, origin = first[placed[ident]]
             if isinstance(value, dict) and isinstance(pv, dict):
                 _merge_map(value, origin, pv, pj, schema, kind, path)
             continue
-        if i is None:
+        if at is None:
             value = strip_directives(pv)
             if value is not None:
                 placed[ident] = len(first)
                 first.append((value, pj))
             continue
-        if isinstance(items[i], dict) and isinstance(pv, dict):
-            _merge_map(items[i], origins[i], pv, pj, schema, kind, path)
-            value, origin = items[i], origins[i]
+        if isinstance(items[at], dict) and isinstance(pv, dict):
+            _merge_map(items[at], origins[at], pv, pj, schema, kind, path)
+            value, origin = items[at], origins[at]
         else:
             value, origin = strip_directives(pv), pj
         placed[ident] = len(first)
         first.append((value, origin))
-        deleted.add(i)
+        deleted.add(at)
     keep = [i for i in range(len(items)) if i not in deleted]
     parent[key] = [v for v, _ in first] + [items[i] for i in keep]
     lor.set_items([o for _, o in first] + [origins[i] for i in keep])

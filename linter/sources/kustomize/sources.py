@@ -10,29 +10,30 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import yaml
 
-from crashlint.model.document import node_at
+from crashlint.model.document import Document, node_at
 from crashlint.sources import loader as _ld
 from crashlint.sources.limits import Limits, read_at_most
 from crashlint.model.objects import LoadError, is_list_kind
 
 
-class ShiftedDocument(_ld.Document):
+class ShiftedDocument(Document):
     """A document embedded in another file's scalar (an inline patch): columns move by its indent."""
 
     column_offset: int = 0
 
-    def locate(self, pointer, anchor: str = "auto") -> tuple[int, int]:
+    def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:
         line, col = super().locate(pointer, anchor)
         return line, col + self.column_offset
 
 
 def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0, column_offset: int = 0,
                     wanted_kinds: frozenset[str] | None = None,
-                    skipped: list[int] | None = None) -> tuple[list[_ld.Document], LoadError | None]:
+                    skipped: list[int] | None = None) -> tuple[list[Document], LoadError | None]:
     """Every YAML/JSON document of ``raw`` with its node tree; the first problem as a LoadError.
 
     With ``wanted_kinds``, documents whose kind the loader's sniff is sure of and no rule reads
@@ -51,7 +52,7 @@ def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0,
     starts = _ld._keep_directives_with_their_document(text, starts)
     if len(starts) > limits.max_documents:
         return [], LoadError(name, 0, f"more than {limits.max_documents} documents; not read")
-    docs: list[_ld.Document] = []
+    docs: list[Document] = []
     line = line_offset
     prev = 0
     with _ld.gc_paused():
@@ -74,7 +75,7 @@ def parse_documents(name: str, raw: bytes, limits: Limits, line_offset: int = 0,
 
 
 def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits,
-                 out: list[_ld.Document], column_offset: int) -> LoadError | None:
+                 out: list[Document], column_offset: int) -> LoadError | None:
     reader = _ld.KustomizeLoader(chunk)  # merge keys as kustomize reads them, not as kubectl -f
     sub = 0
     try:
@@ -82,8 +83,8 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits,
             node = reader.get_node()
             if node is None:
                 continue
-            doc: _ld.Document = ShiftedDocument(name, idx * 1000 + sub, line, None, node)
-            doc.column_offset = column_offset  # type: ignore[attr-defined]
+            doc = ShiftedDocument(name, idx * 1000 + sub, line, None, node)
+            doc.column_offset = column_offset
             sub += 1
             reader.duplicates, reader.line_offset = doc.duplicate_keys, line
             if _ld._may_be_hostile(chunk, limits):
@@ -116,7 +117,7 @@ class SourceCache:
 
     limits: Limits
     wanted_kinds: frozenset[str] | None = None
-    docs: dict[tuple[str, bool], tuple[list[_ld.Document], LoadError | None]] = field(default_factory=dict)
+    docs: dict[tuple[str, bool], tuple[list[Document], LoadError | None]] = field(default_factory=dict)
     raw: dict[str, bytes | LoadError] = field(default_factory=dict)
     # Objects each resource file holds (those composed and those skipped by kind), for the summary.
     objects: dict[str, int] = field(default_factory=dict)
@@ -136,7 +137,7 @@ class SourceCache:
                 self.raw[path] = LoadError(path, 0, f"cannot read: {exc.strerror or exc}")
         return self.raw[path]
 
-    def documents(self, path: str, resources: bool = False) -> tuple[list[_ld.Document], LoadError | None]:
+    def documents(self, path: str, resources: bool = False) -> tuple[list[Document], LoadError | None]:
         """The file's documents (shared: callers copy before changing data).
 
         ``resources``: the file is read for its objects, so kinds no rule reads may be skipped;
@@ -154,8 +155,8 @@ class SourceCache:
         return self.docs[key]
 
 
-def inline_documents(kdoc: _ld.Document, pointer: tuple[str | int, ...], text: str, limits: Limits,
-                     source: bytes | None) -> tuple[list[_ld.Document], LoadError | None]:
+def inline_documents(kdoc: Document, pointer: tuple[str | int, ...], text: str, limits: Limits,
+                     source: bytes | None) -> tuple[list[Document], LoadError | None]:
     """Documents of a patch written inline in a kustomization, positioned inside that file.
 
     ``source``: the kustomization's bytes, to find where a block scalar's content starts

@@ -18,7 +18,7 @@ from crashlint.sources.kustomize.policy import FieldSpec, policy
 from crashlint.sources.kustomize.resources import Res
 
 
-def _maps_at(data: Any, origin: Origin, path: tuple[str, ...], create: bool) -> Iterator[tuple[dict, Origin]]:
+def _maps_at(data: Any, origin: Origin, path: tuple[str, ...], create: bool) -> Iterator[tuple[dict[str, Any], Origin]]:
     """The maps at a field-spec path (lists walked implicitly), created along the way when ``create``."""
     if not path:
         if isinstance(data, dict):
@@ -39,7 +39,7 @@ def _maps_at(data: Any, origin: Origin, path: tuple[str, ...], create: bool) -> 
     yield from _maps_at(data[head], origin.kid(head), path[1:], create)
 
 
-def values_at(data: Any, path: tuple[str, ...]) -> Iterator[tuple[dict, str]]:
+def values_at(data: Any, path: tuple[str, ...]) -> Iterator[tuple[dict[str, Any], str]]:
     """(map, key) of every value at a field-spec path (lists walked implicitly)."""
     if isinstance(data, list):
         for item in data:
@@ -146,7 +146,7 @@ def _new_image(image: str, entry: dict[str, Any]) -> str:
     return name + (":" + tag if tag else "") + ("@" + digest if digest else "")
 
 
-def _containers(data: Any, origin: Origin) -> Iterator[tuple[dict, Origin]]:
+def _containers(data: Any, origin: Origin) -> Iterator[tuple[dict[str, Any], Origin]]:
     """Every item of a ``containers``/``initContainers`` list anywhere in the object (kustomize's legacy image filter)."""
     if isinstance(data, dict):
         for key, value in data.items():
@@ -205,7 +205,7 @@ def selector_matches(selector: str, labels: dict[str, Any]) -> bool:
     return True
 
 
-def _full(pattern: Any, value: str) -> bool:
+def _full(pattern: object, value: str) -> bool:
     try:
         return re.fullmatch(str(pattern), value) is not None
     except re.error:
