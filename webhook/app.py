@@ -20,8 +20,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException
 
 from crashlint.engine.api import rule_ids
-from crashlint.sources.cluster import CachedLookup
 from crashlint.webhook import review
+from crashlint.webhook.lookups import CachedLookup
 from crashlint.webhook.settings import ConfigWatcher
 from crashlint.webhook.tls import ReloadingTLS
 

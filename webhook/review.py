@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from crashlint.engine.api import lint_objects, merge_inventory
-from crashlint.sources.cluster import LookupResult
+from crashlint.webhook.lookups import LookupResult
 from crashlint.model.findings import SEVERITY_RANK, Finding
 from crashlint.model.inventory import Entry, Inventory
 from crashlint.knowledge.k8snames import is_dns1123_label
@@ -79,7 +79,7 @@ class Outcome:
 
 
 class Lookups(Protocol):
-    """Cluster look-ups as the webhook uses them (:class:`crashlint.sources.cluster.CachedLookup`)."""
+    """Cluster look-ups as the webhook uses them (:class:`crashlint.webhook.lookups.CachedLookup`)."""
 
     def lookup(self, namespace: str, budget: float | None = None) -> LookupResult: ...
 

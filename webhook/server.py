@@ -87,7 +87,8 @@ class WebhookServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
-        from crashlint.sources.cluster import CachedLookup, ClusterSource
+        from crashlint.sources.cluster import ClusterSource
+        from crashlint.webhook.lookups import CachedLookup
         from crashlint.webhook.app import create_app
 
         o = self.opts

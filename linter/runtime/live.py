@@ -1,24 +1,23 @@
-"""Read a live cluster through the official ``kubernetes`` client into a Snapshot.
+"""Read a live cluster into a Snapshot, through the one Kubernetes API module (:mod:`crashlint.sources.kubeapi`).
 
-The only module of runtime mode that talks to the API server. It never reads Secrets, lists
-each resource once per scope in pages (``limit`` + ``continue``; an expired token's 410 Gone
-restarts that list from scratch), and fetches previous logs only for containers with a dead
-previous instance, a few at a time. A 403 on an optional resource is a warning, not a failure.
+The only module of runtime mode that asks the API server. It never reads Secrets, lists each
+resource once per scope in pages (:func:`.kubeapi.list_all`: ``limit`` + ``continue``; an
+expired token's 410 Gone restarts that list from scratch), and fetches previous logs only for
+containers with a dead previous instance, a few at a time. A 403 on an optional resource is a
+warning, not a failure.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from crashlint.knowledge.k8snames import is_dns1123_label, is_dns1123_subdomain
 from crashlint.runtime.state import Snapshot
-
-IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
-MAX_LIST_RESTARTS = 3
+from crashlint.sources import kubeapi
 
 
 class LiveError(Exception):
@@ -27,40 +26,30 @@ class LiveError(Exception):
 
 @dataclass(frozen=True)
 class Resource:
-    """A list endpoint: the kind its items have, and the client methods for one / all namespaces."""
+    """A list endpoint: the kind its items have and where it is served."""
 
     kind: str
     api_version: str
-    api: str  # CoreV1Api | AppsV1Api | BatchV1Api
-    namespaced: str
-    all_namespaces: str
+    plural: str
     required: bool = False
 
+    @property
+    def prefix(self) -> str:
+        return "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
 
-PODS = Resource("Pod", "v1", "CoreV1Api", "list_namespaced_pod", "list_pod_for_all_namespaces", required=True)
-OWNERS = (
-    Resource("ReplicaSet", "apps/v1", "AppsV1Api", "list_namespaced_replica_set", "list_replica_set_for_all_namespaces"),
-    Resource("Job", "batch/v1", "BatchV1Api", "list_namespaced_job", "list_job_for_all_namespaces"),
-)
-EVENTS = Resource("Event", "v1", "CoreV1Api", "list_namespaced_event", "list_event_for_all_namespaces")
+
+PODS = Resource("Pod", "v1", "pods", required=True)
+OWNERS = (Resource("ReplicaSet", "apps/v1", "replicasets"), Resource("Job", "batch/v1", "jobs"))
+EVENTS = Resource("Event", "v1", "events")
 # Listed only when no manifests are given: the workloads linted in their place.
 WORKLOADS = (
-    Resource("Deployment", "apps/v1", "AppsV1Api", "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
-    Resource("StatefulSet", "apps/v1", "AppsV1Api", "list_namespaced_stateful_set",
-             "list_stateful_set_for_all_namespaces"),
-    Resource("DaemonSet", "apps/v1", "AppsV1Api", "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
-    Resource("CronJob", "batch/v1", "BatchV1Api", "list_namespaced_cron_job", "list_cron_job_for_all_namespaces"),
-    Resource("ReplicationController", "v1", "CoreV1Api", "list_namespaced_replication_controller",
-             "list_replication_controller_for_all_namespaces"),
+    Resource("Deployment", "apps/v1", "deployments"),
+    Resource("StatefulSet", "apps/v1", "statefulsets"),
+    Resource("DaemonSet", "apps/v1", "daemonsets"),
+    Resource("CronJob", "batch/v1", "cronjobs"),
+    Resource("ReplicationController", "v1", "replicationcontrollers"),
 )
-
-
-def _client_module() -> Any:
-    try:
-        import kubernetes  # noqa: F401  (the optional dependency)
-    except ImportError as exc:
-        raise LiveError("reading a cluster needs the kubernetes client: pip install 'crashlint[cluster]'") from exc
-    return kubernetes
+_UNAVAILABLE = {401: "unauthorized", 403: "forbidden", 404: "not served"}
 
 
 class LiveSource:
@@ -68,68 +57,28 @@ class LiveSource:
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None,
                  settings: dict[str, Any] | None = None) -> None:
-        k8s = _client_module()
-        self._k8s = k8s
         self.settings = settings or {}
-        self.default_namespace = "default"
+        self.timeout = float(self.settings.get("request_timeout_seconds", 30))
         try:
-            self.api_client = k8s.config.new_client_from_config(config_file=kubeconfig, context=context,
-                                                                persist_config=False)
-            contexts, active = k8s.config.list_kube_config_contexts(config_file=kubeconfig)
-            chosen = next((c for c in contexts if c.get("name") == context), active) if context else active
-            self.default_namespace = (chosen or {}).get("context", {}).get("namespace") or "default"
-        except (k8s.config.ConfigException, OSError, TypeError, ValueError) as exc:
-            if kubeconfig or context or "KUBERNETES_SERVICE_HOST" not in os.environ:
-                raise LiveError(f"cannot load kubeconfig: {exc}") from None
-            cfg = k8s.client.Configuration()
-            try:
-                k8s.config.load_incluster_config(client_configuration=cfg)
-            except k8s.config.ConfigException as exc2:
-                raise LiveError(f"no kubeconfig and no in-cluster config: {exc2}") from None
-            self.api_client = k8s.client.ApiClient(cfg)
-            try:
-                with open(IN_CLUSTER_NAMESPACE_FILE, encoding="utf-8") as fh:
-                    self.default_namespace = fh.read().strip() or "default"
-            except OSError:
-                pass
+            self.conn = kubeapi.connect(kubeconfig, context, timeout=self.timeout)
+        except kubeapi.CredentialsError as exc:
+            raise LiveError(str(exc)) from None
+        self.api_client = self.conn.client
+        self.default_namespace = self.conn.namespace
 
     # -- lists ----------------------------------------------------------------------------
 
-    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        timeout = float(self.settings.get("request_timeout_seconds", 30))
-        resp = fn(*args, _preload_content=False, _request_timeout=timeout, **kwargs)
-        return json.loads(resp.data)
-
     def list_all(self, res: Resource, namespace: str | None) -> Iterator[dict[str, Any]]:
-        """Every item of one resource in pages; restarts from scratch when the continue token expired."""
-        api = getattr(self._k8s.client, res.api)(self.api_client)
-        fn = getattr(api, res.namespaced if namespace else res.all_namespaces)
-        args = (namespace,) if namespace else ()
-        limit = int(self.settings.get("page_size", 500))
-        for _attempt in range(MAX_LIST_RESTARTS):
-            token: str | None = None
-            page: list[dict[str, Any]] = []
-            items: list[dict[str, Any]] = []
-            try:
-                while True:
-                    kwargs: dict[str, Any] = {"limit": limit}
-                    if token:
-                        kwargs["_continue"] = token
-                    body = self._call(fn, *args, **kwargs)
-                    page = body.get("items") or []
-                    for item in page:
-                        item.setdefault("kind", res.kind)
-                        item.setdefault("apiVersion", res.api_version)
-                    items.extend(page)
-                    token = (body.get("metadata") or {}).get("continue") or None
-                    if not token:
-                        yield from items
-                        return
-            except self._k8s.client.ApiException as exc:
-                if exc.status == 410 and token:
-                    continue  # the snapshot expired mid-list: a consistent list needs a new start
-                raise
-        raise LiveError(f"listing {res.kind}s: the continue token expired {MAX_LIST_RESTARTS} times in a row")
+        """Every item of one resource, read in pages, with the kind and apiVersion the list carried."""
+        try:
+            path = kubeapi.collection_path(res.prefix, res.plural, namespace)
+        except kubeapi.InvalidName as exc:
+            raise LiveError(str(exc)) from None
+        result = kubeapi.list_all(self.conn, path, page_size=int(self.settings.get("page_size", kubeapi.PAGE_SIZE)))
+        for item in result.items:
+            item.setdefault("kind", res.kind)
+            item.setdefault("apiVersion", res.api_version)
+            yield item
 
     def read(self, namespace: str | None, with_workloads: bool) -> Snapshot:
         """Pods, ReplicaSets, Jobs and events of the scope (and the workloads, for linting)."""
@@ -140,17 +89,14 @@ class LiveSource:
             try:
                 for item in self.list_all(res, namespace):
                     snap.add(item)
-            except self._k8s.client.ApiException as exc:
-                if exc.status in (401, 403, 404) and not res.required:
-                    what = {401: "unauthorized", 403: "forbidden", 404: "not served"}[exc.status]
-                    snap.warnings.append(f"cannot list {res.kind}s in {where} ({what}); "
+            except kubeapi.StatusError as exc:
+                if exc.status in _UNAVAILABLE and not res.required:
+                    snap.warnings.append(f"cannot list {res.kind}s in {where} ({_UNAVAILABLE[exc.status]}); "
                                          f"continuing without them")
                     continue
-                raise LiveError(f"listing {res.kind}s in {where}: HTTP {exc.status} {exc.reason}") from None
-            except LiveError:
-                raise
-            except Exception as exc:  # connection refused, TLS, DNS: one clear line, not a traceback
-                raise LiveError(f"listing {res.kind}s in {where}: {type(exc).__name__}: {exc}") from None
+                raise LiveError(f"listing {res.kind}s in {where}: {exc}") from None
+            except kubeapi.KubeAPIError as exc:  # unreachable, not JSON, a list that never ends
+                raise LiveError(f"listing {res.kind}s in {where}: {exc}") from None
         return snap
 
     # -- logs -----------------------------------------------------------------------------
@@ -162,25 +108,24 @@ class LiveSource:
         if len(targets) > cap:
             warnings.append(f"{len(targets)} crashed containers; previous logs read for the first {cap} only")
             targets = targets[:cap]
-        api = self._k8s.client.CoreV1Api(self.api_client)
-        tail = int(self.settings.get("log_tail_lines", 100))
-        limit_bytes = int(self.settings.get("log_limit_bytes", 65536))
-        timeout = float(self.settings.get("request_timeout_seconds", 30))
+        query = [("previous", "true"), ("tailLines", int(self.settings.get("log_tail_lines", 100))),
+                 ("limitBytes", int(self.settings.get("log_limit_bytes", 65536)))]
         denied: list[str] = []
 
         def fetch(t: tuple[str, str, str]) -> tuple[str, str | None]:
             ns, pod, container = t
+            if not (is_dns1123_label(ns) and is_dns1123_subdomain(pod) and is_dns1123_label(container)):
+                return "/".join(t), None  # no such object can exist: nothing to ask
+            path = f"{kubeapi.collection_path('/api/v1', 'pods', ns)}/{quote(pod, safe='')}/log"
             try:
-                resp = api.read_namespaced_pod_log(pod, ns, container=container, previous=True, tail_lines=tail,
-                                                   limit_bytes=limit_bytes, _preload_content=False,
-                                                   _request_timeout=timeout)
-                return "/".join(t), resp.data.decode("utf-8", "replace")
-            except self._k8s.client.ApiException as exc:
+                raw = self.conn.get(path, [("container", container), *query], accept="text/plain, */*")
+            except kubeapi.StatusError as exc:
                 if exc.status == 403:
                     denied.append("/".join(t))
                 return "/".join(t), None  # 400: the previous instance is gone; nothing to show
-            except Exception:  # a log is evidence, never a reason to fail the run
+            except kubeapi.KubeAPIError:  # a log is evidence, never a reason to fail the run
                 return "/".join(t), None
+            return "/".join(t), raw.decode("utf-8", "replace")
 
         logs: dict[str, dict[str, str]] = {}
         with ThreadPoolExecutor(max_workers=max(1, int(self.settings.get("log_workers", 4)))) as pool:
@@ -192,4 +137,4 @@ class LiveSource:
         return logs, warnings
 
     def close(self) -> None:
-        self.api_client.close()
+        self.conn.close()

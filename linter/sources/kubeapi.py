@@ -165,6 +165,11 @@ def _status_body(raw: bytes) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def uses_service_account(kubeconfig: str | None, context: str | None) -> bool:
+    """Whether :func:`connect` reads the pod's service account: in a pod, with no kubeconfig or context named."""
+    return kubeconfig is None and context is None and "KUBERNETES_SERVICE_HOST" in os.environ
+
+
 def connect(kubeconfig: str | None = None, context: str | None = None, *, in_cluster: bool | None = None,
             timeout: float = 5.0) -> Connection:
     """A connection to the cluster of ``kubeconfig``/``context`` or of the pod's service account.
@@ -179,7 +184,7 @@ def connect(kubeconfig: str | None = None, context: str | None = None, *, in_clu
         raise CredentialsError("reading a cluster needs the kubernetes client: pip install 'crashlint[cluster]'") \
             from None
     if in_cluster is None:
-        in_cluster = kubeconfig is None and context is None and "KUBERNETES_SERVICE_HOST" in os.environ
+        in_cluster = uses_service_account(kubeconfig, context)
     cfg = client.Configuration()
     namespace = "default"
     try:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterError, ClusterSource
+from crashlint.sources.cluster import ClusterError, ClusterSource
+from crashlint.sources.kubeapi import METADATA_LIST_ACCEPT
+from crashlint.webhook.lookups import CachedLookup
 from fakeapi import CLUSTER_FIXTURES as FIXTURES, TOKEN, FakeAPI, closed_port_url, write_kubeconfig
 
 SECRET_VALUE = "aHVudGVyMi1kby1ub3Qta2VlcA=="  # the password inside the recorded last-applied annotation

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from crashlint.sources.cluster import MAX_PAGES, CachedLookup, ClusterSource
+from crashlint.sources.cluster import ClusterSource
+from crashlint.sources.kubeapi import MAX_PAGES
+from crashlint.webhook.lookups import CachedLookup
 from fakeapi import recorded_cluster, write_kubeconfig
 
 

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crashlint.sources.cluster import METADATA_LIST_ACCEPT, CachedLookup, ClusterSource
+from crashlint.sources.cluster import ClusterSource
+from crashlint.sources.kubeapi import METADATA_LIST_ACCEPT
+from crashlint.webhook.lookups import CachedLookup
 from fakeapi import recorded_cluster, write_kubeconfig
 from webhook_harness import Webhook, admission_review, fixture, make_certs
 
