@@ -62,15 +62,16 @@ class WatchCollector:
         yield _counter("reconnects", "Watches re-established after they ended early or failed", ["resource"],
                        {(h.kind,): h.reconnects for h in health})
         yield _counter("api_errors", "Failed list and watch requests by HTTP status (or connection)",
-                       ["resource", "code"], {(h.kind, code): n for h in health for code, n in h.errors.items()})
-        bad = Counter({(k,): n for k, n in self.watcher.store.bad.items()})
+                       ["resource", "code"], {(h.kind, code): n for h in health for code, n in dict(h.errors).items()})
+        # dict(...) copies in one step: the streams and the loop write these while a scrape reads them.
+        bad = Counter({(k,): n for k, n in dict(self.watcher.store.bad).items()})
         for h in health:
             bad[(h.kind,)] += h.bad_lines
         yield _counter("bad_objects", "Objects and watch lines skipped as malformed", ["resource"], bad)
         yield _counter("analysis_errors", "Workloads whose judgement raised (skipped)", [],
                        {(): self.watcher.analysis_errors})
         yield _counter("events", "Kubernetes Events by reason and what became of them", ["reason", "result"],
-                       self.event_results)
+                       dict(self.event_results))
         yield _gauge("stale", "1 while some watched kind is not current (reconnecting)", [], {(): float(self.stale())})
         yield _gauge("leader", "1 on the replica holding the Lease (the one publishing Events)", [],
                      {(): float(self.is_leader())})

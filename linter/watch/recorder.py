@@ -214,7 +214,11 @@ class Publisher:
             self.count(a.reason, "dropped")
 
     def stop(self) -> None:
-        self._queue.put(None)
+        """End the writer thread after what is queued; with a full queue (API down) it just ends with the process."""
+        try:
+            self._queue.put_nowait(None)
+        except queue.Full:
+            pass
 
     def _run(self) -> None:
         while True:

@@ -3,8 +3,9 @@
 Plain HTTP on the pod's port, on purpose: nothing here is secret or writable (a read-only page
 showing what ``kubectl describe`` shows, and metrics), the readers are in-cluster (Prometheus,
 ``kubectl port-forward``), the kubelet probes it without a client certificate, and TLS would
-need a certificate to mount and rotate for no gain in what can be read. The NetworkPolicy of
-the deployment limits who can reach the port. GET and HEAD only; anything else is 405.
+need a certificate to mount and rotate for no gain in what can be read. Who may reach the port
+is a NetworkPolicy's business, in the overlay that knows where Prometheus runs. GET and HEAD
+only; anything else is 405.
 """
 
 from __future__ import annotations

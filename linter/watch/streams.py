@@ -103,7 +103,9 @@ class Stream:
         self.sink = sink
         self.stop_event = stop
         self.health = Health(kind.kind)
-        self._delivered_before_gone = True  # a 410 right after a list (or on the first watch) relists at once
+        # Whether the watch that ended in 410 had delivered anything: if so it simply fell behind and
+        # relists at once; a server answering nothing but 410 is backed off like any failure.
+        self._delivered_before_gone = True
         self.thread = threading.Thread(target=self.run, name=f"crashlint-watch-{kind.kind}", daemon=True)
 
     def _fn(self) -> tuple[Callable[..., Any], tuple[str, ...], dict[str, Any]]:

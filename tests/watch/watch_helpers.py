@@ -20,7 +20,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from crashlint.cli import build_parser
-from crashlint.watch.command import WatchService
+from crashlint.watch.service import WatchService
 from fakeapi import FakeAPI, load_objects, write_kubeconfig
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "watch"
