@@ -38,6 +38,7 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
         _contents(by_file) if len(by_file) > 1 else None,
         files if files else h("p", {"class": "clean"}, "No findings listed."),
         _errors(report.errors),
+        _notes(report.notes),
         _suppressed(report.suppressed),
         _skipped(report),
         rule_glossary(policies.rules[r] for r in rules if r in policies.rules),
@@ -123,6 +124,14 @@ def _errors(errors: list[LoadError]) -> Markup | None:
             h("span", {"class": "where mono"}, f"{e.file}:{e.line}" if e.line else e.file)),
           h("p", None, e.message))
         for e in errors])
+
+
+def _notes(notes: list[str]) -> Markup | None:
+    """What the text output says on stderr (a Helm chart's templates skipped, a kustomize fallback)."""
+    if not notes:
+        return None
+    return h("section", {"class": "notes", "id": "notes"}, h("h2", None, "Notes"),
+             h("ul", None, [h("li", None, prose(n)) for n in notes]))
 
 
 def _suppressed(found: list[Finding]) -> Markup | None:

@@ -121,6 +121,20 @@ def test_severities_below_the_listed_one_are_counted_and_said() -> None:
     assert "info" in {c.attrs["data-severity"] for c in _cards(everything)}
 
 
+def test_notes_skipped_files_and_a_clean_run_are_said(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n")
+    code, doc, _ = _page(".", cwd=tmp_path)
+    assert code == 0 and _cards(doc) == []
+    assert doc.find("p", "clean").text() == "No findings listed."
+    assert "helm template chart | crashlint lint -" in doc.find("section", "notes").text()
+    assert [li.find("code").text() for li in doc.find("section", "skipped").find_all("li")] == \
+        ["chart/Chart.yaml", "chart/templates/pod.yaml"]
+    assert doc.find_all("section", "rules") == [] and doc.find_all("nav") == []
+
+
 @pytest.mark.parametrize("args", [
     (".",), ("web.yaml",), (".", "--fail-on", "never"), (".", "--fail-on", "warning"), ("web.yaml", "--fail-on", "info"),
     ("missing.yaml",), ("broken.yaml",), ("web.yaml", "broken.yaml"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from dom import Node, parse
 from html_helpers import JOIN_ARGS, JOIN_CASE, crashlint
 
-from crashlint.runtime.analysis import analyse
+from crashlint.runtime.analysis import RuntimeReport, analyse
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.html import render_html
 from crashlint.runtime.state import read_dump_file
@@ -139,3 +139,10 @@ def test_cluster_text_is_escaped(tmp_path: Path) -> None:
     assert "</pre><img src=x onerror=alert(2)>" in [p.text() for p in evidence.find_all("pre")]
     assert evidence.find("pre", "log").text() == "boot\n<script>alert(3)</script>"
     assert any("<script>alert(1)</script>" in td.text() for td in evidence.find("table").find_all("td"))
+
+
+def test_an_empty_report_says_there_is_nothing_to_show() -> None:
+    doc = parse(render_html(RuntimeReport()))
+    assert doc.find("p", "clean").text() == "No crashes and no findings to show."
+    assert doc.find_all("section") == [] and doc.find_all("nav") == []
+    assert "reference time unknown" in doc.find("div", "summary").text()
