@@ -143,7 +143,7 @@ class BufferingWorker(ThreadWorker):
         self.nr_conns += 1
         self._start(_Conn(self.cfg, client_sock, client_addr, listener.getsockname(), self._linger))
 
-    def enqueue_req(self, conn: _Conn) -> None:  # type: ignore[override]
+    def enqueue_req(self, conn: _Conn) -> None:
         """To a thread when a whole request is buffered; otherwise (a kept-alive or pipelined
         connection's next request) back to buffering."""
         if conn.ready:
@@ -170,7 +170,7 @@ class BufferingWorker(ThreadWorker):
                 break
             self._end_linger(conn)
 
-    def _keepalive_after(self, conn: _Conn, keepalive: bool) -> bool:  # type: ignore[override]
+    def _keepalive_after(self, conn: _Conn, keepalive: bool) -> bool:
         # An unread body over the limit would have to be drained from the socket on a thread's time.
         return not conn.body_cut and super()._keepalive_after(conn, keepalive)
 

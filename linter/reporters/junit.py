@@ -84,8 +84,8 @@ def render(report: LintReport, policies: Policies, color: bool) -> str:
     suite.attrib.update({"name": "crashlint", "id": "0", "package": "crashlint", "timestamp": stamp,
                          "hostname": socket.gethostname() or "localhost", "time": "0",
                          **{k: str(v) for k, v in counts.items()}})
-    root = ET.Element("testsuites", name="crashlint", time="0",
-                      **{k: str(counts[k]) for k in ("tests", "failures", "errors")})
+    root = ET.Element("testsuites", {"name": "crashlint", "time": "0",
+                                     **{k: str(counts[k]) for k in ("tests", "failures", "errors")}})
     root.append(suite)
     ET.indent(root)
     # Input text may hold what XML cannot (lone surrogates, C0 controls): escaped visibly, after

@@ -100,8 +100,9 @@ def render_text(report: RuntimeReport) -> str:
                 out.append(f"      hint: {hints[crash.signature]}")
     if report.notes:
         out.append("Not crashes:")
-        for n in report.notes[:10]:
-            out.append(f"  {n.workload} pod {n.pod}: {n.reason}" + (f" - {_first_line(n.message)}" if n.message else ""))
+        for note in report.notes[:10]:
+            out.append(f"  {note.workload} pod {note.pod}: {note.reason}"
+                       + (f" - {_first_line(note.message)}" if note.message else ""))
         if len(report.notes) > 10:
             out.append(f"  ... and {len(report.notes) - 10} more")
     s = report.as_dict()["summary"]

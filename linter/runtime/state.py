@@ -147,7 +147,9 @@ class Snapshot:
 
 
 def _skip_ws(text: str, i: int) -> int:
-    return _WS.match(text, i).end()
+    space = _WS.match(text, i)
+    assert space is not None  # the pattern matches the empty string
+    return space.end()
 
 
 def _line_of(text: str, pos: int) -> int:
