@@ -17,7 +17,7 @@ import json
 import os
 import select
 import shutil
-import subprocess
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,18 +54,22 @@ class Chromium:
         self.width, self.height = width, height
         cmd_r, self._cmd_w = os.pipe()
         self._res_r, res_w = os.pipe()
-
-        def to_3_and_4() -> None:  # in the child: the ends Chromium expects, at the numbers it expects
-            high_r, high_w = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10), fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
-        self._proc = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=to_3_and_4)
-        os.close(cmd_r)
-        os.close(res_w)
+        # The child's ends go to 3 and 4 through copies above 10, so neither dup2 can overwrite the
+        # other's source. posix_spawn, not a preexec_fn: test workers run threads, and Python code
+        # between fork and exec may deadlock there.
+        high_r, high_w = fcntl.fcntl(cmd_r, fcntl.F_DUPFD_CLOEXEC, 10), fcntl.fcntl(res_w, fcntl.F_DUPFD_CLOEXEC, 10)
+        argv = [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"]
+        try:
+            self._pid = os.posix_spawnp(binary, argv, dict(os.environ), file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, high_r, 3),
+                (os.POSIX_SPAWN_DUP2, high_w, 4)], setpgroup=0)  # its own group: its helpers go with it
+        finally:
+            for fd in (cmd_r, res_w, high_r, high_w):
+                os.close(fd)
+        self._exit: int | None = None
         self._buffer = b""
         self._next_id = 0
         self._events: list[dict[str, Any]] = []
@@ -81,16 +85,27 @@ class Chromium:
             self.send("Browser.close", timeout=10)
         except (BrowserError, OSError):
             pass
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        if not self._exited(within=10):
+            os.killpg(self._pid, signal.SIGKILL)
+            self._exited(within=10)
         for fd in (self._cmd_w, self._res_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
+
+    def _exited(self, within: float) -> bool:
+        """Whether the browser has exited (reaped), waiting up to ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while self._exit is None:
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            if pid:
+                self._exit = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() > deadline:
+                return False
+            else:
+                time.sleep(0.05)
+        return True
 
     # -- the protocol --------------------------------------------------------------------------
 
@@ -129,7 +144,8 @@ class Chromium:
             if ready:
                 chunk = os.read(self._res_r, 1 << 20)
                 if not chunk:
-                    raise BrowserError(f"Chromium exited (code {self._proc.poll()})")
+                    self._exited(within=5)
+                    raise BrowserError(f"Chromium exited (code {self._exit})")
                 self._buffer += chunk
         raw, _, self._buffer = self._buffer.partition(b"\0")
         return json.loads(raw)
