@@ -27,9 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the shared harnesses (bench/README.md)
 
-import webhook_rig as rig  # noqa: E402 - bench/ is scripts, not a package
+from harness import webhook_rig as rig  # noqa: E402 - needs the path above
 
 DEADLINE = 5.0  # the shipped ValidatingWebhookConfiguration's timeoutSeconds
 

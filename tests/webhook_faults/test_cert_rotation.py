@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import faults_webhook
+from harness import faults_webhook
 
 
 @pytest.mark.parametrize("kind", ["same-ca", "new-ca"])

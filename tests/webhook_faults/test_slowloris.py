@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import faults_webhook
+from harness import faults_webhook
 
 STYLES = faults_webhook.STYLES
 

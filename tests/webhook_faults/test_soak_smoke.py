@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import soak_webhook
+from harness import soak_webhook
 
 
 def test_short_soak_has_no_errors(tmp_path: Path) -> None:

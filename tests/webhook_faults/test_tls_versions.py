@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import webhook_rig as rig
+from harness import webhook_rig as rig
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TLS 1.0/1.1 constants
 

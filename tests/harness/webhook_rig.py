@@ -6,8 +6,8 @@ renewal under the *same* CA is needed (what cert-manager does), from a CA kept i
 Mounted certificates can be laid out the way the kubelet mounts a Secret (``..data`` symlink
 swapped atomically), so a rotation is the same file-system event as in a pod.
 
-bench/ is scripts, not a package: ``soak_webhook.py``, ``faults_webhook.py`` and
-``tests/webhook_faults`` import this module by path.
+The scenarios that use it (``faults_webhook``, ``soak_webhook``) sit beside it; ``tests/webhook_faults``
+runs short versions of them and the ``bench/`` scripts of the same names run them long.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+from fakeapi import FakeAPI, closed_port_url, write_kubeconfig  # noqa: F401 - the scenarios' fake API
 
-from fakeapi import FakeAPI, closed_port_url, write_kubeconfig  # noqa: E402,F401 - the suite's fake API
-FIXTURES = REPO / "tests" / "fixtures" / "webhook"
+TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = TESTS / "fixtures" / "webhook"
 HOST = "127.0.0.1"
 GROUPS = {"Deployment": "apps", "Pod": ""}
 PLURALS = {"Deployment": "deployments", "Pod": "pods"}
