@@ -37,8 +37,8 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 
 # Never needed to lint files: the other commands' code and the optional dependencies.
 NOT_FOR_LINT = ("crashlint.runtime", "crashlint.webhook", "crashlint.fixer.apply", "crashlint.fixer.command",
-                "crashlint.sources.cluster", "crashlint.sources.kubeapi", "kubernetes", "flask", "gunicorn", "prometheus_client", "cryptography",
-                "ruamel", "jsonpatch")
+                "crashlint.sources.cluster", "crashlint.sources.kubeapi", "kubernetes", "flask", "gunicorn",
+                "prometheus_client", "cryptography", "ruamel", "jsonpatch")
 
 
 def _modules_after(*argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
