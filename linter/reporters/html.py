@@ -15,8 +15,8 @@ from crashlint.model.findings import Finding
 from crashlint.model.objects import InternalError, LoadError
 from crashlint.model.report import LintReport
 from crashlint.reporters.excerpt import SourceLines
-from crashlint.reporters.htmlpage import (Markup, anchor, badge, first_paragraph, h, page, patch_block, prose,
-                                          rule_glossary)
+from crashlint.reporters.htmlpage import (Markup, anchor, badge, fix_line, h, page, patch_block, prose,
+                                          rule_glossary, rule_link)
 from crashlint.settings.policy import Policies
 
 
@@ -95,13 +95,12 @@ def _finding(f: Finding, policies: Policies, source: SourceLines) -> Markup:
         "article", {"class": f"card finding {f.severity}", "data-rule": f.rule, "data-severity": f.severity},
         h("header", None,
           badge(f.severity, f.severity),
-          h("a", {"class": "rule-id", "href": "#" + anchor("rule", f.rule)}, h("code", None, f.rule)),
+          rule_link(f.rule),
           h("span", {"class": "where mono"}, f"{f.file}:{f.line}:{f.column}"),
           h("span", {"class": "object"}, _object(f))),
         h("p", {"class": "message"}, prose(f.message)),
         _excerpt(source.around(f.file, f.line), f.line),
-        h("div", {"class": "fix"}, h("strong", None, "Fix: "), prose(first_paragraph(meta.fix)))
-        if meta is not None and meta.fix.strip() else None,
+        fix_line(meta),
         patch_block(f.fix) if f.fix else None,
     )
 

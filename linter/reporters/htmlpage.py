@@ -23,8 +23,6 @@ from crashlint.settings.policy import RuleMeta
 # Nothing may be loaded or run; inline <style> and style="" (timeline positions) are the only exceptions.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-SEVERITY_ORDER = ("error", "warning", "info")
-
 
 class Markup(str):
     """Text already in HTML form: :func:`h` inserts it as it is. Only this module's functions make it."""
@@ -90,6 +88,18 @@ def first_paragraph(text: str) -> str:
 def badge(label: str, kind: str) -> Markup:
     """A coloured label (severity, verdict); the word itself carries the meaning when printed in grey."""
     return h("span", {"class": f"badge {kind}"}, label)
+
+
+def rule_link(rule: str) -> Markup:
+    """A finding's rule id, linking to its explanation in the page's glossary."""
+    return h("a", {"class": "rule-id", "href": "#" + anchor("rule", rule)}, h("code", None, rule))
+
+
+def fix_line(meta: RuleMeta | None) -> Markup | None:
+    """A finding's fix in one paragraph: the first of its rule's fix text; the rest is in the glossary."""
+    if meta is None or not meta.fix.strip():
+        return None
+    return h("div", {"class": "fix"}, h("strong", None, "Fix: "), prose(first_paragraph(meta.fix)))
 
 
 def patch_block(ops: list[dict[str, object]]) -> Markup:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from crashlint.reporters.htmlpage import (Markup, anchor, badge, first_paragraph, h, join, page, patch_block,
-                                          prose, rule_glossary)
+from crashlint.reporters.htmlpage import (Markup, anchor, badge, fix_line, h, join, page, patch_block,
+                                          prose, rule_glossary, rule_link)
 from crashlint.runtime.analysis import RuntimeReport
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.join import CONFIRMED, JoinedFinding
@@ -126,7 +126,7 @@ def _finding(jf: JoinedFinding, confirming: list[Crash], metas: dict[str, RuleMe
     return h(
         "article", {"class": f"card finding {jf.status}", "data-rule": f.rule, "data-verdict": jf.status},
         h("header", None, badge(_VERDICT.get(jf.status, jf.status), jf.status), badge(f.severity, f.severity),
-          h("a", {"class": "rule-id", "href": "#" + anchor("rule", f.rule)}, h("code", None, f.rule)),
+          rule_link(f.rule),
           h("span", None, f"container {f.container}") if f.container else None,
           h("span", {"class": "where mono"}, f"{f.file}:{f.line}:{f.column}")),
         h("p", {"class": "message"}, prose(f.message)),
@@ -138,8 +138,7 @@ def _finding(jf: JoinedFinding, confirming: list[Crash], metas: dict[str, RuleMe
         h("p", {"class": "muted"}, f"{jf.confirmed_count} observations in all")
         if jf.confirmed_count > len(jf.evidence) else None,
         [_evidence(c) for c, _ in _grouped(confirming)[:2]],
-        h("div", {"class": "fix"}, h("strong", None, "Fix: "), prose(first_paragraph(meta.fix)))
-        if meta is not None and meta.fix.strip() else None,
+        fix_line(meta),
         patch_block(f.fix) if f.fix and confirmed else None,
     )
 
