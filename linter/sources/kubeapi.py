@@ -365,7 +365,7 @@ class ListWatch:
                     raise BadReply("the watch ended at once without an event")  # never spin on such a server
                 failures = 0
             except KubeAPIError as exc:
-                if isinstance(exc, StatusError) and exc.status == 410:
+                if isinstance(exc, StatusError) and exc.status == 410 and version is not None:
                     version = None  # compacted away: only a new list is consistent
                     continue
                 if self._stop.is_set():

@@ -170,3 +170,17 @@ def test_an_unreachable_api_is_retried_with_backoff_until_closed(tmp_path: Path)
     c.thread.join(5)
     assert not c.thread.is_alive() and lw.errors >= 3 and lw.reconnects == 0
     assert all("unreachable" in (e.error or "") for e in errors)
+
+
+def test_a_list_refused_with_410_backs_off_instead_of_spinning(api: FakeAPI, conn: kubeapi.Connection) -> None:
+    api.fail_next(1, 410)  # only a watch's 410 means "relist now"; a list's is an error like any other
+    lw = ListWatch(conn, "/api/v1/namespaces/demo/pods", backoff=QUICK)
+    c = Consumer(lw)
+    try:
+        first = c.next("ERROR", "SYNC")
+        assert first.type == "ERROR" and "HTTP 410" in (first.error or "") and first.retry_in > 0
+        assert c.next("SYNC").items == ()
+        assert lw.errors == 1 and lw.relists == 0
+    finally:
+        lw.close()
+    c.thread.join(5)
