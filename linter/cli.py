@@ -91,7 +91,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from crashlint.engine.api import lint_paths
     from crashlint.model.findings import SEVERITY_RANK
     from crashlint.settings.policy import load_policies
-    from crashlint.reporters import RENDERERS
+    from crashlint.reporters import renderer
     from crashlint.reporters.safe import printable
 
     # A lint is a one-shot process whose input the loader's limits bound, and what it loads lives
@@ -127,7 +127,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         SEVERITY_RANK[f.severity] >= SEVERITY_RANK[args.fail_on] for f in report.findings)
     hide_below(report, listed_from(args.min_severity, settings.min_severity, args.output, args.fail_on))
     color = args.output == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(RENDERERS[args.output](report, load_policies(), color))
+    sys.stdout.write(renderer(args.output)(report, load_policies(), color))
     if report.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if failing else EXIT_OK

@@ -30,7 +30,7 @@ from crashlint.model.inventory import Inventory
 from crashlint.sources.limits import Limits
 from crashlint.sources.loader import LoadResult, load_text
 from crashlint.settings.policy import load_policies
-from crashlint.reporters import RENDERERS
+from crashlint.reporters import RENDERERS, renderer
 from crashlint.rules import all_rules
 
 from fuzz_strategies import alias_bomb, deep_nesting, emitted_yaml, manifest, yaml_stream
@@ -116,7 +116,7 @@ def _check_fix_applies(fix: list[dict[str, Any]], identity: dict[str, Any], obje
 def _check_outputs(report: LintReport) -> None:
     """Every renderer works; JSON output is strict JSON and says what the report says."""
     policies = load_policies()
-    outputs = {fmt: render(report, policies, False) for fmt, render in RENDERERS.items()}
+    outputs = {fmt: renderer(fmt)(report, policies, False) for fmt in RENDERERS}
     assert all(isinstance(out, str) for out in outputs.values())
     data = _strict_json(outputs["json"])
     assert data["version"] == 1

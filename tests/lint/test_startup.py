@@ -39,6 +39,13 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 NOT_FOR_LINT = ("crashlint.runtime", "crashlint.webhook", "crashlint.fixer.apply", "crashlint.fixer.command",
                 "crashlint.sources.cluster", "crashlint.sources.kubeapi", "kubernetes", "flask", "gunicorn",
                 "prometheus_client", "cryptography", "ruamel", "jsonpatch")
+# Not needed to lint plain manifests into text: the kustomize builder (no kustomization in the
+# paths) and the other output formats.
+NOT_FOR_ONE_FILE = ("crashlint.sources.kustomize.build", "crashlint.sources.kustomize.json6902",
+                    "crashlint.sources.kustomize.smp", "crashlint.sources.kustomize.generators",
+                    "crashlint.sources.kustomize.transformers", "crashlint.reporters.json_format",
+                    "crashlint.reporters.sarif", "crashlint.reporters.junit", "crashlint.reporters.github",
+                    "crashlint.reporters.html", "crashlint.reporters.htmlpage", "xml")
 
 
 def _modules_after(*argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
@@ -57,6 +64,17 @@ def test_lint_of_one_file_loads_no_runtime_webhook_fixer_or_optional_dependency(
     assert code == 0
     assert "crashlint.engine.runner" in modules  # it did lint
     assert _under(modules, NOT_FOR_LINT) == []
+    assert _under(modules, NOT_FOR_ONE_FILE) == []
+    assert "crashlint.reporters.text" in modules
+
+
+def test_a_lint_loads_the_renderer_it_writes_with_and_the_builder_for_a_kustomization(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources: [app.yaml]\n")
+    (tmp_path / "app.yaml").write_bytes(EXAMPLE.read_bytes())
+    code, modules = _modules_after("lint", str(tmp_path), "-o", "junit", "--fail-on", "never")
+    assert code == 0
+    assert {"crashlint.reporters.junit", "crashlint.sources.kustomize.build"} <= modules
+    assert _under(modules, ("crashlint.reporters.text", "crashlint.reporters.sarif", "crashlint.reporters.html")) == []
 
 
 def test_version_loads_nothing_of_the_linter() -> None:
