@@ -7,17 +7,14 @@ the test and must be judged again. A sample of warnings is justified the same wa
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from corpus_runs import REPOS, SKIP_REASON, RepoRun
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
-REPOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not REPOS, reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
+pytestmark = pytest.mark.skipif(not REPOS, reason=SKIP_REASON)
 
 REAL_ERRORS_DIR = Path(__file__).with_name("real_errors")
 
@@ -50,19 +47,14 @@ SAMPLED_WARNINGS: dict[tuple[str, str, int, str], str] = {
 }
 
 
-def _lint(repo: str) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "crashlint", "lint", repo, "-o", "json", "--fail-on", "never"],
-                          cwd=CORPUS, capture_output=True, timeout=600)
-    return json.loads(proc.stdout)
-
-
 @pytest.fixture(scope="module")
-def reports() -> dict[str, dict]:
-    return {repo: _lint(repo) for repo in REPOS}
+def reports(repo_run: Callable[[str], RepoRun]) -> dict[str, dict]:
+    """Each repository as linted at its root (file names relative to it)."""
+    return {repo: repo_run(repo).report for repo in REPOS}
 
 
 def _keyed(reports: dict[str, dict], severity: str) -> set[tuple[str, str, int, str]]:
-    return {(repo, f["file"].split("/", 1)[1], f["line"], f["rule"]) for repo, report in reports.items()
+    return {(repo, f["file"], f["line"], f["rule"]) for repo, report in reports.items()
             for f in report["findings"] if f["severity"] == severity}
 
 

@@ -9,18 +9,12 @@ image-reference-invalid errors.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from corpus_runs import REPOS, SKIP_REASON, RepoRun
 
 from crashlint.model.imageref import placeholder
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "repos"
-REPOS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
 
 # Manifests that are broken as committed upstream (block indentation that YAML cannot read):
 # `kubectl apply -f` refuses them as well, so they stay input errors, exit 2.
@@ -36,18 +30,17 @@ BROKEN_UPSTREAM = {
     },
 }
 
-pytestmark = pytest.mark.skipif(not REPOS, reason="needs ../shared/corpus/repos beside the checkout (README: Tests)")
+pytestmark = pytest.mark.skipif(not REPOS, reason=SKIP_REASON)
 
 
 @pytest.mark.parametrize("repo", REPOS)
-def test_repository_root_exits_0_or_1(repo: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "crashlint", "lint", ".", "-o", "json"], cwd=CORPUS / repo,
-                          capture_output=True, timeout=600, env={**os.environ, "NO_COLOR": "1"})
-    assert "Traceback" not in proc.stderr.decode(errors="replace")
-    report = json.loads(proc.stdout)
+def test_repository_root_exits_0_or_1(repo: str, repo_run: Callable[[str], RepoRun]) -> None:
+    run = repo_run(repo)
+    assert "Traceback" not in run.stderr
+    report = run.report
     errors = {e["file"] for e in report["errors"]}
     assert errors == BROKEN_UPSTREAM.get(repo, set()), report["errors"]
-    assert proc.returncode in ((2,) if errors else (0, 1)), proc.stderr
+    assert run.code in ((2,) if errors else (0, 1)), run.stderr
     assert report["summary"]["skipped"] == len(report["skipped"])
     for f in report["findings"]:
         if f["rule"] == "image-reference-invalid" and "'" in f["message"]:
