@@ -108,7 +108,7 @@ class Builder:
         for key, want in _SHAPES.items():
             if k.get(key) is not None and not isinstance(k[key], want):
                 raise self._error(kdoc, (key,), f"`{key}` must be a {getattr(want, '__name__', want)}")
-        groups = [("generatorOptions", None, k.get("generatorOptions"))]
+        groups: list[tuple[str, int | None, Any]] = [("generatorOptions", None, k.get("generatorOptions"))]
         for section in ("configMapGenerator", "secretGenerator"):
             groups += [(section, i, e) for i, e in enumerate(k.get(section) or [])]
         for section, i, entry in groups:
@@ -217,6 +217,7 @@ class Builder:
             if not isinstance(data, dict):
                 raise BuildError(LoadError(path, doc.line_offset + 1, "a resource must be a mapping"))
             kind = data.get("kind")
+            items: list[tuple[Any, tuple[str | int, ...]]]
             if isinstance(kind, str) and is_list_kind(kind) and isinstance(data.get("items"), list):
                 items = [(item, ("items", j)) for j, item in enumerate(data["items"])]
             else:
