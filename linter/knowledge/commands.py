@@ -152,6 +152,9 @@ class Op(str):
     or a redirection (``>``, ``>>``, ``>&`` of ``2>&1``, ``<<`` ...); the fd number is dropped."""
 
 
+Token = Word | Op
+
+
 # Longest first: the reader takes the longest operator that starts at a position.
 _OPERATORS = ("&>>", "<<<", "<<-", "&&", "||", ";;", "|&", "&>", ">>", ">&", ">|", "<<", "<&", "<>",
               ";", "&", "|", "(", ")", "<", ">", "\n")
@@ -209,7 +212,7 @@ def _closing(s: str, j: int, stack: list[str]) -> int:
 
 
 @lru_cache(maxsize=8)
-def shell_tokens(script: str) -> tuple[str, ...] | None:
+def shell_tokens(script: str) -> tuple[Token, ...] | None:
     """A script as the shell splits it: :class:`Word` and :class:`Op` tokens; None if unterminated.
 
     Memoised (the rules of one object read the same script; the result is shared: do not
@@ -217,7 +220,7 @@ def shell_tokens(script: str) -> tuple[str, ...] | None:
     """
     s = script.replace("\r", "")
     n = len(s)
-    out: list[str] = []
+    out: list[Token] = []
     buf: list[str] = []
     in_word = quoted = brace = False
     literal = True
@@ -392,7 +395,7 @@ def split_words(line: str) -> list[str] | None:
     redirection, expansion or glob): only then does the split argv run what a shell would.
     """
     tokens = shell_tokens(line)
-    if not tokens or any(isinstance(t, Op) or not t.literal for t in tokens):  # type: ignore[attr-defined]
+    if not tokens or any(isinstance(t, Op) or not t.literal for t in tokens):
         return None
     return [str(t) for t in tokens]
 
@@ -466,12 +469,12 @@ class _Syntax(Exception):
 class _Parser:
     """A recursive-descent reader of the POSIX grammar's commands, nesting bounded."""
 
-    def __init__(self, tokens: tuple[str, ...]) -> None:
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
         self.toks = tokens
         self.i = 0
         self.depth = 0
 
-    def peek(self, ahead: int = 0) -> str | None:
+    def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
         return self.toks[j] if j < len(self.toks) else None
 
@@ -563,7 +566,7 @@ class _Parser:
                 return Group(body, subshell=True)
             if tok not in REDIRECTIONS:
                 raise _Syntax(str(tok))
-        elif not tok.quoted and (tok in _RESERVED or tok.startswith("((")):  # type: ignore[attr-defined]
+        elif not tok.quoted and (tok in _RESERVED or tok.startswith("((")):
             return self._compound(tok)
         return self._simple()
 

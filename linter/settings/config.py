@@ -32,7 +32,7 @@ from crashlint.settings.policy import Policies, RuleMeta, load_policies, merged_
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # same interface, pure Python
 
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")
 CONFIG_KEYS = ("rules", "exclude", "min_severity", "limits", "images", "knowledge")

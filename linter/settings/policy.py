@@ -26,7 +26,7 @@ import yaml
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # same interface, pure Python
 
 from crashlint.model.findings import SEVERITIES
 from crashlint.settings.policycache import parsed_files

@@ -113,7 +113,7 @@ class _Loader(_BaseLoader):
             firsts: dict[str, tuple[yaml.Node, yaml.Node]] = {}
             for key, value in own:
                 firsts.setdefault(key.value if isinstance(key, yaml.ScalarNode) else str(id(key)), (key, value))
-            node.first_wins = merged + list(firsts.values())  # type: ignore[attr-defined]
+            node.__dict__["first_wins"] = merged + list(firsts.values())  # popped the same way
 
     def _record_duplicates(self, node: yaml.MappingNode) -> bool:
         """Records the repeated keys of one mapping as written (the data keeps the last value);
