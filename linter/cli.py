@@ -77,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # argparse's own arguments, forwarded (typing.Any would cost start-up an import)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # forwarded as given; Any would import typing
 
 
 def _settings(args: argparse.Namespace) -> Settings:
