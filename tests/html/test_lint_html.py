@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 from dom import Node, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from html_helpers import LINT_FIXTURES, ROOT, crashlint
 
 from crashlint.reporters import excerpt
 from crashlint.reporters.excerpt import SourceLines
 from crashlint.reporters.htmlpage import Markup, anchor, esc, h, prose
+from crashlint.reporters.safe import xml_text
 
 
 def _page(*args: str, cwd: Path = LINT_FIXTURES) -> tuple[int, Node, str]:
@@ -228,3 +231,15 @@ def test_the_readme_example_runs_as_printed(tmp_path: Path) -> None:
     doc = parse((repo / "crashlint.html").read_text(encoding="utf-8"))
     files = [s.find("h2").find("code").text() for s in doc.find_all("section", "file")]
     assert files and all(f.startswith("k8s/") for f in files), files
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_comes_back_as_the_same_text_and_no_markup(text: str) -> None:
+    """Round trip through the builder and an HTML parser: one element, its text and attribute
+    exactly the input (with what XML cannot carry written as visible escapes, as ``xml_text`` does)."""
+    doc = parse(h("p", {"title": text}, text))
+    (p,) = [c for c in doc.children if isinstance(c, Node)]
+    assert p.find_all() == []
+    assert p.text() == xml_text(text)
+    assert p.attrs["title"] == xml_text(text)
