@@ -37,7 +37,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class Readable(Protocol):
-    """A policy file: a path or an ``importlib.resources`` Traversable."""
+    """A policy file: a path (or anything else whose bytes can be read)."""
 
     def read_bytes(self) -> bytes: ...
 

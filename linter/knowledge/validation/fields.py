@@ -38,11 +38,12 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+import crashlint.policies
 from crashlint.model.findings import Hit
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation._wording import filled_in_later
@@ -120,7 +121,8 @@ class Schema:
 @lru_cache(maxsize=1)
 def schema() -> Schema:
     """The shipped schema data, read on first use."""
-    text = resources.files("crashlint.policies").joinpath("schema", "fields.json").read_text()
+    # Beside the package's files, as settings.policy finds the policies (not through importlib.resources).
+    text = Path(crashlint.policies.__file__).parent.joinpath("schema", "fields.json").read_text()
     return Schema(json.loads(text))
 
 
