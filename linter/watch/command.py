@@ -22,7 +22,7 @@ log = logging.getLogger("crashlint.watch")
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s crashlint watch: %(message)s", stream=sys.stderr)
     try:
-        from crashlint.runtime.live import LiveError
+        from crashlint.sources.kubeapi import KubeAPIError
         from crashlint.watch.service import WatchService
     except ImportError as exc:  # prometheus-client (or the client) not installed: say what to install
         print(f"crashlint watch: {exc}; install crashlint with its webhook extra: pip install 'crashlint[webhook]'",
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         service = WatchService(args)
-    except (ValueError, LiveError) as exc:
+    except (ValueError, KubeAPIError) as exc:
         print(f"crashlint watch: {exc}", file=sys.stderr)
         return EXIT_ERROR
     stopping = threading.Event()

@@ -52,7 +52,6 @@ class LeaderElector:
         self._observed: tuple[Any, ...] | None = None
         self._observed_at = 0.0
         self._renewed_at = 0.0
-        self._lease: dict[str, Any] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="crashlint-watch-lease", daemon=True)
 
@@ -103,13 +102,13 @@ class LeaderElector:
                     "metadata": {"name": self.name, "namespace": self.namespace},
                     "spec": self._spec(now_wall, now_wall, 0)}
             try:
-                self._lease = json.loads(api.create_namespaced_lease(self.namespace, body, _preload_content=False,
-                                                                     _request_timeout=self.retry_period * 2).data)
+                created = json.loads(api.create_namespaced_lease(self.namespace, body, _preload_content=False,
+                                                                 _request_timeout=self.retry_period * 2).data)
             except client.ApiException as exc2:
                 if exc2.status == 409:
                     return False  # another replica created it first
                 raise
-            self._observe(self._lease)
+            self._observe(created)
             return True
         spec = lease.get("spec") if isinstance(lease.get("spec"), dict) else {}
         self._observe(lease)
@@ -125,14 +124,14 @@ class LeaderElector:
             acquired, transitions = _micro_time(now_wall), transitions + 1
         lease["spec"] = {**self._spec(now_wall, now_wall, transitions), "acquireTime": acquired}
         try:
-            self._lease = json.loads(api.replace_namespaced_lease(self.name, self.namespace, lease,
-                                                                  _preload_content=False,
-                                                                  _request_timeout=self.retry_period * 2).data)
+            updated = json.loads(api.replace_namespaced_lease(self.name, self.namespace, lease,
+                                                              _preload_content=False,
+                                                              _request_timeout=self.retry_period * 2).data)
         except client.ApiException as exc:
             if exc.status == 409:
                 return False  # someone else updated it since we read it
             raise
-        self._observe(self._lease)
+        self._observe(updated)
         return True
 
     def _spec(self, acquired: float, renewed: float, transitions: int) -> dict[str, Any]:
@@ -148,16 +147,30 @@ class LeaderElector:
             self._observed, self._observed_at = record, self.clock()
 
     def stop(self, release: bool = True) -> None:
-        """Stop electing; the leader hands the Lease back (empty holder, 1 s) so a standby takes it at once."""
+        """Stop electing; the leader hands the Lease back (empty holder, 1 s) so a standby takes it at once.
+
+        The election thread finishes its round first (a renewal in flight would make the release
+        a stale update), then the Lease is read again and released only if this replica still holds it.
+        Each step is bounded (1.5 s, then 1 s per request) so that SIGTERM ends the process within 5 s
+        even when the API server hangs.
+        """
         self._stop.set()
-        if release and self._leading and self._lease is not None:
-            lease = self._lease
-            now = _micro_time(time.time())
-            lease["spec"] = {**lease.get("spec", {}), "holderIdentity": "", "leaseDurationSeconds": 1,
-                             "renewTime": now, "acquireTime": now}
+        if self._thread.is_alive():
+            self._thread.join(timeout=1.5)
+        if release and self._leading:
             try:
-                self._api().replace_namespaced_lease(self.name, self.namespace, lease, _preload_content=False,
-                                                     _request_timeout=2)
+                self._release()
             except Exception as exc:  # the standby takes over once the Lease expires
                 log.warning("releasing the Lease %s/%s: %s", self.namespace, self.name, exc)
         self._set_leading(False)
+
+    def _release(self) -> None:
+        api = self._api()
+        lease = json.loads(api.read_namespaced_lease(self.name, self.namespace, _preload_content=False,
+                                                     _request_timeout=1).data)
+        spec = lease.get("spec") if isinstance(lease.get("spec"), dict) else {}
+        if spec.get("holderIdentity") != self.identity:
+            return
+        now = _micro_time(time.time())
+        lease["spec"] = {**spec, "holderIdentity": "", "leaseDurationSeconds": 1, "renewTime": now, "acquireTime": now}
+        api.replace_namespaced_lease(self.name, self.namespace, lease, _preload_content=False, _request_timeout=1)

@@ -61,13 +61,12 @@ class WatchCollector:
         yield _counter("relists", "Lists redone after 410 Gone", ["resource"], {(h.kind,): h.relists for h in health})
         yield _counter("reconnects", "Watches re-established after they ended early or failed", ["resource"],
                        {(h.kind,): h.reconnects for h in health})
-        yield _counter("api_errors", "Failed list and watch requests by HTTP status (or connection)",
+        yield _counter("api_errors", "Failed lists and watches by HTTP status (connection: no answer or cut off; "
+                       "reply: not a Kubernetes answer)",
                        ["resource", "code"], {(h.kind, code): n for h in health for code, n in dict(h.errors).items()})
         # dict(...) copies in one step: the streams and the loop write these while a scrape reads them.
-        bad = Counter({(k,): n for k, n in dict(self.watcher.store.bad).items()})
-        for h in health:
-            bad[(h.kind,)] += h.bad_lines
-        yield _counter("bad_objects", "Objects and watch lines skipped as malformed", ["resource"], bad)
+        bad = {(k,): n for k, n in dict(self.watcher.store.bad).items()}
+        yield _counter("bad_objects", "Objects skipped as malformed (no uid or name, not an object)", ["resource"], bad)
         yield _counter("analysis_errors", "Workloads whose judgement raised (skipped)", [],
                        {(): self.watcher.analysis_errors})
         yield _counter("events", "Kubernetes Events by reason and what became of them", ["reason", "result"],

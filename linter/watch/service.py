@@ -1,7 +1,7 @@
 """Everything ``crashlint watch`` runs, wired: streams, the analysis loop, the Lease, the Event publisher, HTTP.
 
 On :meth:`WatchService.stop` the Lease is handed back first (so a standby takes over at once),
-then the server closes; the watch threads are daemons and end with the process.
+then the server closes and the watches end.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import time
 import uuid
 from collections import Counter
 
-from crashlint.runtime.live import LiveSource
 from crashlint.settings.config import find_config, load_settings
+from crashlint.sources.kubeapi import connect
 from crashlint.watch.lease import LeaderElector
 from crashlint.watch.logs import LogFetcher
 from crashlint.watch.metrics import WatchCollector, registry
@@ -27,6 +27,8 @@ from crashlint.watch.streams import KINDS, NAMESPACES, Stream, StreamConfig
 from crashlint.watch.watcher import Watcher
 
 log = logging.getLogger("crashlint.watch")
+# Every list and write; a watch waits for its server-side timeout plus 30 s (kubeapi.ListWatch).
+REQUEST_TIMEOUT = 30.0
 
 
 def listen_address(value: str) -> tuple[str, int]:
@@ -46,14 +48,14 @@ class WatchService:
     def __init__(self, args: argparse.Namespace) -> None:
         settings = load_settings(args.config or find_config())
         host, port = listen_address(args.listen)
-        self.source = LiveSource(args.kubeconfig, args.context)
-        api_client = self.source.api_client
+        self.conn = connect(args.kubeconfig, args.context, timeout=REQUEST_TIMEOUT)
+        api_client = self.conn.client
         self.identity = args.identity or f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
         self.stop_event = threading.Event()
         self.event_results: Counter[tuple[str, str]] = Counter()
         self.elector: LeaderElector | None = None
         if not args.no_leader_election:
-            self.elector = LeaderElector(api_client, args.lease_namespace or self.source.default_namespace,
+            self.elector = LeaderElector(api_client, args.lease_namespace or self.conn.namespace,
                                          args.lease_name, self.identity)
         is_leader = self.elector.is_leader if self.elector is not None else (lambda: True)
         self.publisher = Publisher(api_client, self.identity, is_leader, self._count)
@@ -66,7 +68,7 @@ class WatchService:
                                            lambda wl: self.watcher.sink("Log", "LOG", wl))
         config = StreamConfig(namespace=args.namespace, label_selector=args.selector,
                               namespace_selector=args.namespace_selector)
-        self.streams = [Stream(k, api_client, config, self.watcher.sink, self.stop_event) for k in kinds]
+        self.streams = [Stream(k, self.conn, config, self.watcher.sink) for k in kinds]
         health = [s.health for s in self.streams]
         collector = WatchCollector(self.watcher, self.streams, is_leader, self.event_results,
                                    lambda: staleness(health) is not None)
@@ -95,13 +97,15 @@ class WatchService:
         log.info("watching %s as %s; serving on port %d", self.scope, self.identity, self.server.port)
 
     def stop(self) -> None:
-        """Hand the Lease back, stop serving; the watch threads end with the process (daemons)."""
+        """Hand the Lease back, stop serving, close the watches (each ends its open stream at once)."""
         self.stop_event.set()
         if self.elector is not None:
             self.elector.stop(release=True)
         self.publisher.stop()
         self.server.stop()
-        self._loop.join(timeout=2)
+        for s in self.streams:
+            s.stop()
+        self._loop.join(timeout=1)
         if self.watcher.logs is not None:
             self.watcher.logs.close()
-        self.source.close()
+        self.conn.close()

@@ -70,7 +70,12 @@ def test_a_failing_api_server_marks_the_data_stale_and_recovers(api: FakeAPI, tm
         assert TOOLBOX in page  # shown as last seen
         assert get(svc, "/healthz")[0] == 200
         api.status = None
-        wait_for(lambda: samples(svc, "crashlint_watch_stale") == {(): 0.0}, timeout=40, what="current again")
+
+        def current() -> bool:  # a stream is current again once its server says something: a bookmark
+            api.bookmark()
+            return samples(svc, "crashlint_watch_stale") == {(): 0.0}
+
+        wait_for(current, timeout=40, what="current again")
         applied = svc.watcher.applied
         api.update(fixture("toolbox-crashloop.yaml"))
         assert svc.watcher.wait_applied(applied + 1, timeout=10)
