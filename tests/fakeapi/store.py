@@ -139,7 +139,7 @@ class Store:
                 self.objects[res].pop(key, None)
             else:
                 self.objects[res][key] = obj
-            self.log.append(Change(self.rv, change, res, copy.deepcopy(obj)))
+            self.log.append(Change(self.rv, change, res, obj))  # shared: see _matching
             self.changed.notify_all()
             return copy.deepcopy(obj)
 
@@ -189,12 +189,19 @@ class Store:
     # -- reads ----------------------------------------------------------------------------
 
     def select(self, res: Resource, namespace: str | None, query: dict[str, list[str]]) -> list[dict[str, Any]]:
-        """The objects of ``res`` in ``namespace`` (None: all) matching the query's selectors."""
+        """Copies of the objects of ``res`` in ``namespace`` (None: all) matching the query's selectors."""
+        return [copy.deepcopy(o) for o in self._matching(res, namespace, query)]
+
+    def _matching(self, res: Resource, namespace: str | None, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """The stored objects themselves (callers copy what they hand out): a page of a 50,000-object
+        list copies its 500 items, not the whole collection. Stored objects are replaced on every
+        write, never edited in place, so the change log shares them and a page's shallow copies
+        (the list drops their kind and apiVersion) are a consistent snapshot."""
         labels = (query.get("labelSelector") or [""])[0]
         fields = (query.get("fieldSelector") or [""])[0]
         with self.lock:
             objs = [o for (ns, _), o in self.objects[res].items() if namespace is None or ns == namespace]
-        return [copy.deepcopy(o) for o in objs if self.matches(o, labels, fields)]
+        return [o for o in objs if self.matches(o, labels, fields)] if labels or fields else objs
 
     @staticmethod
     def matches(obj: dict[str, Any], labels: str, fields: str) -> bool:
@@ -222,7 +229,7 @@ class Store:
                                     "result. You can start a new list without the continue parameter."))
             start = int(offset)
         with self.lock:
-            items = self.select(res, namespace, query)
+            items = self._matching(res, namespace, query)
             rv = int(token.partition(":")[0]) if token else self.rv
         limit = int((query.get("limit") or ["0"])[0] or 0)
         remaining = max(len(items) - start, 0)
@@ -231,7 +238,7 @@ class Store:
         if start + size < len(items):
             meta["continue"] = f"{rv}:{start + size}"
             meta["remainingItemCount"] = len(items) - start - size
-        return items[start:start + size], meta
+        return [dict(o) for o in items[start:start + size]], meta  # never edited in place: a shallow copy is a snapshot
 
     def changes_since(self, rv: int, after: int) -> list[Change]:
         """Logged changes with a version above ``rv``, from log position ``after`` on."""
