@@ -100,9 +100,25 @@ def _finding(f: Finding, policies: Policies, source: SourceLines) -> Markup:
           h("span", {"class": "object"}, _object(f))),
         h("p", {"class": "message"}, prose(f.message)),
         _excerpt(source.around(f.file, f.line), f.line),
+        _also(f),
         fix_line(meta),
         patch_block(f.fix) if f.fix else None,
     )
+
+
+def _also(f: Finding) -> Markup | None:
+    """Where else one cause shows (``places``: each field using a missing Secret) and the kustomize
+    overlays that carry a base's line (``overlays``), as ``-o json`` lists them."""
+    places = [p for p in f.extra.get("places") or () if isinstance(p, dict)]
+    overlays = [str(o) for o in f.extra.get("overlays") or ()]
+    if not places and not overlays:
+        return None
+    return h("div", {"class": "also"},
+             h("div", {"class": "places"}, "Every place of this cause:",
+               h("ul", None, [h("li", None, h("span", {"class": "mono"},
+                                                f"{p.get('file')}:{p.get('line')}:{p.get('column')}"),
+                                " ", str(p.get("where") or "")) for p in places])) if places else None,
+             h("p", {"class": "overlays"}, "Built in the overlays: ", ", ".join(overlays)) if overlays else None)
 
 
 def _excerpt(lines: list[tuple[int, str]], at: int) -> Markup | None:

@@ -188,6 +188,8 @@ a { color: var(--info); }
 .where { color: var(--muted); overflow-wrap: anywhere; }
 .fix { margin-top: .35rem; }
 .fix p { display: inline; }
+.also { color: var(--muted); }
+.also ul { margin: .1rem 0; padding-left: 1.2rem; }
 .source { padding: .3rem 0; }
 .source span { display: block; padding: 0 .7rem; }
 .source .ln { display: inline-block; min-width: 3.2em; color: var(--muted); user-select: none; }

@@ -101,6 +101,27 @@ def test_each_card_shows_its_source_lines_rule_link_and_fix_and_each_rule_is_exp
     assert "In the cluster:" in rules[0].text()
 
 
+def test_every_place_of_one_cause_and_the_overlays_of_a_base_line_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text((LINT_FIXTURES / "web.yaml").read_text().replace(
+        "          resources:", "          env:\n"
+        "            - {name: A, valueFrom: {secretKeyRef: {name: creds, key: a}}}\n"
+        "            - {name: B, valueFrom: {secretKeyRef: {name: creds, key: b}}}\n          resources:"))
+    _, doc, _ = _page("app.yaml", cwd=tmp_path)
+    (card,) = [c for c in _cards(doc) if c.attrs["data-rule"] == "missing-secret"]
+    (secret,) = [f for f in json.loads(crashlint("lint", "-o", "json", "app.yaml", cwd=tmp_path).out)["findings"]
+                 if f["rule"] == "missing-secret"]
+    assert [li.text() for li in card.find("div", "places").find_all("li")] == [
+        f"app.yaml:{p['line']}:{p['column']} {p['where']}" for p in secret["places"]]
+    assert len(secret["places"]) == 2 and "env B of container 'web'" in card.find("div", "places").text()
+    shop = ROOT / "tests" / "fixtures" / "kustomize" / "shop"
+    _, built, _ = _page(".", "--min-severity", "info", cwd=shop)
+    overlays = {_where(c): c.find("p", "overlays").text() for c in _cards(built) if c.find_all("p", "overlays")}
+    listed = json.loads(crashlint("lint", "-o", "json", ".", cwd=shop).out)["findings"]
+    assert overlays and overlays == {f"{f['file']}:{f['line']}:{f['column']}":
+                                     "Built in the overlays: " + ", ".join(f["overlays"])
+                                     for f in listed if f.get("overlays")}
+
+
 def test_the_page_is_self_contained_scriptless_and_printable() -> None:
     _, doc, raw = _page(".")
     for node in doc.find_all():
