@@ -60,12 +60,33 @@ class _HelpFormatter(argparse.HelpFormatter):
     ``(default: None)`` for options that have no default; those say nothing.
     """
 
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        # argparse sizes help to shutil.get_terminal_size(); importing shutil (with bz2, lzma and
+        # fnmatch) costs every start a few ms although help is rarely printed: the same width here.
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text or not text:
             return text
         shown = " ".join(action.default) if isinstance(action.default, list) else "%(default)s"
         return f"{text} (default: {shown})"
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size().columns`` finds it: $COLUMNS, else
+    the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (ValueError, OSError):  # not a terminal, or stdout closed
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 class _Parser(argparse.ArgumentParser):
