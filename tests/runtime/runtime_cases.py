@@ -33,7 +33,7 @@ class Case:
         return json.loads(path.read_text()) if path.is_file() else {}
 
     def args(self, *, offline: bool) -> list[str]:
-        """The case's CLI arguments with its files made absolute; live runs drop --logs (the stub serves them)."""
+        """The case's CLI arguments with its files made absolute; live runs drop --logs (the fake API serves them)."""
         out: list[str] = []
         raw = list(self.expected.get("args", []))
         i = 0
