@@ -31,7 +31,15 @@ _TIME_FLOOR = "0000"
 
 
 class BadObject(ValueError):
-    """An object the watcher cannot file (not a map, no uid or name): skipped and counted."""
+    """An object the watcher cannot file (not a map, no uid or name, its skeleton of the wrong
+    types): skipped and counted. Wrong types deeper inside (a container's fields) are read as
+    absent by runtime mode's shape helpers, as ``crashlint runtime`` reads them."""
+
+
+# The skeleton every object must have to be grouped and judged: what owners, selectors and the
+# classifier walk before any field of a container.
+_SHAPE: tuple[tuple[str, type], ...] = (("labels", dict), ("annotations", dict), ("ownerReferences", list),
+                                        ("spec", dict), ("status", dict))
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,10 @@ def _identity(o: Any) -> tuple[str, str, str]:
     ns = meta.get("namespace")
     if ns is not None and not isinstance(ns, str):
         raise BadObject("metadata.namespace is not a string")
+    for key, want in _SHAPE:
+        where = o if key in ("spec", "status") else meta
+        if where.get(key) is not None and not isinstance(where[key], want):
+            raise BadObject(f"{'' if where is o else 'metadata.'}{key} is not a {want.__name__}")
     return uid, ns or "default", name
 
 

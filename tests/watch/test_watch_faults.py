@@ -102,8 +102,9 @@ def test_bad_objects_are_skipped_and_counted(api: FakeAPI, tmp_path: Path) -> No
         api.add({"apiVersion": "v1", "kind": "Pod",
                  "metadata": {"name": "no-uid", "namespace": "demo", "uid": 12}})
         api.add({"apiVersion": "v1", "kind": "Pod",
-                 "metadata": {"name": "twisted", "namespace": "demo", "labels": ["a"], "ownerReferences": "x",
-                              "deletionTimestamp": 5},
+                 "metadata": {"name": "twisted", "namespace": "demo", "labels": ["a"], "ownerReferences": "x"}})
+        api.add({"apiVersion": "v1", "kind": "Pod",
+                 "metadata": {"name": "inside", "namespace": "demo", "deletionTimestamp": 5},
                  "spec": {"containers": "none", "restartPolicy": ["Always"]},
                  "status": {"phase": 3, "containerStatuses": [{"name": 5, "state": []}, "x",
                                                               {"name": "c", "state": {"waiting": "x"},
@@ -114,9 +115,13 @@ def test_bad_objects_are_skipped_and_counted(api: FakeAPI, tmp_path: Path) -> No
         api.add({"apiVersion": "v1", "kind": "Event",
                  "metadata": {"name": "e", "namespace": "demo"},
                  "involvedObject": {"kind": "Pod", "uid": ["x"]}, "reason": 5, "lastTimestamp": 7})
-        assert svc.watcher.wait_applied(applied + 4, timeout=10)
-        assert samples(svc, "crashlint_watch_bad_objects_total")[(("resource", "Pod"),)] == 1.0
-        assert "Pod/demo/twisted" in svc.watcher.results and "Deployment/demo/odd" in svc.watcher.results
+        assert svc.watcher.wait_applied(applied + 5, timeout=10)
+        # The pod without a string uid and the one with a list for labels are skipped; the rest is
+        # judged with wrong types read as absent (as crashlint runtime reads them).
+        assert samples(svc, "crashlint_watch_bad_objects_total")[(("resource", "Pod"),)] == 2.0
+        assert "Pod/demo/twisted" not in svc.watcher.results
+        assert "Pod/demo/inside" in svc.watcher.results and "Deployment/demo/odd" in svc.watcher.results
+        assert samples(svc, "crashlint_watch_analysis_errors_total") == {(): 0.0}
         assert get(svc, "/")[0] == 200 and get(svc, "/metrics")[0] == 200
         applied = svc.watcher.applied
         api.update(fixture("toolbox-crashloop.yaml"))
