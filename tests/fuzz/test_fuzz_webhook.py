@@ -8,12 +8,9 @@ answer every body with a JSON 200 (a decision), 400 (what is wrong with the body
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,26 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuzz_strategies import junk, manifest, with_wrong_types, workload
+from harness import webhook as harness
 
-TESTS = Path(__file__).resolve().parents[1]
 MAX_BODY = 65536
 INTERNAL_ERROR = "crashlint: internal error"
 
 
-def _harness() -> Any:
-    """The webhook suite's harness module (imported once, under its own name)."""
-    if "webhook_harness" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("webhook_harness", TESTS / "webhook" / "webhook_harness.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["webhook_harness"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["webhook_harness"]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    harness = _harness()
     d = tmp_path_factory.mktemp("fuzz-webhook")
     certs = harness.make_certs(d / "certs")
     fixtures = harness.FIXTURES

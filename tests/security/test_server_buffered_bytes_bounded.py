@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crashlint.webhook.worker import BUFFER_BODIES
-from webhook_harness import FIXTURES, Webhook, make_certs
+from harness.webhook import FIXTURES, Webhook, make_certs
 
 MAX_BODY = 65536
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from webhook_harness import FIXTURES, Webhook, make_certs
+from harness.webhook import FIXTURES, Webhook, make_certs
 
 
 @pytest.fixture

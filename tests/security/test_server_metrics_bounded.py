@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 
-from webhook_harness import Webhook, admission_review, fixture
+from harness.webhook import Webhook, admission_review, fixture
 
 
 def _invented(i: int) -> bytes:

@@ -13,7 +13,7 @@ import time
 
 
 from crashlint.webhook.worker import REQUEST_DEADLINE
-from webhook_harness import Webhook
+from harness.webhook import Webhook
 
 GIVE_UP = REQUEST_DEADLINE + 7.0  # well past the deadline: the old per-read timeout never cut these
 SLACK = 2.5  # the worker checks deadlines once a second; a loaded machine adds some

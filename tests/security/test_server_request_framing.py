@@ -15,7 +15,7 @@ import time
 
 
 from crashlint.webhook.worker import MAX_HEAD
-from webhook_harness import Webhook, admission_review, fixture
+from harness.webhook import Webhook, admission_review, fixture
 
 
 def _connect(server: Webhook) -> ssl.SSLSocket:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from fakeapi import recorded_cluster, write_kubeconfig
-from webhook_harness import Webhook, make_certs
+from harness.webhook import Webhook, make_certs
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from webhook_harness import REPLICASET_CONTROLLER, Webhook
+from harness.webhook import REPLICASET_CONTROLLER, Webhook
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 POD = yaml.safe_load((FIXTURES / "security" / "pod-forged-owner.yaml").read_text())

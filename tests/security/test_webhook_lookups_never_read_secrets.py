@@ -22,7 +22,7 @@ from crashlint.sources.cluster import ClusterSource
 from crashlint.sources.kubeapi import METADATA_LIST_ACCEPT
 from crashlint.webhook.lookups import CachedLookup
 from fakeapi import recorded_cluster, write_kubeconfig
-from webhook_harness import Webhook, admission_review, fixture, make_certs
+from harness.webhook import Webhook, admission_review, fixture, make_certs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PATH = re.compile(r"/api/v1/namespaces/[a-z0-9]([-a-z0-9]*[a-z0-9])?/(configmaps|secrets|serviceaccounts|services)")

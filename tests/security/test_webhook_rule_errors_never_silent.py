@@ -17,7 +17,7 @@ import yaml
 
 from crashlint.webhook import review
 from crashlint.webhook.settings import Loaded, load, parse_webhook
-from webhook_harness import Webhook, admission_review
+from harness.webhook import Webhook, admission_review
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HEAP = yaml.safe_load((FIXTURES / "security" / "deployment-heap-digits.yaml").read_text())

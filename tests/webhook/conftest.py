@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from fakeapi import recorded_cluster, write_kubeconfig
-from webhook_harness import FIXTURES, Webhook, make_certs
+from harness.webhook import FIXTURES, Webhook, make_certs
 
 
 @pytest.fixture(scope="module")

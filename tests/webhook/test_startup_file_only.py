@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from fakeapi import recorded_cluster, write_kubeconfig
-from webhook_harness import FIXTURES, Webhook, free_port, make_certs
+from harness.webhook import FIXTURES, Webhook, free_port, make_certs
 
 
 def _startup(log: Path) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from crashlint.engine.api import lint_paths
 from crashlint.settings.config import load_settings
 from crashlint.model.findings import Finding
 from crashlint.webhook.review import WARNING_RUNES, WARNINGS_TOTAL_RUNES, _fit_body, _short
-from webhook_harness import FIXTURES, Webhook, make_certs
+from harness.webhook import FIXTURES, Webhook, make_certs
 
 HINT = re.compile(r"^crashlint (?P<rule>[a-z-]+): (?P<body>.*) See `crashlint explain (?P=rule)`\.$")
 CONTAINER = re.compile(r"^container '[^']*': ")  # added by the webhook when the message does not name it

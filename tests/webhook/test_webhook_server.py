@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from webhook_harness import FIXTURES, REPLICASET_CONTROLLER, Webhook, admission_review, fixture, make_certs
+from harness.webhook import FIXTURES, REPLICASET_CONTROLLER, Webhook, admission_review, fixture, make_certs
 
 
 def _warnings(resp: dict[str, Any]) -> list[str]:

@@ -1,6 +1,6 @@
-"""Test harness of the webhook: gunicorn in a subprocess, TLS from ``crashlint certs``, HTTPS clients.
-
-Kept out of conftest.py so test modules can import it by a name no other test directory uses.
+"""Test harness of the webhook suites: gunicorn in a subprocess, TLS from ``crashlint certs``, HTTPS
+clients, AdmissionReviews as the API server sends them. The webhook, security and fuzz suites
+import it as ``harness.webhook`` (the fault and soak scenarios use :mod:`harness.webhook_rig`).
 """
 
 from __future__ import annotations
