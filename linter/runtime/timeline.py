@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.state import parse_time
@@ -29,7 +30,7 @@ def points(crash: Crash, now: datetime | None) -> list[Point]:
     """The dated points of one crash, oldest first; "now" last when the reference time is known."""
     ev = crash.evidence
     out: list[Point] = []
-    term = ev.get("last_termination") if isinstance(ev.get("last_termination"), dict) else None
+    term = _mapping(ev.get("last_termination"))
     if term:
         started, finished = parse_time(term.get("started_at")), parse_time(term.get("finished_at"))
         if started is not None and started > _EPOCH:
@@ -48,10 +49,14 @@ def points(crash: Crash, now: datetime | None) -> list[Point]:
             out.append(Point(seen, "event", f"{e.get('type') or 'Event'} {e.get('reason')}{times}: {e.get('message')}"))
     out.sort(key=lambda p: p.at)
     if now is not None:
-        waiting = ev.get("waiting") if isinstance(ev.get("waiting"), dict) else {}
+        waiting = _mapping(ev.get("waiting"))
         state = f"waiting: {waiting.get('reason')}" if waiting.get("reason") else str(ev.get("state") or "")
         out.append(Point(now, "now", "report time" + (f" ({state})" if state else "")))
     return out
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def window(all_points: list[list[Point]]) -> tuple[datetime, datetime] | None:
