@@ -25,6 +25,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from crashlint.model.nested import dig_map
+from crashlint.runtime.shape import count
+
 LEASE_DURATION = 15.0
 RENEW_DEADLINE = 10.0
 RETRY_PERIOD = 2.0
@@ -110,14 +113,13 @@ class LeaderElector:
                 raise
             self._observe(created)
             return True
-        spec = lease.get("spec") if isinstance(lease.get("spec"), dict) else {}
+        spec = dig_map(lease, "spec")
         self._observe(lease)
         holder = spec.get("holderIdentity") or ""
-        duration = spec.get("leaseDurationSeconds")
-        duration = float(duration) if isinstance(duration, int) and duration > 0 else self.lease_duration
+        duration = float(max(0, count(spec.get("leaseDurationSeconds")))) or self.lease_duration
         if holder and holder != self.identity and self.clock() < self._observed_at + duration:
             return False
-        transitions = spec.get("leaseTransitions") if isinstance(spec.get("leaseTransitions"), int) else 0
+        transitions = count(spec.get("leaseTransitions"))
         if holder == self.identity:
             acquired = spec.get("acquireTime") or _micro_time(now_wall)
         else:
@@ -140,7 +142,7 @@ class LeaderElector:
                 "leaseTransitions": transitions}
 
     def _observe(self, lease: dict[str, Any]) -> None:
-        spec = lease.get("spec") if isinstance(lease.get("spec"), dict) else {}
+        spec = dig_map(lease, "spec")
         record = tuple(json.dumps(spec.get(k), sort_keys=True) for k in
                        ("holderIdentity", "leaseDurationSeconds", "renewTime", "leaseTransitions"))
         if record != self._observed:
@@ -168,7 +170,7 @@ class LeaderElector:
         api = self._api()
         lease = json.loads(api.read_namespaced_lease(self.name, self.namespace, _preload_content=False,
                                                      _request_timeout=1).data)
-        spec = lease.get("spec") if isinstance(lease.get("spec"), dict) else {}
+        spec = dig_map(lease, "spec")
         if spec.get("holderIdentity") != self.identity:
             return
         now = _micro_time(time.time())
