@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -38,7 +38,7 @@ class LogFetcher:
         self._pending: set[LogKey] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crashlint-watch-logs")
-        self.denied = 0
+        self.reads: Counter[str] = Counter()  # read | none (no previous instance, or an error) | forbidden
 
     def want(self, key: LogKey, namespace: str, pod: str, workload: str) -> Any:
         """The log text, None (none to be had), or PENDING (asked for; ``ready`` follows)."""
@@ -55,17 +55,20 @@ class LogFetcher:
         from kubernetes import client
 
         text: str | None = None
+        outcome = "none"
         try:
             resp = client.CoreV1Api(self.api_client).read_namespaced_pod_log(
                 pod, namespace, container=key[1], previous=True, tail_lines=self.tail, limit_bytes=self.limit_bytes,
                 _preload_content=False, _request_timeout=self.timeout)
             text = resp.data.decode("utf-8", "replace")
+            outcome = "read"
         except client.ApiException as exc:
             if exc.status == 403:
-                self.denied += 1
+                outcome = "forbidden"  # no get on pods/log: the evidence goes without logs
         except Exception as exc:  # a log is evidence, never a reason to stop
             log.warning("previous log of %s/%s [%s]: %s", namespace, pod, key[1], exc)
         with self._lock:
+            self.reads[outcome] += 1
             self._pending.discard(key)
             self._cache[key] = text
             while len(self._cache) > CACHE_ENTRIES:

@@ -71,6 +71,9 @@ class WatchCollector:
                        {(): self.watcher.analysis_errors})
         yield _counter("events", "Kubernetes Events by reason and what became of them", ["reason", "result"],
                        dict(self.event_results))
+        logs = self.watcher.logs
+        yield _counter("log_reads", "Previous logs asked for (--logs): read, none to be had, forbidden", ["result"],
+                       {(k,): n for k, n in dict(logs.reads if logs is not None else {}).items()})
         yield _gauge("stale", "1 while some watched kind is not current (reconnecting)", [], {(): float(self.stale())})
         yield _gauge("leader", "1 on the replica holding the Lease (the one publishing Events)", [],
                      {(): float(self.is_leader())})

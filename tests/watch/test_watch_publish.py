@@ -141,3 +141,4 @@ def test_with_logs_the_event_carries_the_last_log_line(tmp_path: Path) -> None:
             reads = [r for r in api.requests if r.path.endswith("/pods/cache-7f9c8d6b5a-q2w3e/log")]
             assert len(reads) == 1
             assert reads[0].query["previous"] == ["true"] and reads[0].query["container"] == ["cache"]
+            assert samples(svc, "crashlint_watch_log_reads_total") == {(("result", "read"),): 1.0}
