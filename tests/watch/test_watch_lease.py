@@ -22,6 +22,7 @@ def _holder(api: FakeAPI) -> str | None:
     return found[0]["spec"]["holderIdentity"] if found else None
 
 
+@pytest.mark.timing
 def test_two_watchers_one_lease_one_publisher(api: FakeAPI, tmp_path: Path) -> None:
     with running(api, tmp_path, identity="watcher-a") as a:
         wait_for(a.elector.is_leader, what="watcher-a leading")
