@@ -94,8 +94,8 @@ class Watcher:
         if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
             self.store.prune_events(self.clock())
             self._last_prune = time.monotonic()
-        if self.synced and self.store.dirty:
-            self._judge_dirty()
+        if self.synced and (self.store.dirty or self.first_verdicts_at is None):
+            self._judge_dirty()  # (an empty cluster has its first, empty, verdicts too)
         with self.done:
             self.applied += len(batch)
             self.done.notify_all()

@@ -178,3 +178,11 @@ def test_label_and_namespace_scope_reach_the_api(tmp_path: Path) -> None:
             assert set(svc.watcher.results) == {TOOLBOX, CACHE}
             assert {r.path for r in api.requests if r.watch and "/namespaces/demo/" in r.path} >= {
                 "/api/v1/namespaces/demo/pods", "/api/v1/namespaces/demo/events"}
+
+
+def test_an_empty_cluster_has_its_first_verdicts() -> None:
+    w = Watcher(load_settings(), [k.kind for k in KINDS], clock=lambda: NOW)
+    for k in KINDS:
+        w.sink(k.kind, "RELIST", [])
+    w.step(0)
+    assert w.synced and w.first_verdicts_at is not None and w.results == {}
