@@ -20,6 +20,7 @@ from crashlint import __version__
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import NoReturn
 
     from crashlint.model.report import LintReport
     from crashlint.settings.config import Settings
@@ -441,6 +442,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(internal_error(exc), file=sys.stderr)
         return EXIT_ERROR
+
+
+def run() -> NoReturn:
+    """The ``crashlint`` program (the console script, ``python -m crashlint``): :func:`main` on the
+    command line, then the process ends.
+
+    After ``lint``, which a pre-commit hook starts on every commit, it ends without the
+    interpreter's teardown (a last garbage collection over everything the lint made, then every
+    module cleared): 15-25 ms of CPU that nothing needs, once the output is flushed; a lint
+    starts no thread and leaves no file open. The other commands (a server, a watcher, the fixer)
+    end as usual. Tests call :func:`main`, which returns.
+    """
+    code = main()
+    if sys.argv[1:2] != ["lint"]:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away after the last write (`| head`): as main says
+        _silence_stdout()
+        code = EXIT_OK
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # nowhere left to say anything
+    os._exit(code)
 
 
 def internal_error(exc: BaseException) -> str:

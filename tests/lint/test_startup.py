@@ -77,6 +77,20 @@ def test_a_lint_loads_the_renderer_it_writes_with_and_the_builder_for_a_kustomiz
     assert _under(modules, ("crashlint.reporters.text", "crashlint.reporters.sarif", "crashlint.reporters.html")) == []
 
 
+def test_the_program_ends_a_lint_without_teardown_and_loses_no_output(tmp_path: Path) -> None:
+    """``python -m crashlint`` (as the console script) skips the interpreter's teardown after a lint:
+    everything written is still there, to a pipe and to a file, and the exit code is the lint's."""
+    many = "---\n".join(EXAMPLE.read_text().replace("name: toolbox", f"name: toolbox-{i}") for i in range(300))
+    (tmp_path / "many.yaml").write_text(many)
+    cmd = [sys.executable, "-m", "crashlint", "lint", str(tmp_path / "many.yaml"), "-o", "json"]
+    piped = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert piped.returncode == 1
+    assert len(json.loads(piped.stdout)["findings"]) >= 300
+    with open(tmp_path / "out.json", "w") as out:
+        to_file = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert to_file.returncode == 1 and (tmp_path / "out.json").read_text() == piped.stdout
+
+
 def test_version_loads_nothing_of_the_linter() -> None:
     code, modules = _modules_after("--version")
     assert code == 0
