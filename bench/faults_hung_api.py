@@ -44,7 +44,7 @@ def _summary(walls: list[float], errors: list[str]) -> dict[str, Any]:
 
 def run(workdir: Path, rate: float = 100.0, namespaces: int = 300, seconds: float = 20.0,
         recovery: float = 10.0, budget: float = 1.0) -> dict[str, Any]:
-    certs = rig.crashlint_certs(workdir / "certs")
+    certs = rig.make_certs(workdir / "certs")
     api = rig.FakeAPI().start()
     api.hang = True
     kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url)

@@ -51,7 +51,7 @@ def lookups(workdir: Path, fault: str, requests: int = 24, concurrency: int = 4,
     A request is given up (and counted failed) at the limit plus a second, so a hung worker
     costs seconds, not the client's default timeout.
     """
-    certs = rig.crashlint_certs(workdir / "certs")
+    certs = rig.make_certs(workdir / "certs")
     api = rig.FakeAPI().start()
     kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url)
     ttl = 1.0
@@ -123,7 +123,7 @@ def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients
         mount.publish({"tls.crt": crt, "tls.key": key})
         cert, keyfile, trusted = mount.cert, mount.key, [ca_file]
     elif kind == "new-ca":
-        d = rig.crashlint_certs(workdir / "certs")
+        d = rig.make_certs(workdir / "certs")
         (workdir / "old-ca.crt").write_bytes((d / "ca.crt").read_bytes())
         old_serial = _serial_of((d / "tls.crt").read_bytes())
         cert, keyfile, trusted = d / "tls.crt", d / "tls.key", [workdir / "old-ca.crt"]
@@ -175,7 +175,7 @@ def rotation(workdir: Path, kind: str = "same-ca", seconds: float = 6.0, clients
             crt, key, new_serial = ca.issue()
             mount.publish({"tls.crt": crt, "tls.key": key})
         else:
-            staged = rig.crashlint_certs(workdir / "staged")  # a new CA and pair
+            staged = rig.make_certs(workdir / "staged")  # a new CA and pair
             new_serial = _serial_of((staged / "tls.crt").read_bytes())
             trusted.append(staged / "ca.crt")
             ctx_holder["ctx"] = rig.client_context(*trusted)  # the caBundle holds old and new CA first
@@ -286,7 +286,7 @@ def slowloris(workdir: Path, style: str = "idle", attackers: int = 16, seconds: 
     are doing, and are given up at ``bound`` plus 2 s (counted failed), so a starved server costs
     the run seconds, not the client's default timeout. Latency runs from a request's own start.
     """
-    certs = rig.crashlint_certs(workdir / "certs")
+    certs = rig.make_certs(workdir / "certs")
     server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", workers=workers,
                         threads=threads)
     ctx = rig.client_context(certs / "ca.crt")

@@ -100,7 +100,7 @@ def _mean(values: list[int]) -> float:
 def soak(workdir: Path, seconds: float, rate: float, clients: int, cluster: bool, workers: int | None = None,
          threads: int | None = None) -> dict[str, Any]:
     """Run the soak; the result holds the request figures and the RSS series."""
-    certs = rig.crashlint_certs(workdir / "certs")
+    certs = rig.make_certs(workdir / "certs")
     api = rig.FakeAPI().start() if cluster else None
     kubeconfig = rig.write_kubeconfig(workdir / "kubeconfig", api.url) if api else None
     server = rig.Server(workdir, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", kubeconfig=kubeconfig,

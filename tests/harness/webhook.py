@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -64,21 +65,29 @@ def make_certs(out: Path) -> Path:
 
 
 class Webhook:
-    """A running ``crashlint webhook serve`` and an HTTPS client that verifies its CA."""
+    """A running ``crashlint webhook serve`` on 127.0.0.1 and an HTTPS client that verifies its CA.
 
-    def __init__(self, certs: Path, args: list[str], log: Path) -> None:
+    ``certs`` holds ``tls.crt``, ``tls.key`` and ``ca.crt``; ``cert``/``key``/``ca`` name other
+    files (a kubelet-style mount, a CA kept apart). Started within ``start_timeout`` seconds: ready
+    when /readyz answers and ``workers`` workers run (at least one when None).
+    """
+
+    def __init__(self, certs: Path, args: list[str], log: Path, *, cert: Path | None = None, key: Path | None = None,
+                 ca: Path | None = None, workers: int | None = None, start_timeout: float = 30.0) -> None:
         self.certs = certs
+        self.ca = ca or certs / "ca.crt"
         self.port = free_port()
         self.log = log
         self._log_fh = open(log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(certs / "tls.crt"),
-             "--key", str(certs / "tls.key"), "--host", "127.0.0.1", "--port", str(self.port), *args],
+            [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(cert or certs / "tls.crt"),
+             "--key", str(key or certs / "tls.key"), "--host", "127.0.0.1", "--port", str(self.port), *args],
             stdout=self._log_fh, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
             try:
-                if self.get("/readyz")[0] == 200:
+                up = len(self.worker_pids())
+                if self.request("GET", "/readyz", timeout=2)[0] == 200 and (up == workers if workers else up >= 1):
                     return
             except (OSError, http.client.HTTPException):
                 pass
@@ -88,14 +97,14 @@ class Webhook:
             time.sleep(0.1)
 
     def context(self, **kw: Any) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(cafile=str(self.certs / "ca.crt"))
+        ctx = ssl.create_default_context(cafile=str(self.ca))
         for k, v in kw.items():
             setattr(ctx, k, v)
         return ctx
 
     def request(self, method: str, path: str, body: bytes | None = None, ctx: ssl.SSLContext | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        conn = http.client.HTTPSConnection("localhost", self.port, context=ctx or self.context(), timeout=10)
+                headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+        conn = http.client.HTTPSConnection("localhost", self.port, context=ctx or self.context(), timeout=timeout)
         try:
             conn.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
             resp = conn.getresponse()
@@ -131,15 +140,48 @@ class Webhook:
                 return float(value)
         return 0.0
 
-    def stop(self) -> None:
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: children of the master (the subprocess itself)."""
+        try:
+            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    def rss_kib(self) -> dict[int, int]:
+        """VmRSS (KiB) of the master and each worker, from /proc/<pid>/status."""
+        out = {}
+        for pid in [self.proc.pid, *self.worker_pids()]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out[pid] = int(line.split()[1])
+            except OSError:
+                continue
+        return out
+
+    def log_text(self) -> str:
+        if not self._log_fh.closed:
+            self._log_fh.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM; after ``grace`` seconds SIGKILL to the workers (a hung one would outlive its master) and master."""
         if self.proc.poll() is None:
+            workers = self.worker_pids()
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
+                for pid in workers:
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
                 self.proc.kill()
                 self.proc.wait()
-        self._log_fh.close()
+        if not self._log_fh.closed:
+            self._log_fh.close()
 
 
 def _canonical(series: str) -> str:

@@ -1,7 +1,8 @@
 """Shared rig of the webhook soak and fault runs: the real server, certificates, fake cluster APIs, clients.
 
-Everything listens on and talks to 127.0.0.1. The server is ``crashlint webhook serve``
-(gunicorn, TLS) as a subprocess; certificates come from ``crashlint certs`` or, when a
+Everything listens on and talks to 127.0.0.1. The server is the webhook suites' one
+(:class:`harness.webhook.Webhook`: ``crashlint webhook serve`` under gunicorn with TLS, as a
+subprocess) configured for these runs (:class:`Server`); certificates come from ``crashlint certs`` or, when a
 renewal under the *same* CA is needed (what cert-manager does), from a CA kept in memory here.
 Mounted certificates can be laid out the way the kubelet mounts a Secret (``..data`` symlink
 swapped atomically), so a rotation is the same file-system event as in a pod.
@@ -13,28 +14,19 @@ runs short versions of them and the ``bench/`` scripts of the same names run the
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import os
-import socket
 import ssl
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fakeapi import FakeAPI, closed_port_url, write_kubeconfig  # noqa: F401 - the scenarios' fake API
+from harness.webhook import FIXTURES, Webhook, admission_review, fixture, make_certs  # noqa: F401 - for the scenarios
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "fixtures" / "webhook"
 HOST = "127.0.0.1"
-GROUPS = {"Deployment": "apps", "Pod": ""}
-PLURALS = {"Deployment": "deployments", "Pod": "pods"}
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -56,19 +48,7 @@ class Body:
 
 def review_bytes(obj: dict[str, Any]) -> bytes:
     """An admission.k8s.io/v1 AdmissionReview of ``obj`` with UID/NAMESPACE placeholders."""
-    kind = obj["kind"]
-    gvk = {"group": GROUPS.get(kind, ""), "version": "v1", "kind": kind}
-    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
-        "uid": "UID", "kind": gvk, "requestKind": gvk,
-        "resource": {"group": gvk["group"], "version": "v1", "resource": PLURALS.get(kind, kind.lower() + "s")},
-        "name": obj["metadata"]["name"], "namespace": "NAMESPACE", "operation": "CREATE",
-        "userInfo": {"username": "bench", "groups": ["system:authenticated"]},
-        "object": obj, "oldObject": None, "dryRun": False}}
-    return json.dumps(review).encode()
-
-
-def fixture(name: str) -> dict[str, Any]:
-    return yaml.safe_load((FIXTURES / name).read_text())
+    return json.dumps(admission_review(obj, namespace="NAMESPACE", uid="UID", user="bench")).encode()
 
 
 def mix(cluster: bool) -> list[Body]:
@@ -91,13 +71,6 @@ def refs_body() -> Body:
 
 
 # --- certificates -----------------------------------------------------------------------------
-
-def crashlint_certs(out: Path) -> Path:
-    """A new CA and serving pair for localhost/127.0.0.1 by the real ``crashlint certs`` command."""
-    subprocess.run([sys.executable, "-m", "crashlint", "certs", "--out", str(out), "--dns", "localhost",
-                    "--ip", HOST], check=True, capture_output=True, timeout=60)
-    return out
-
 
 def install_in_place(src: Path, dst: Path) -> None:
     """Rename ``src``'s ca.crt, tls.key, tls.crt over ``dst``'s one by one, as ``crashlint certs`` does.
@@ -201,12 +174,6 @@ class KubeletMount:
 
 # --- the server -------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def client_context(*cafiles: Path, **options: Any) -> ssl.SSLContext:
     """A verifying client context trusting every CA in ``cafiles`` (a caBundle during a CA rotation)."""
     ctx = ssl.create_default_context()
@@ -216,94 +183,31 @@ def client_context(*cafiles: Path, **options: Any) -> ssl.SSLContext:
     return ctx
 
 
-class Server:
-    """``crashlint webhook serve`` on 127.0.0.1 in a subprocess, started and stopped within bounds."""
+class Server(Webhook):
+    """The webhook as the fault and soak runs start it: their own look-up budget and cache TTL,
+    the shared ``crashlint.yaml``, cluster look-ups through ``kubeconfig`` (file-only without),
+    ``workers``/``threads`` (None: the serve command's defaults), up within 40 s."""
 
     def __init__(self, workdir: Path, cert: Path, key: Path, ca: Path, *, kubeconfig: Path | None = None,
                  lookup_budget: float = 0.5, cache_ttl: float = 30.0, workers: int | None = None,
                  threads: int | None = None) -> None:
-        """Start it and wait until /readyz answers; ``workers``/``threads`` None: the command's defaults."""
         self.workdir = workdir
-        self.ca = ca
-        self.port = free_port()
-        self.log = workdir / "server.log"
         self.lookup_budget = lookup_budget
         wconf = workdir / "webhook.yaml"
         wconf.write_text(f"lookup_budget_seconds: {lookup_budget}\ncache_ttl_seconds: {cache_ttl}\n")
         cluster = ["--kubeconfig", str(kubeconfig)] if kubeconfig else ["--no-cluster"]
         sizing = [*(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else [])]
-        self._log_fh = open(self.log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crashlint", "webhook", "serve", "--cert", str(cert), "--key", str(key),
-             "--host", HOST, "--port", str(self.port), "--config", str(FIXTURES / "crashlint.yaml"),
-             "--webhook-config", str(wconf), *sizing, *cluster],
-            stdout=self._log_fh, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                up = len(self.worker_pids())
-                if self.request("GET", "/readyz", timeout=2)[0] == 200 and (up == workers if workers else up >= 1):
-                    break
-            except (OSError, http.client.HTTPException):
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"webhook did not start: {self.log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        super().__init__(cert.parent, ["--config", str(FIXTURES / "crashlint.yaml"), "--webhook-config", str(wconf),
+                                       *sizing, *cluster], workdir / "server.log",
+                         cert=cert, key=key, ca=ca, workers=workers, start_timeout=40.0)
 
     def request(self, method: str, path: str, body: bytes | None = None, ctx: ssl.SSLContext | None = None,
-                timeout: float = 10) -> tuple[int, bytes]:
-        conn = http.client.HTTPSConnection("localhost", self.port, context=ctx or client_context(self.ca),
-                                           timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
-
-    def worker_pids(self) -> list[int]:
-        """The gunicorn workers: children of the master (the subprocess itself)."""
-        try:
-            text = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in text.split()]
-
-    def rss_kib(self) -> dict[int, int]:
-        """VmRSS (KiB) of the master and each worker, from /proc/<pid>/status."""
-        out = {}
-        for pid in [self.proc.pid, *self.worker_pids()]:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        out[pid] = int(line.split()[1])
-            except OSError:
-                continue
-        return out
-
-    def log_text(self) -> str:
-        if not self._log_fh.closed:
-            self._log_fh.flush()
-        return self.log.read_text(errors="replace")
+                headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+        """As :meth:`Webhook.request`, trusting ``ca`` alone unless ``ctx`` says otherwise."""
+        return super().request(method, path, body, ctx or client_context(self.ca), headers, timeout)
 
     def stop(self, grace: float = 25.0) -> None:
-        """SIGTERM; after ``grace`` seconds SIGKILL to the workers (a hung one would outlive its master) and master."""
-        if self.proc.poll() is None:
-            workers = self.worker_pids()
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                for pid in workers:
-                    try:
-                        os.kill(pid, 9)
-                    except OSError:
-                        pass
-                self.proc.kill()
-                self.proc.wait()
-        if not self._log_fh.closed:
-            self._log_fh.close()
+        super().stop(grace)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TLS 1.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rig.Server]:
     d = tmp_path_factory.mktemp("tls")
-    certs = rig.crashlint_certs(d / "certs")
+    certs = rig.make_certs(d / "certs")
     s = rig.Server(d, certs / "tls.crt", certs / "tls.key", certs / "ca.crt", workers=1)
     yield s
     s.stop(5)
