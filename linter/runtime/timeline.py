@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 from crashlint.runtime.classify import Crash
+from crashlint.runtime.shape import obj
 from crashlint.runtime.state import parse_time
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a container that never started reports the epoch
@@ -30,7 +30,7 @@ def points(crash: Crash, now: datetime | None) -> list[Point]:
     """The dated points of one crash, oldest first; "now" last when the reference time is known."""
     ev = crash.evidence
     out: list[Point] = []
-    term = _mapping(ev.get("last_termination"))
+    term = obj(ev.get("last_termination"))
     if term:
         started, finished = parse_time(term.get("started_at")), parse_time(term.get("finished_at"))
         if started is not None and started > _EPOCH:
@@ -49,14 +49,10 @@ def points(crash: Crash, now: datetime | None) -> list[Point]:
             out.append(Point(seen, "event", f"{e.get('type') or 'Event'} {e.get('reason')}{times}: {e.get('message')}"))
     out.sort(key=lambda p: p.at)
     if now is not None:
-        waiting = _mapping(ev.get("waiting"))
+        waiting = obj(ev.get("waiting"))
         state = f"waiting: {waiting.get('reason')}" if waiting.get("reason") else str(ev.get("state") or "")
         out.append(Point(now, "now", "report time" + (f" ({state})" if state else "")))
     return out
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def window(all_points: list[list[Point]]) -> tuple[datetime, datetime] | None:
