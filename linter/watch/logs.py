@@ -57,7 +57,8 @@ class LogFetcher:
         text: str | None = None
         outcome = "none"
         try:
-            resp = client.CoreV1Api(self.api_client).read_namespaced_pod_log(
+            api: Any = client.CoreV1Api(self.api_client)  # _preload_content=False: the raw response, not a str
+            resp = api.read_namespaced_pod_log(
                 pod, namespace, container=key[1], previous=True, tail_lines=self.tail, limit_bytes=self.limit_bytes,
                 _preload_content=False, _request_timeout=self.timeout)
             text = resp.data.decode("utf-8", "replace")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry
+from prometheus_client.registry import Collector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from crashlint.watch.streams import Stream
@@ -22,7 +23,7 @@ from crashlint.watch.watcher import Watcher
 P = "crashlint_watch_"
 
 
-class WatchCollector:
+class WatchCollector(Collector):
     """A custom collector (``prometheus_client``'s ``collect()`` protocol) over the watcher's state."""
 
     def __init__(self, watcher: Watcher, streams: list[Stream], is_leader: Callable[[], bool],
@@ -99,5 +100,5 @@ def _counter(name: str, doc: str, labels: list[str], values: Any) -> CounterMetr
 
 def registry(collector: WatchCollector) -> CollectorRegistry:
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(collector)  # type: ignore[arg-type]  (the collect() protocol)
+    reg.register(collector)
     return reg

@@ -244,7 +244,7 @@ class Publisher:
         result = self.correlator.correlate(ev)
         if result.skip:
             return "rate-limited"
-        api = client.CoreV1Api(self.api_client)
+        api: Any = client.CoreV1Api(self.api_client)  # plain dicts as bodies: the client sends them as JSON
         ns = result.event["metadata"]["namespace"]
         if result.patch is not None:
             try:
