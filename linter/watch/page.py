@@ -12,10 +12,12 @@ TITLE = "crashlint watch"
 
 def staleness(health: list[Health]) -> str | None:
     """Why the data may be out of date (kinds not listed yet, or reconnecting); None when current."""
-    behind = [h.kind for h in health if not h.up]
-    if not behind:
-        return None
-    return f"{', '.join(behind)} not watched right now (reconnecting to the API server); shown as last seen"
+    unlisted = [h.kind for h in health if not h.synced]
+    behind = [h.kind for h in health if h.synced and not h.up]
+    parts = ([f"{', '.join(unlisted)} not listed yet"] if unlisted else []) + (
+        [f"{', '.join(behind)} not watched right now (reconnecting to the API server); shown as last seen"]
+        if behind else [])
+    return "; ".join(parts) or None
 
 
 def render(watcher: Watcher, health: list[Health]) -> str:

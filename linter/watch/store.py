@@ -313,21 +313,6 @@ class ClusterStore:
                 snap.add(ev)
         return snap
 
-    def full_snapshot(self) -> Snapshot:
-        """Everything in scope as one Snapshot: what ``crashlint runtime`` would have read."""
-        snap = Snapshot()
-        for wl in sorted(self.members):
-            part = self.snapshot(wl)
-            if part is None:
-                continue
-            for group in (part.workloads, list(part.owners.values()), part.pods):
-                for o in group:
-                    snap.add(o)
-            for evs in part.events.values():
-                for ev in evs:
-                    snap.add({**ev, "kind": "Event"})
-        return snap
-
     def target(self, wl: str) -> dict[str, Any] | None:
         """The object Events about ``wl`` are recorded on: the workload itself, else its newest owner or pod."""
         uids = self.members.get(wl, set())

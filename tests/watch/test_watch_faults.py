@@ -67,6 +67,7 @@ def test_a_failing_api_server_marks_the_data_stale_and_recovers(api: FakeAPI, tm
             (("code", "500"), ("resource", "Pod"))), what="a 500 counted")
         status, page, _ = get(svc, "/")
         assert status == 200 and "Data is stale" in page
+        assert "not watched right now (reconnecting to the API server); shown as last seen" in page
         assert TOOLBOX in page  # shown as last seen
         assert get(svc, "/healthz")[0] == 200
         api.status = None
@@ -91,6 +92,8 @@ def test_an_unreachable_api_server_is_waited_for(api: FakeAPI, tmp_path: Path) -
             (("code", "connection"), ("resource", "Pod"))), what="connection errors counted")
         assert get(svc, "/readyz")[0] == 503 and get(svc, "/healthz")[0] == 200
         assert samples(svc, "crashlint_watch_stale") == {(): 1.0}
+        page = get(svc, "/")[1]
+        assert "Data is stale" in page and "Pod, Event, ReplicaSet, Job, Deployment" in page and "not listed yet" in page
         assert svc._loop.is_alive() and all(s.thread.is_alive() for s in svc.streams)
     finally:
         svc.stop()
