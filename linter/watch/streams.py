@@ -11,6 +11,7 @@ bad object, counted and skipped by the store, not a deserialisation error that e
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -45,6 +46,7 @@ KINDS = (
 )
 NAMESPACES = Kind("Namespace", "/api/v1", "namespaces", namespaced=False)
 _STATUS = re.compile(r"^HTTP (\d{3})\b")
+log = logging.getLogger("crashlint.watch")
 
 
 def error_code(error: str | None) -> str:
@@ -106,6 +108,7 @@ class Stream:
     def run(self) -> None:
         for event in self.watch.events():
             if event.type == "ERROR":
+                log.warning("%ss: %s; retrying in %.1f s", self.kind.kind, event.error, event.retry_in)
                 self.health.up = False
                 code = error_code(event.error)
                 self.health.errors[code] = self.health.errors.get(code, 0) + 1
@@ -115,6 +118,8 @@ class Stream:
                 self.health.synced = True
             elif event.type != "BOOKMARK":
                 self.sink(self.kind.kind, event.type, event.object)
+            if not self.health.up and self.health.errors:
+                log.info("%ss: watching again", self.kind.kind)
             self.health.up = True
             self.health.last_sync = time.time()
 
