@@ -11,6 +11,7 @@ what lets the suite run on several pytest-xdist workers at once (``-n auto`` in 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -79,6 +80,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules of ``LONG_FIRST`` first, in that order; every other test keeps its place."""
     rank = {module: i for i, module in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A lint through ``cli.main`` turns the garbage collector off for the rest of its one-shot
+    process; a test that runs one in-process must not leave it off for the next test of its
+    worker (``tests/unit/test_library_leaves_gc_alone.py`` expects a process's default)."""
+    gc.enable()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
