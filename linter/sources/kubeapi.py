@@ -351,13 +351,15 @@ class ListWatch:
         while not self._stop.is_set():
             try:
                 if version is None:
-                    result = list_all(self.conn, self.path, query=self.query, metadata_only=self.metadata_only,
-                                      page_size=self.page_size)
+                    sync = self._list()
                     self.relists += listed
                     listed = True
-                    version = result.resource_version
+                    version = sync.resource_version
                     failures = 0
-                    yield WatchEvent("SYNC", version, items=tuple(result.items))
+                    yield sync
+                    # Not held while watching: replaced objects must be freed, or a long-running
+                    # watcher keeps the whole first list (the cluster's size again) until a relist.
+                    del sync
                     continue
                 started = time.monotonic()
                 version, delivered = yield from self._watch(version)
@@ -376,6 +378,12 @@ class ListWatch:
                 wait = self.backoff.delay(failures, self.rng)
                 yield WatchEvent("ERROR", version or "", error=str(exc), retry_in=wait)
                 self._stop.wait(wait)
+
+    def _list(self) -> WatchEvent:
+        """The whole collection as one SYNC event (a helper, so no local of :meth:`events` holds the list)."""
+        result = list_all(self.conn, self.path, query=self.query, metadata_only=self.metadata_only,
+                          page_size=self.page_size)
+        return WatchEvent("SYNC", result.resource_version, items=tuple(result.items))
 
     def _watch(self, version: str) -> Generator[WatchEvent, None, tuple[str, int]]:
         """One watch request from ``version``: its events, then (the version to go on from, how

@@ -122,6 +122,7 @@ class Stream:
                 log.info("%ss: watching again", self.kind.kind)
             self.health.up = True
             self.health.last_sync = time.time()
+            del event  # a list is not held until the next event comes (a quiet kind may send none for hours)
 
     def stop(self) -> None:
         self.watch.close()
