@@ -120,6 +120,25 @@ def test_every_command_names_an_implementation_that_exists() -> None:
         assert callable(getattr(__import__(module, fromlist=[name]), name)), target
 
 
+def _parsed(parser: argparse.ArgumentParser, argv: list[str]) -> dict[str, Any]:
+    """The parsed arguments, a command's implementation by name ("module:function" or the function)."""
+    out = vars(parser.parse_args(argv))
+    out["func"] = getattr(out["func"], "target", out["func"])
+    return out
+
+
+def test_commands_lists_every_command_and_one_command_parses_as_all_do() -> None:
+    """main() builds only the command its command line names: the same arguments as the full parser."""
+    (sub,) = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(sub.choices) == cli.COMMANDS
+    for argv in (["lint", "a.yaml", "-", "-o", "json", "--fail-on", "never", "--min-severity", "info"],
+                 ["rules", "-o", "json"], ["explain", "completes-immediately"], ["certs", "--out", "d"],
+                 ["webhook", "serve", "--cert", "c", "--key", "k"], ["fix", "x.yaml", "--diff"]):
+        assert _parsed(cli.build_parser(argv[0]), argv) == _parsed(cli.build_parser(), argv)
+    (alone,) = [a for a in cli.build_parser("lint")._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(alone.choices) == ("lint",)
+
+
 def test_the_cli_spells_the_severities_as_the_model_does() -> None:
     assert cli.SEVERITY_CHOICES == SEVERITIES
 
