@@ -15,14 +15,16 @@ import math
 import re
 from typing import Any
 
+# Compiled on first use (re's own cache keeps them): a text lint with no note to print calls none
+# of these, and compiling their character classes cost every start about 1 ms.
 # Bytes of a non-UTF-8 file name arrive as U+DC80..U+DCFF (surrogateescape); other lone
 # surrogates come from JSON escapes. Python joins valid pairs, so any surrogate left is lone.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE = r"[\ud800-\udfff]"
 # C0 controls, DEL and C1 controls: what a terminal interprets. Tab stays, it only moves the cursor.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f-\x9f]|[\ud800-\udfff]"
 # What XML 1.0 cannot carry (ElementTree writes it raw, producing a file no parser reads), and the
 # C1 controls it discourages (a terminal showing the report would interpret them).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\ud800-\udfff]")
+_NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\ud800-\udfff]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -35,17 +37,17 @@ def _escape(match: re.Match[str]) -> str:
 
 def no_surrogates(text: str) -> str:
     """``text`` encodable as UTF-8: each lone surrogate written as a visible escape."""
-    return _SURROGATE.sub(_escape, text)
+    return re.sub(_SURROGATE, _escape, text)
 
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters and lone surrogates as visible escapes."""
-    return _CONTROL.sub(_escape, text)
+    return re.sub(_CONTROL, _escape, text)
 
 
 def xml_text(text: str) -> str:
     """``text`` that XML 1.0 can carry (ElementTree escapes ``<&"`` itself)."""
-    return _NOT_XML.sub(_escape, text)
+    return re.sub(_NOT_XML, _escape, text)
 
 
 def json_safe(value: Any) -> Any:
