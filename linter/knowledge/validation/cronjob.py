@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from fractions import Fraction
 from functools import lru_cache
 
 from crashlint.model.findings import Hit
@@ -46,14 +45,16 @@ FIELDS: tuple[Bounds, ...] = ((0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MO
 DESCRIPTORS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
 CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 
+# The patterns are compiled when a CronJob is first checked (re's cache keeps them), and
+# fractions is imported then: most lints have no CronJob, and every start paid 1.5 ms for them.
 # Go's unicode.IsSpace, which strings.Fields splits on.
-_GO_SPACE = re.compile("[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_ATOI = re.compile(r"[+-]?[0-9]+")
+_GO_SPACE = "[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+_ATOI = r"[+-]?[0-9]+"
 _INT64_MAX = 2**63 - 1
 # time.ParseDuration units, in nanoseconds.
 _UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
           "h": 3600 * 10**9}
-_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+_DURATION_PART = r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)"
 
 
 class ScheduleError(ValueError):
@@ -66,7 +67,7 @@ def _go_quote(text: str) -> str:
 
 def _atoi(text: str) -> int:
     """``mustParseInt``: ``strconv.Atoi`` then a sign check."""
-    if not _ATOI.fullmatch(text):
+    if not re.fullmatch(_ATOI, text):
         raise ScheduleError(f"failed to parse int from {text}: strconv.Atoi: parsing {_go_quote(text)}: invalid syntax")
     # More than 19 significant digits never fits an int64 (and Python refuses int() of huge strings).
     digits = text.lstrip("+-").lstrip("0")
@@ -123,12 +124,14 @@ def _check_duration(text: str) -> None:
         return
     if rest == "":
         raise ScheduleError(f"time: invalid duration {_go_quote(text)}")
+    from fractions import Fraction
+
     total = Fraction(0)
     pos = 0
     while pos < len(rest):
         if not (rest[pos] == "." or rest[pos].isascii() and rest[pos].isdigit()):
             raise ScheduleError(f"time: invalid duration {_go_quote(text)}")
-        m = _DURATION_PART.match(rest, pos)
+        m = re.compile(_DURATION_PART).match(rest, pos)
         assert m is not None  # the pattern matches the empty string
         whole, frac, unit = m.group(1), m.group(2), m.group(3)
         if not whole and not frac:
@@ -168,7 +171,7 @@ def schedule_problem(spec: str) -> str | None:
                     raise ScheduleError(f"failed to parse duration {spec}: {exc}") from None
                 return None
             raise ScheduleError(f"unrecognized descriptor: {spec}")
-        fields = [f for f in _GO_SPACE.split(spec) if f]
+        fields = [f for f in re.split(_GO_SPACE, spec) if f]
         if len(fields) != 5:
             raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
         for text, bounds in zip(fields, FIELDS):
@@ -179,7 +182,7 @@ def schedule_problem(spec: str) -> str | None:
     return None
 
 
-_TZ_PART = re.compile(r"[A-Za-z.\-_0-9+]{1,14}")
+_TZ_PART = r"[A-Za-z.\-_0-9+]{1,14}"
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +209,7 @@ def _time_zone_hits(tz: object) -> Iterator[Hit]:
         yield Hit(where, invalid(where, tz, "timeZone must be nil or non-empty string"), anchor="value")
         return
     for part in tz.split("/"):
-        if part in (".", "..") or part.startswith("-") or not _TZ_PART.fullmatch(part):
+        if part in (".", "..") or part.startswith("-") or not re.fullmatch(_TZ_PART, part):
             yield Hit(where, invalid(where, tz, f"unknown time zone {tz}"), anchor="value")
             return
     if tz.lower() == "local":
