@@ -27,6 +27,7 @@ from typing import Any
 
 from crashlint.model.nested import dig_map
 from crashlint.runtime.shape import count
+from crashlint.watch.errors import one_line
 
 LEASE_DURATION = 15.0
 RENEW_DEADLINE = 10.0
@@ -81,7 +82,7 @@ class LeaderElector:
             try:
                 ok = self.try_acquire_or_renew()
             except Exception as exc:  # the API server is down: keep trying, lead no longer than the deadline
-                log.warning("Lease %s/%s: %s", self.namespace, self.name, exc)
+                log.warning("Lease %s/%s: %s", self.namespace, self.name, one_line(exc))
                 ok = False
             if ok:
                 self._renewed_at = self.clock()
@@ -163,7 +164,7 @@ class LeaderElector:
             try:
                 self._release()
             except Exception as exc:  # the standby takes over once the Lease expires
-                log.warning("releasing the Lease %s/%s: %s", self.namespace, self.name, exc)
+                log.warning("releasing the Lease %s/%s: %s", self.namespace, self.name, one_line(exc))
         self._set_leading(False)
 
     def _release(self) -> None:

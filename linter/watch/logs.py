@@ -18,6 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from crashlint.watch.errors import one_line
+
 log = logging.getLogger("crashlint.watch")
 PENDING = object()
 CACHE_ENTRIES = 2000
@@ -67,7 +69,7 @@ class LogFetcher:
             if exc.status == 403:
                 outcome = "forbidden"  # no get on pods/log: the evidence goes without logs
         except Exception as exc:  # a log is evidence, never a reason to stop
-            log.warning("previous log of %s/%s [%s]: %s", namespace, pod, key[1], exc)
+            log.warning("previous log of %s/%s [%s]: %s", namespace, pod, key[1], one_line(exc))
         with self._lock:
             self.reads[outcome] += 1
             self._pending.discard(key)

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from crashlint.watch.announce import Announcement
+from crashlint.watch.errors import one_line
 
 LRU_ENTRIES = 4096
 AGGREGATE_MAX_EVENTS = 10
@@ -234,7 +235,7 @@ class Publisher:
             try:
                 self.count(a.reason, self.record(build_event(a, target, self.instance, self.clock())))
             except Exception as exc:  # an Event is worth a retry by the next verdict, never a crash
-                log.warning("recording a %s event on %s failed: %s", a.reason, a.workload, exc)
+                log.warning("recording a %s event on %s failed: %s", a.reason, a.workload, one_line(exc))
                 self.count(a.reason, "failed")
 
     def record(self, ev: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from crashlint.watch.announce import Announcement, Transitions
 from crashlint.watch.judge import Judge, WorkloadResult
 from crashlint.watch.logs import PENDING, LogFetcher
 from crashlint.watch.store import ClusterStore, StoreLimits
+from crashlint.watch.errors import one_line
 
 log = logging.getLogger("crashlint.watch")
 QUEUE_SIZE = 10_000
@@ -83,20 +84,20 @@ class Watcher:
                 batch.append(self.queue.get_nowait())
             except queue.Empty:
                 break
-        for kind, change, item in batch:
-            if change == "RELIST":
-                self.store.replace(kind, item)
-                self.listed.add(kind)
-            elif change == "LOG":  # a previous log arrived for this workload: judge it again
-                self.store.dirty.add(item)
-            else:
-                self.store.apply(kind, change, item)
-        if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
-            self.store.prune_events(self.clock())
-            self._last_prune = time.monotonic()
-        if self.synced and (self.store.dirty or self.first_verdicts_at is None):
-            self._judge_dirty()  # (an empty cluster has its first, empty, verdicts too)
-        with self.done:
+        with self.done:  # whoever waits in wait_until sees the store and results between batches only
+            for kind, change, item in batch:
+                if change == "RELIST":
+                    self.store.replace(kind, item)
+                    self.listed.add(kind)
+                elif change == "LOG":  # a previous log arrived for this workload: judge it again
+                    self.store.dirty.add(item)
+                else:
+                    self.store.apply(kind, change, item)
+            if time.monotonic() - self._last_prune > PRUNE_EVERY_SECONDS:
+                self.store.prune_events(self.clock())
+                self._last_prune = time.monotonic()
+            if self.synced and (self.store.dirty or self.first_verdicts_at is None):
+                self._judge_dirty()  # (an empty cluster has its first, empty, verdicts too)
             self.applied += len(batch)
             self.done.notify_all()
         return len(batch)
@@ -118,7 +119,7 @@ class Watcher:
                 result = self.judge.evaluate(wl, snap, now, logs)
             except Exception as exc:  # a rule or the classifier choking on one object must not stop the rest
                 self.analysis_errors += 1
-                log.warning("judging %s failed: %s: %s", wl, type(exc).__name__, exc)
+                log.warning("judging %s failed: %s", wl, one_line(exc))
                 continue
             results[wl] = result
             if waiting:
@@ -163,5 +164,14 @@ class Watcher:
 
     def wait_applied(self, count: int, timeout: float) -> bool:
         """Block until ``count`` changes have been applied (and judged); for tests and the benchmark."""
+        return self.wait_until(lambda: self.applied >= count, timeout)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until ``predicate`` holds between two batches (never halfway through one)."""
         with self.done:
-            return self.done.wait_for(lambda: self.applied >= count, timeout)
+            return self.done.wait_for(predicate, timeout)
+
+    def seen(self, uid: str, resource_version: str) -> bool:
+        """Whether the pod ``uid`` has been applied at ``resource_version`` (and, between batches, judged)."""
+        meta = obj(self.store.pods.get(uid, {}).get("metadata"))
+        return meta.get("resourceVersion") == resource_version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fakeapi import FakeAPI
 from watch_helpers import (CACHE, TOOLBOX, crashes, fixture, get, recorded_events, running, samples, service,
-                           verdicts, wait_for)
+                           update, verdicts, wait_for)
 
 KINDS = ("Pod", "Event", "ReplicaSet", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController",
          "CronJob")
@@ -19,9 +19,8 @@ def _lists(api: FakeAPI, plural: str) -> int:
 def test_410_mid_watch_relists_without_losing_or_doubling_verdicts(api: FakeAPI, tmp_path: Path) -> None:
     with running(api, tmp_path) as svc:
         wait_for(svc.elector.is_leader, what="the Lease")
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10) and svc.publisher.idle.wait(10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
+        assert svc.publisher.idle.wait(10)
         before_verdicts, pod_lists = verdicts(svc), _lists(api, "pods")
         api.expire()  # every open watch ends with ERROR 410 "too old resource version"
         api.update(fixture("cache-oomkilled.yaml"))  # written while the watchers relist: must not be lost
@@ -51,9 +50,7 @@ def test_a_dropped_stream_reconnects_from_where_it_was(api: FakeAPI, tmp_path: P
         assert rewatch[0].query["resourceVersion"] == seen_rv  # resumed where it was (no pod changed), not relisted
         assert rewatch[0].query["allowWatchBookmarks"] == ["true"]
         assert _lists(api, "pods") == pod_lists
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
         assert samples(svc, "crashlint_watch_relists_total") == {(("resource", k),): 0.0 for k in KINDS}
 
@@ -77,9 +74,7 @@ def test_a_failing_api_server_marks_the_data_stale_and_recovers(api: FakeAPI, tm
             return samples(svc, "crashlint_watch_stale") == {(): 0.0}
 
         wait_for(current, timeout=40, what="current again")
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
 
 
@@ -126,7 +121,5 @@ def test_bad_objects_are_skipped_and_counted(api: FakeAPI, tmp_path: Path) -> No
         assert "Pod/demo/inside" in svc.watcher.results and "Deployment/demo/odd" in svc.watcher.results
         assert samples(svc, "crashlint_watch_analysis_errors_total") == {(): 0.0}
         assert get(svc, "/")[0] == 200 and get(svc, "/metrics")[0] == 200
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)

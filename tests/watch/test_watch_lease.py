@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fakeapi import FakeAPI, write_kubeconfig
-from watch_helpers import TOOLBOX, fixture, get, recorded_events, running, samples, verdicts, wait_for
+from watch_helpers import TOOLBOX, fixture, get, recorded_events, running, samples, update, verdicts, wait_for
 
 
 def _holder(api: FakeAPI) -> str | None:
@@ -29,9 +29,7 @@ def test_two_watchers_one_lease_one_publisher(api: FakeAPI, tmp_path: Path) -> N
         with running(api, tmp_path, identity="watcher-b") as b:
             time.sleep(b.elector.retry_period * 1.5)  # b has tried at least once
             assert not b.elector.is_leader() and _holder(api) == "watcher-a"
-            applied_a, applied_b = a.watcher.applied, b.watcher.applied
-            api.update(fixture("toolbox-crashloop.yaml"))
-            assert a.watcher.wait_applied(applied_a + 1, 10) and b.watcher.wait_applied(applied_b + 1, 10)
+            update(api, fixture("toolbox-crashloop.yaml"), a, b)
             assert a.publisher.idle.wait(10) and b.publisher.idle.wait(10)
             # Both judged it (the standby's caches are warm); only the leader wrote the Event.
             assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(a)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakeapi import FakeAPI
-from watch_helpers import (CACHE, TOOLBOX, cluster_api, fixture, get, recorded_events, running, samples, verdicts,
-                           wait_for)
+from watch_helpers import (CACHE, TOOLBOX, cluster_api, fixture, get, recorded_events, running, samples, update,
+                           verdicts, wait_for)
 
 
 
 def _crash_both(api: FakeAPI, svc) -> None:
-    applied = svc.watcher.applied
-    api.update(fixture("toolbox-crashloop.yaml"))
-    api.update(fixture("cache-oomkilled.yaml"))
-    assert svc.watcher.wait_applied(applied + 2, timeout=10)
+    update(api, fixture("toolbox-crashloop.yaml"), svc)
+    update(api, fixture("cache-oomkilled.yaml"), svc)
     assert svc.publisher.idle.wait(10)
 
 
@@ -79,9 +77,8 @@ def test_events_on_the_owning_deployments_once_per_verdict(api: FakeAPI, tmp_pat
         # The same verdicts seen again (another restart of the same crash) announce nothing new.
         again = fixture("toolbox-crashloop.yaml")
         again["status"]["containerStatuses"][0]["restartCount"] = 4
-        applied = svc.watcher.applied
-        api.update(again)
-        assert svc.watcher.wait_applied(applied + 1, timeout=10) and svc.publisher.idle.wait(10)
+        update(api, again, svc)
+        assert svc.publisher.idle.wait(10)
         assert [e["metadata"]["name"] for e in recorded_events(api)] == [e["metadata"]["name"] for e in events]
         assert all(e["count"] == 1 for e in recorded_events(api))
 
@@ -93,9 +90,8 @@ def test_a_verdict_that_returns_patches_the_same_event(api: FakeAPI, tmp_path: P
         healthy = api.get("v1", "Pod", "demo", "toolbox-6d4b75cb6d-x7k2p")
         for pod in (fixture("toolbox-crashloop.yaml"), healthy, fixture("toolbox-crashloop.yaml")):
             pod["metadata"].pop("resourceVersion", None)
-            applied = svc.watcher.applied
-            api.update(pod)
-            assert svc.watcher.wait_applied(applied + 1, timeout=10) and svc.publisher.idle.wait(10)
+            update(api, pod, svc)
+            assert svc.publisher.idle.wait(10)
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
         (event,) = recorded_events(api)
         assert event["reason"] == "CrashConfirmed" and event["count"] == 2
@@ -125,9 +121,7 @@ def test_with_logs_the_event_carries_the_last_log_line(tmp_path: Path) -> None:
     with cluster_api(logs={"demo/cache-7f9c8d6b5a-q2w3e/cache": {"previous": previous}}) as api:
         with running(api, tmp_path, "--logs") as svc:
             wait_for(svc.elector.is_leader, what="the Lease")
-            applied = svc.watcher.applied
-            api.update(fixture("cache-oomkilled.yaml"))
-            assert svc.watcher.wait_applied(applied + 1, timeout=10)
+            update(api, fixture("cache-oomkilled.yaml"), svc)
             (event,) = wait_for(lambda: recorded_events(api), what="the Event")
             assert "; last log line: loading index: 254 MiB." in event["message"]
             (crash,) = svc.watcher.results[CACHE].crashes
@@ -135,9 +129,7 @@ def test_with_logs_the_event_carries_the_last_log_line(tmp_path: Path) -> None:
             # Read once for this dead instance, however often the workload is judged again.
             again = fixture("cache-oomkilled.yaml")
             again["metadata"]["labels"]["seen"] = "again"
-            applied = svc.watcher.applied
-            api.update(again)
-            assert svc.watcher.wait_applied(applied + 1, timeout=10)
+            update(api, again, svc)
             reads = [r for r in api.requests if r.path.endswith("/pods/cache-7f9c8d6b5a-q2w3e/log")]
             assert len(reads) == 1
             assert reads[0].query["previous"] == ["true"] and reads[0].query["container"] == ["cache"]

@@ -11,6 +11,7 @@ import yaml
 
 from crashlint.settings.config import load_settings
 from crashlint.watch.announce import Announcement
+from crashlint.watch.errors import one_line
 from crashlint.watch.recorder import COMBINED_PREFIX, LRU_ENTRIES, Correlator, build_event
 from crashlint.watch.store import ClusterStore, StoreLimits
 from crashlint.watch.streams import KINDS
@@ -169,10 +170,9 @@ def test_label_and_namespace_scope_reach_the_api(tmp_path: Path) -> None:
             assert "labelSelector" not in queries["/api/v1/events"]
             assert queries["/api/v1/namespaces"]["labelSelector"] == ["team=a"]
             # The namespace gains the label: its workloads come into scope.
-            applied = svc.watcher.applied
             api.update({"apiVersion": "v1", "kind": "Namespace",
                         "metadata": {"name": "elsewhere", "labels": {"team": "a"}}})
-            assert svc.watcher.wait_applied(applied + 1, 10)
+            assert svc.watcher.wait_until(lambda: "Deployment/elsewhere/toolbox" in svc.watcher.results, 10)
             assert set(svc.watcher.results) == {TOOLBOX, "Deployment/elsewhere/toolbox"}
         with running(api, tmp_path, "--no-events", "-n", "demo", identity="b") as svc:
             assert set(svc.watcher.results) == {TOOLBOX, CACHE}
@@ -187,3 +187,13 @@ def test_an_empty_cluster_has_its_first_verdicts() -> None:
         w.sink(k.kind, "RELIST", [])
     w.step(0)
     assert w.synced and w.first_verdicts_at is not None and w.results == {}
+
+
+def test_a_failed_api_call_is_one_log_line() -> None:
+    from kubernetes.client import ApiException
+
+    exc = ApiException(status=500, reason="Internal Server Error")
+    exc.body, exc.headers = '{"kind": "Status"}', {"Server": "x"}
+    assert "\n" in str(exc) and one_line(exc) == "HTTP 500 Internal Server Error"
+    assert one_line(ConnectionError("refused\nmore")) == "ConnectionError: refused"
+    assert one_line(TimeoutError()) == "TimeoutError"

@@ -7,15 +7,13 @@ from pathlib import Path
 
 from crashlint.cli import main
 from fakeapi import FakeAPI
-from watch_helpers import CACHE, NOW, TOOLBOX, crashes, dump, fixture, running, verdicts
+from watch_helpers import CACHE, NOW, TOOLBOX, crashes, dump, fixture, running, update, verdicts
 
 
 def test_busybox_is_confirmed_by_the_watch_event_of_its_pod_status(api: FakeAPI, tmp_path: Path) -> None:
     with running(api, tmp_path, "--no-events") as svc:
         assert (TOOLBOX, "completes-immediately", "toolbox", "not-observed") in verdicts(svc)
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
         # Judged with the batch that carried the MODIFIED event: nothing more had to arrive.
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
         assert (TOOLBOX, "toolbox-6d4b75cb6d-x7k2p", "toolbox", "completed", ("completes-immediately",)) in crashes(svc)
@@ -24,19 +22,15 @@ def test_busybox_is_confirmed_by_the_watch_event_of_its_pod_status(api: FakeAPI,
 def test_an_oom_kill_without_a_memory_finding_is_unpredicted(api: FakeAPI, tmp_path: Path) -> None:
     with running(api, tmp_path, "--no-events") as svc:
         assert not [v for v in verdicts(svc) if v[0] == CACHE]
-        applied = svc.watcher.applied
-        api.update(fixture("cache-oomkilled.yaml"))
-        assert svc.watcher.wait_applied(applied + 1, timeout=10)
+        update(api, fixture("cache-oomkilled.yaml"), svc)
         assert crashes(svc) == {(CACHE, "cache-7f9c8d6b5a-q2w3e", "cache", "oom-killed", ())}
         assert not [v for v in verdicts(svc) if v[0] == CACHE]
 
 
 def test_verdicts_equal_crashlint_runtime_on_the_same_state(api: FakeAPI, tmp_path: Path, capsys) -> None:
     with running(api, tmp_path, "--no-events") as svc:
-        applied = svc.watcher.applied
-        api.update(fixture("toolbox-crashloop.yaml"))
-        api.update(fixture("cache-oomkilled.yaml"))
-        assert svc.watcher.wait_applied(applied + 2, timeout=10)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
+        update(api, fixture("cache-oomkilled.yaml"), svc)
         watched_findings, watched_crashes = verdicts(svc), crashes(svc)
     path = dump(api, tmp_path / "dump.json")
     capsys.readouterr()

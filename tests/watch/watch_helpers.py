@@ -73,6 +73,16 @@ def running(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-
         svc.stop()
 
 
+def update(api: FakeAPI, obj: dict[str, Any], *watchers: WatchService) -> dict[str, Any]:
+    """Write a pod through the fake API and wait until each watcher has applied and judged that very
+    version (other changes, such as the watcher's own Events, may arrive in between)."""
+    stored = api.update(obj)
+    uid, rv = stored["metadata"]["uid"], stored["metadata"]["resourceVersion"]
+    for svc in watchers:
+        assert svc.watcher.wait_until(lambda: svc.watcher.seen(uid, rv), 10), f"{rv} of {uid} not seen"
+    return stored
+
+
 def verdicts(svc: WatchService) -> set[tuple[str, str, str, str]]:
     """(workload, rule, container, verdict) of every finding the watcher holds."""
     return {(wl, jf.finding.rule, jf.finding.container or "", jf.status)
