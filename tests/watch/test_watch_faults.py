@@ -123,3 +123,12 @@ def test_bad_objects_are_skipped_and_counted(api: FakeAPI, tmp_path: Path) -> No
         assert get(svc, "/")[0] == 200 and get(svc, "/metrics")[0] == 200
         update(api, fixture("toolbox-crashloop.yaml"), svc)
         assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
+
+
+def test_a_slow_api_server_is_waited_for(api: FakeAPI, tmp_path: Path) -> None:
+    api.delay = 0.5  # every answer, lists and watches alike, half a second late
+    with running(api, tmp_path, "--no-events") as svc:
+        assert samples(svc, "crashlint_watch_stale") == {(): 0.0}
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
+        assert (TOOLBOX, "completes-immediately", "toolbox", "confirmed") in verdicts(svc)
+        assert samples(svc, "crashlint_watch_api_errors_total") == {}
