@@ -137,6 +137,8 @@ class ClusterStore:
 
     def _upsert(self, kind: str, item: Any) -> None:
         uid, ns, name = _identity(item)
+        if self._unchanged(kind, uid, item):
+            return  # a relist after 410 Gone hands back mostly what is held: nothing to judge again
         item["kind"] = kind
         if kind == "Pod":
             self._put_pod(uid, ns, _trim(item))
@@ -151,6 +153,19 @@ class ClusterStore:
         elif kind == "Namespace" and self.selected_namespaces is not None:
             self.selected_namespaces.add(name)
             self._touch_namespace(name)
+
+    def _unchanged(self, kind: str, uid: str, item: dict[str, Any]) -> bool:
+        """Whether the store holds this very version of the object (same resourceVersion)."""
+        rv = item["metadata"].get("resourceVersion")
+        if not isinstance(rv, str) or not rv:
+            return False
+        if kind == "Event":
+            held = self.events.get(self.event_pod.get(uid, ""), {}).get(uid)
+            return held is not None and held.get("_rv") == rv
+        pool = self.pods if kind == "Pod" else self.index.owners if kind in OWNER_KINDS else (
+            self.tops if kind in TOP_KINDS else {})
+        held = pool.get(uid)
+        return held is not None and obj(held.get("metadata")).get("resourceVersion") == rv
 
     def _delete(self, kind: str, uid: str, ns: str, name: str) -> None:
         self._delete_uid(kind, name if kind == "Namespace" else uid)
@@ -265,6 +280,7 @@ class ClusterStore:
         slim = {k: ev[k] for k in EVENT_KEYS if k in ev}
         slim["kind"] = "Event"
         slim["_time"] = event_time(ev)
+        slim["_rv"] = obj(ev.get("metadata")).get("resourceVersion")
         per_pod = self.events.setdefault(pod_uid, {})
         per_pod[uid] = slim
         self.event_pod[uid] = pod_uid

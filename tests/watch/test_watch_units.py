@@ -197,3 +197,25 @@ def test_a_failed_api_call_is_one_log_line() -> None:
     assert "\n" in str(exc) and one_line(exc) == "HTTP 500 Internal Server Error"
     assert one_line(ConnectionError("refused\nmore")) == "ConnectionError: refused"
     assert one_line(TimeoutError()) == "TimeoutError"
+
+
+def test_a_relist_of_what_is_held_judges_nothing_again() -> None:
+    w = _watcher()
+    items = load_objects(FIXTURES / "cluster.yaml")
+    for i, o in enumerate(items):
+        o["metadata"]["resourceVersion"] = str(i + 1)
+    for k in KINDS:
+        w.sink(k.kind, "RELIST", [copy.deepcopy(i) for i in items if i["kind"] == k.kind])
+    w.step(0)
+    results, runs = w.results, w.judge.lint_runs
+    for k in KINDS:  # the same versions again, as a relist after 410 Gone brings them
+        w.sink(k.kind, "RELIST", [copy.deepcopy(i) for i in items if i["kind"] == k.kind])
+    w.step(0)
+    assert w.results is results and w.store.dirty == set()
+    crashed = fixture("toolbox-crashloop.yaml")
+    crashed["metadata"]["resourceVersion"] = "99"
+    w.sink("Pod", "RELIST", [crashed] + [copy.deepcopy(i) for i in items if i["kind"] == "Pod"][1:])
+    w.step(0)
+    assert set(w.results) == {TOOLBOX, CACHE} and w.results[CACHE] is results[CACHE]  # only toolbox judged
+    assert w.results[TOOLBOX] is not results[TOOLBOX]
+    assert w.judge.lint_runs == runs  # a pod's status: its Deployment's template is linted already
