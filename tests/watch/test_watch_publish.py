@@ -134,3 +134,23 @@ def test_with_logs_the_event_carries_the_last_log_line(tmp_path: Path) -> None:
             assert len(reads) == 1
             assert reads[0].query["previous"] == ["true"] and reads[0].query["container"] == ["cache"]
             assert samples(svc, "crashlint_watch_log_reads_total") == {(("result", "read"),): 1.0}
+
+
+def test_an_event_gone_from_the_server_is_created_again(api: FakeAPI, tmp_path: Path) -> None:
+    """The API server dropped the Event (its TTL passed): the patch gets 404, the Event is recorded anew."""
+    with running(api, tmp_path) as svc:
+        wait_for(svc.elector.is_leader, what="the Lease")
+        healthy = api.get("v1", "Pod", "demo", "toolbox-6d4b75cb6d-x7k2p")
+        healthy["metadata"].pop("resourceVersion")
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
+        assert svc.publisher.idle.wait(10)
+        (first,) = wait_for(lambda: recorded_events(api), what="the Event")
+        api.delete(first)
+        update(api, healthy, svc)
+        update(api, fixture("toolbox-crashloop.yaml"), svc)
+        assert svc.publisher.idle.wait(10)
+        (again,) = wait_for(lambda: recorded_events(api), what="the Event again")
+        assert again["count"] == 1 and again["metadata"]["name"] == first["metadata"]["name"]
+        assert again["message"] == first["message"]
+        assert samples(svc, "crashlint_watch_events_total") == {
+            (("reason", "CrashConfirmed"), ("result", "created")): 2.0}
