@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import lint_text
+from rule_helpers import lint_file
 
 CONFIGMAP = """\
 apiVersion: v1
@@ -24,14 +24,16 @@ STRICTER_NAMES = {"knowledge": {"apiserver": {"names": [
 ]}}}
 
 
-def _rejections(report) -> list[str]:
-    return [f.message for f in report.findings if f.rule == "rejected-by-api"]
+def _rejections(tmp_path: Path, config: dict | None = None) -> list[str]:
+    path = tmp_path / "configmap.yaml"
+    path.write_text(CONFIGMAP)
+    return [f.message for f in lint_file(path, config).findings if f.rule == "rejected-by-api"]
 
 
 def test_shipped_knowledge_accepts_a_dotted_configmap_name(tmp_path: Path) -> None:
-    assert _rejections(lint_text(tmp_path, CONFIGMAP)) == []
+    assert _rejections(tmp_path) == []
 
 
 def test_a_repository_name_format_is_used_before_the_shipped_one(tmp_path: Path) -> None:
-    messages = _rejections(lint_text(tmp_path, CONFIGMAP, config=STRICTER_NAMES))
+    messages = _rejections(tmp_path, STRICTER_NAMES)
     assert len(messages) == 1 and "must not contain dots" in messages[0], messages
