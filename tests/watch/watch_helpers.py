@@ -50,20 +50,21 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "c
         time.sleep(0.02)
 
 
-def service(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-a") -> WatchService:
+def service(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-a",
+            clock: datetime = NOW) -> WatchService:
     kubeconfig = write_kubeconfig(tmp_path / f"kubeconfig-{identity}", api.url, namespace="crashlint")
     args = build_parser().parse_args(["watch", "--kubeconfig", str(kubeconfig), "--listen", "127.0.0.1:0",
                                       "--identity", identity, *extra])
     svc = WatchService(args)
-    svc.watcher.clock = lambda: NOW
+    svc.watcher.clock = lambda: clock
     return svc
 
 
 @contextmanager
-def running(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-a",
-            synced: bool = True) -> Iterator[WatchService]:
+def running(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-a", synced: bool = True,
+            clock: datetime = NOW) -> Iterator[WatchService]:
     """A started watcher (synced: every kind listed and the verdicts judged), stopped afterwards."""
-    svc = service(api, tmp_path, *extra, identity=identity)
+    svc = service(api, tmp_path, *extra, identity=identity, clock=clock)
     svc.start()
     try:
         if synced:
