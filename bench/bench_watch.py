@@ -236,6 +236,8 @@ def run(workdir: Path, pods: int = 10_000, events: int = 50_000, rate: float = 1
             except subprocess.TimeoutExpired:
                 proc.kill()
                 result["exit_code"] = proc.wait()
+            result["events_recorded"] = {reason: sum(1 for e in api.objects("v1", "Event") if e.get("reason") == reason)
+                                         for reason in ("CrashConfirmed", "CrashUnpredicted")}
             text = log.read_text(errors="replace")
             result["log_warnings"] = sum(1 for line in text.splitlines()
                                          if any(w in line for w in ("Traceback", "failed", "retrying")))
@@ -296,6 +298,7 @@ def _phases(api: FakeAPI, cluster: wc.Cluster, proc: subprocess.Popen[bytes], lo
                       "end": round(mem["VmRSS"], 1), "max_after_sync": round(max(after), 1) if after else None,
                       "peak_hwm": round(mem["VmHWM"], 1), "samples": len(sampler.samples),
                       "every_10s": [(round(at), round(rss, 1)) for at, _, rss in sampler.samples[::10]]}
+    out["cpu_s_every_5s"] = [(round(at), round(cpu, 2)) for at, cpu, _ in sampler.samples[::5]]
     out["targets"] = {"sync_ok": verdicts_at <= TARGET_SYNC_S,
                       "cpu_ok": out["steady"]["cpu_share"] <= TARGET_CPU_SHARE}
     return out
@@ -320,6 +323,7 @@ def report(r: dict[str, Any]) -> str:
         f"RSS MiB: end of sync {rss['end_of_sync']}, +30 s {rss['steady_plus_30s']}, +60 s {rss['steady_plus_60s']}, "
         f"end {rss['end']}, max after sync {rss['max_after_sync']}, peak (VmHWM) {rss['peak_hwm']} "
         f"({rss['samples']} samples, one a second)",
+        f"Events recorded by the watcher: {r['events_recorded']}",
         f"watcher exit code {r['exit_code']} after SIGTERM; log lines with failures: {r['log_warnings']}",
     ]
     return "\n".join(lines)

@@ -32,6 +32,10 @@ def test_quick_mode_measures_a_correct_watcher() -> None:
     end = r["verdicts_at_end"]
     assert end["workloads"] == expected["workloads"] and end["crashing_containers"] > expected["crashing_containers"]
 
+    recorded = r["events_recorded"]  # one Event per new verdict: each busybox confirmed, each crashing workload
+    assert recorded["CrashConfirmed"] == expected["completes_immediately_confirmed"], recorded
+    assert recorded["CrashUnpredicted"] >= expected["unpredicted"] // 5, recorded
+
     steady = r["steady"]
     assert steady["updates"] == 500
     assert 0 < steady["cpu_s"] and 0 < steady["cpu_per_update_ms"]
