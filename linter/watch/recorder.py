@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from crashlint.runtime.shape import count
 from crashlint.watch.announce import Announcement
 from crashlint.watch.errors import one_line
 
@@ -151,6 +152,18 @@ class Correlator:
         return Correlated(ev, patch={"count": count, "lastTimestamp": ev["lastTimestamp"], "message": ev["message"]},
                           key=key)
 
+    def adopt(self, ev: dict[str, Any]) -> None:
+        """An Event this component recorded before (the other replica, or this one before a restart):
+        the next identical event patches it (count + 1) instead of creating a twin beside it."""
+        meta, inv = ev.get("metadata"), ev.get("involvedObject")
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not isinstance(inv, dict):
+            return
+        key = event_key(ev)
+        held = self._seen.get_recent(key)
+        n = count(ev.get("count"), 1)
+        if held is None or held["count"] < n:
+            self._seen.put(key, {"count": n, "name": meta["name"], "firstTimestamp": ev.get("firstTimestamp")})
+
     def renew(self, key: str, ev: dict[str, Any]) -> dict[str, Any]:
         """The server lost the event (its TTL passed: 404 on the patch): it is created again, count 1."""
         ev = {**ev, "count": 1, "firstTimestamp": ev["lastTimestamp"]}
@@ -195,7 +208,8 @@ class Publisher:
         self.clock = clock
         self.correlator = Correlator(clock)
         self.timeout = timeout
-        self._queue: queue.Queue[tuple[Announcement, dict[str, Any]] | None] = queue.Queue(queue_size)
+        # (announcement, target) to record, an Event of ours seen in the cluster to adopt, or None: stop.
+        self._queue: queue.Queue[tuple[Announcement, dict[str, Any]] | dict[str, Any] | None] = queue.Queue(queue_size)
         self._thread = threading.Thread(target=self._run, name="crashlint-watch-events", daemon=True)
         self.idle = threading.Event()
         self.idle.set()
@@ -214,6 +228,14 @@ class Publisher:
         except queue.Full:
             self.count(a.reason, "dropped")
 
+    def adopt(self, ev: dict[str, Any]) -> None:
+        """An Event of this component seen in the cluster, handed to the correlator on the writer's thread."""
+        try:
+            self.idle.clear()
+            self._queue.put_nowait(ev)
+        except queue.Full:
+            pass  # the worst outcome: one twin Event
+
     def stop(self) -> None:
         """End the writer thread after what is queued; with a full queue (API down) it just ends with the process."""
         try:
@@ -228,6 +250,9 @@ class Publisher:
             item = self._queue.get()
             if item is None:
                 return
+            if isinstance(item, dict):
+                self.correlator.adopt(item)
+                continue
             a, target = item
             if not self.is_leader():
                 self.count(a.reason, "standby")

@@ -63,6 +63,7 @@ class WatchService:
         self.watcher = Watcher(settings, [k.kind for k in kinds], StoreLimits(max_event_age_seconds=args.event_max_age),
                                namespace_selector=bool(args.namespace_selector),
                                announce=None if args.no_events else self.publisher.offer)
+        self.watcher.own_event = self.publisher.adopt
         if args.logs:
             self.watcher.logs = LogFetcher(api_client, self.watcher.policy.live,
                                            lambda wl: self.watcher.sink("Log", "LOG", wl))

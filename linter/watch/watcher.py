@@ -27,6 +27,7 @@ from crashlint.settings.config import Settings
 from crashlint.watch.announce import Announcement, Transitions
 from crashlint.watch.judge import Judge, WorkloadResult
 from crashlint.watch.logs import PENDING, LogFetcher
+from crashlint.watch.recorder import COMPONENT
 from crashlint.watch.store import ClusterStore, StoreLimits
 from crashlint.watch.errors import one_line
 
@@ -63,6 +64,8 @@ class Watcher:
         self._last_prune = time.monotonic()
         self.done = threading.Condition()
         self.logs: LogFetcher | None = None  # set when previous logs are read (--logs)
+        # Called with every Event this component recorded that the Event stream brings (see Publisher.adopt).
+        self.own_event: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def synced(self) -> bool:
@@ -86,6 +89,10 @@ class Watcher:
                 break
         with self.done:  # whoever waits in wait_until sees the store and results between batches only
             for kind, change, item in batch:
+                if kind == "Event" and self.own_event is not None and change != "DELETED":
+                    for ev in item if change == "RELIST" else (item,):
+                        if isinstance(ev, dict) and ev.get("reportingComponent") == COMPONENT:
+                            self.own_event(ev)
                 if change == "RELIST":
                     self.store.replace(kind, item)
                     self.listed.add(kind)

@@ -154,3 +154,19 @@ def test_an_event_gone_from_the_server_is_created_again(api: FakeAPI, tmp_path: 
         assert again["message"] == first["message"]
         assert samples(svc, "crashlint_watch_events_total") == {
             (("reason", "CrashConfirmed"), ("result", "created")): 2.0}
+
+
+def test_a_restarted_watcher_counts_on_the_event_already_there(api: FakeAPI, tmp_path: Path) -> None:
+    """The replica that follows (a restart, a rollout) adopts the Events it finds: no twin Event."""
+    with running(api, tmp_path, identity="watcher-a") as a:
+        wait_for(a.elector.is_leader, what="watcher-a leading")
+        update(api, fixture("toolbox-crashloop.yaml"), a)
+        assert a.publisher.idle.wait(10)
+        (first,) = wait_for(lambda: recorded_events(api), what="the Event")
+    # Publishing from its first verdicts on (no Lease to win first): what it finds decides, not timing.
+    with running(api, tmp_path, "--no-leader-election", identity="watcher-b") as b:
+        assert b.publisher.idle.wait(10)
+        (event,) = recorded_events(api)
+        assert event["metadata"]["name"] == first["metadata"]["name"]
+        assert event["count"] == 2 and event["firstTimestamp"] == first["firstTimestamp"]
+        assert samples(b, "crashlint_watch_events_total") == {(("reason", "CrashConfirmed"), ("result", "patched")): 1.0}
