@@ -18,7 +18,9 @@ with its defaults (``NewEventCorrelator``):
 
 The correlator is pure (a clock is passed in); :class:`Publisher` does the API writes on its
 own thread, so a slow API server never holds up the analysis, and writes only while this
-replica holds the Lease (a standby counts what it would have published).
+replica holds the Lease (a standby counts what it would have published). Events of this
+component already in the cluster (recorded by the other replica, or before a restart) are
+adopted into the deduplication cache, so the next leader patches them instead of adding twins.
 """
 
 from __future__ import annotations
