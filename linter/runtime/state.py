@@ -135,10 +135,14 @@ class Snapshot:
         if not isinstance(uid, str) or not uid:
             return  # a name-only join would attribute a reused pod name's events wrongly
         slim = {k: ev[k] for k in EVENT_KEYS if k in ev}
-        when = event_time(ev)
-        slim["_time"] = when
-        self._see(when)
-        self.events[uid].append(slim)
+        slim["_time"] = event_time(ev)
+        self.add_slim_event(uid, slim)
+
+    def add_slim_event(self, pod_uid: str, slim: dict[str, Any]) -> None:
+        """One event of a pod, already reduced to ``EVENT_KEYS`` with its ``_time``: what the
+        watcher's store keeps, so judging a workload on every pod update does not slim again."""
+        self._see(slim.get("_time"))
+        self.events[pod_uid].append(slim)
         self.event_count += 1
 
     def reference_time(self) -> datetime | None:

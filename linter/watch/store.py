@@ -326,7 +326,7 @@ class ClusterStore:
                 continue
             snap.add(o)
             for ev in self.events.get(uid, {}).values() if o.get("kind") == "Pod" else ():
-                snap.add(ev)
+                snap.add_slim_event(uid, ev)  # filed and slimmed on the way in (_put_event)
         return snap
 
     def target(self, wl: str) -> dict[str, Any] | None:
