@@ -66,7 +66,8 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None, stdin: Bi
 
     loaded = load_paths(paths, settings.limits, wanted, excluded, stdin)
     in_units = [o for o in built.objects if o.unit not in built.bases and not settings.excluded(o.file)]
-    whole, fragments = [], []
+    whole: list[tuple[K8sObject, str | None]] = []
+    fragments: list[tuple[K8sObject, str | None]] = []
     for obj in loaded.objects:
         reason = fragment_reason(obj)
         (fragments if reason else whole).append((obj, reason))

@@ -47,7 +47,7 @@ def wanted_kinds(settings: Settings) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def _suppressions(annotations: dict) -> tuple[set[str], str | None]:
+def _suppressions(annotations: dict[str, Any]) -> tuple[set[str], str | None]:
     raw = annotations.get(IGNORE_ANNOTATION)
     if not isinstance(raw, str):
         return set(), None
@@ -130,7 +130,8 @@ class Engine:
             file, (line, col) = hit.file or obj.file, hit.position
         else:
             file, line, col = obj.source(hit.pointer, hit.anchor)
-        extra: dict[str, Any] = {"unit": obj.unit} if isinstance(getattr(obj, "unit", None), str) else {}
+        unit = getattr(obj, "unit", None)  # a kustomize build's object (BuiltObject) knows its unit
+        extra: dict[str, Any] = {"unit": unit} if isinstance(unit, str) else {}
         if hit.places:
             extra["places"] = [_place(obj, words, container, pointer) for words, container, pointer in hit.places]
         return Finding(
