@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -24,31 +23,12 @@ class LiveError(Exception):
     """The cluster could not be read (unreachable, no credentials, pods forbidden): exit 2."""
 
 
-@dataclass(frozen=True)
-class Resource:
-    """A list endpoint: the kind its items have and where it is served."""
-
-    kind: str
-    api_version: str
-    plural: str
-    required: bool = False
-
-    @property
-    def prefix(self) -> str:
-        return "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
-
-
-PODS = Resource("Pod", "v1", "pods", required=True)
-OWNERS = (Resource("ReplicaSet", "apps/v1", "replicasets"), Resource("Job", "batch/v1", "jobs"))
-EVENTS = Resource("Event", "v1", "events")
+PODS = kubeapi.RESOURCES["Pod"]  # required: without pods there is nothing to judge
+OWNERS = (kubeapi.RESOURCES["ReplicaSet"], kubeapi.RESOURCES["Job"])
+EVENTS = kubeapi.RESOURCES["Event"]
 # Listed only when no manifests are given: the workloads linted in their place.
-WORKLOADS = (
-    Resource("Deployment", "apps/v1", "deployments"),
-    Resource("StatefulSet", "apps/v1", "statefulsets"),
-    Resource("DaemonSet", "apps/v1", "daemonsets"),
-    Resource("CronJob", "batch/v1", "cronjobs"),
-    Resource("ReplicationController", "v1", "replicationcontrollers"),
-)
+WORKLOADS = tuple(kubeapi.RESOURCES[k] for k in (
+    "Deployment", "StatefulSet", "DaemonSet", "CronJob", "ReplicationController"))
 _UNAVAILABLE = {401: "unauthorized", 403: "forbidden", 404: "not served"}
 
 
@@ -68,10 +48,10 @@ class LiveSource:
 
     # -- lists ----------------------------------------------------------------------------
 
-    def list_all(self, res: Resource, namespace: str | None) -> Iterator[dict[str, Any]]:
+    def list_all(self, res: kubeapi.Resource, namespace: str | None) -> Iterator[dict[str, Any]]:
         """Every item of one resource, read in pages, with the kind and apiVersion the list carried."""
         try:
-            path = kubeapi.collection_path(res.prefix, res.plural, namespace)
+            path = res.path(namespace)
         except kubeapi.InvalidName as exc:
             raise LiveError(str(exc)) from None
         result = kubeapi.list_all(self.conn, path, page_size=int(self.settings.get("page_size", kubeapi.PAGE_SIZE)))
@@ -90,7 +70,7 @@ class LiveSource:
                 for item in self.list_all(res, namespace):
                     snap.add(item)
             except kubeapi.StatusError as exc:
-                if exc.status in _UNAVAILABLE and not res.required:
+                if exc.status in _UNAVAILABLE and res is not PODS:
                     snap.warnings.append(f"cannot list {res.kind}s in {where} ({_UNAVAILABLE[exc.status]}); "
                                          f"continuing without them")
                     continue

@@ -31,13 +31,9 @@ from crashlint.sources import kubeapi
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
-# kind -> (plural, read as metadata only)
-KINDS: dict[str, tuple[str, bool]] = {
-    "ConfigMap": ("configmaps", False),
-    "Secret": ("secrets", True),
-    "ServiceAccount": ("serviceaccounts", True),
-    "Service": ("services", True),
-}
+# The kinds reference rules ask about, and whether they are read as metadata only (Secrets must be;
+# ServiceAccounts and Services need no more than their names and labels).
+KINDS: dict[str, bool] = {"ConfigMap": False, "Secret": True, "ServiceAccount": True, "Service": True}
 
 
 class ClusterError(Exception):
@@ -117,8 +113,8 @@ class ClusterSource:
         field selector on the same LIST, so the look-up needs no ``get`` permission.
         Raises :class:`.kubeapi.InvalidName` for a namespace or name the API server would refuse.
         """
-        plural, metadata_only = KINDS[kind]
-        path = kubeapi.collection_path("/api/v1", plural, namespace)
+        metadata_only = KINDS[kind]
+        path = kubeapi.RESOURCES[kind].path(namespace)
         query: list[tuple[str, Any]] = []
         if name is not None:
             if not is_dns1123_subdomain(name):
@@ -145,7 +141,7 @@ class ClusterSource:
             try:
                 entries = self.list_kind(kind, namespace)
             except KindUnavailable as exc:
-                problems.append(f"cannot list {KINDS[kind][0]} in namespace {namespace!r} ({exc}); "
+                problems.append(f"cannot list {kubeapi.RESOURCES[kind].plural} in namespace {namespace!r} ({exc}); "
                                 f"references to {kind}s there are checked against the files only")
                 continue
             for e in entries:
@@ -171,7 +167,7 @@ class ClusterSource:
                         self._cache[key] = self.list_kind(kind, ns)
                     except KindUnavailable as exc:
                         self._cache[key] = None
-                        self.warn(f"cannot list {KINDS[kind][0]} in namespace {ns!r} ({exc}); "
+                        self.warn(f"cannot list {kubeapi.RESOURCES[kind].plural} in namespace {ns!r} ({exc}); "
                                   f"references to {kind}s there are checked against the files only")
                 entries = self._cache[key]
                 if entries is None:

@@ -99,6 +99,46 @@ def collection_path(prefix: str, plural: str, namespace: str | None = None) -> s
     return f"{prefix}/namespaces/{quote(namespace, safe='')}/{quote(plural, safe='')}"
 
 
+@dataclass(frozen=True)
+class Resource:
+    """A served collection: the kind of its items, their apiVersion, and its plural name."""
+
+    kind: str
+    api_version: str
+    plural: str
+    namespaced: bool = True
+
+    @property
+    def prefix(self) -> str:
+        """``/api/v1`` for the core group, else ``/apis/<group>/<version>``."""
+        return "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
+
+    def path(self, namespace: str | None = None) -> str:
+        """The collection in ``namespace`` (every namespace when None), checked and quoted."""
+        return collection_path(self.prefix, self.plural, namespace if self.namespaced else None)
+
+
+# Every collection crashlint reads, by kind: `lint --cluster` and the webhook (ConfigMaps, Secret
+# metadata, ServiceAccounts, Services), runtime mode and the watcher (pods, their owners, events,
+# the workloads, namespaces for a namespace selector).
+RESOURCES: dict[str, Resource] = {r.kind: r for r in (
+    Resource("Pod", "v1", "pods"),
+    Resource("Event", "v1", "events"),
+    Resource("ConfigMap", "v1", "configmaps"),
+    Resource("Secret", "v1", "secrets"),
+    Resource("ServiceAccount", "v1", "serviceaccounts"),
+    Resource("Service", "v1", "services"),
+    Resource("ReplicationController", "v1", "replicationcontrollers"),
+    Resource("Namespace", "v1", "namespaces", namespaced=False),
+    Resource("ReplicaSet", "apps/v1", "replicasets"),
+    Resource("Deployment", "apps/v1", "deployments"),
+    Resource("StatefulSet", "apps/v1", "statefulsets"),
+    Resource("DaemonSet", "apps/v1", "daemonsets"),
+    Resource("Job", "batch/v1", "jobs"),
+    Resource("CronJob", "batch/v1", "cronjobs"),
+)}
+
+
 @dataclass
 class Connection:
     """A configured client of one API server (thread-safe: the webhook's look-ups share one)."""

@@ -19,32 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crashlint.sources.kubeapi import Connection, ListWatch, collection_path
+from crashlint.sources.kubeapi import RESOURCES, Connection, ListWatch, Resource
 
 
-@dataclass(frozen=True)
-class Kind:
-    """A watched kind: where its collection lives, and whether the label selector applies to it."""
-
-    kind: str
-    prefix: str
-    plural: str
-    namespaced: bool = True
-    labelled: bool = True
-
-
-KINDS = (
-    Kind("Pod", "/api/v1", "pods"),
-    Kind("Event", "/api/v1", "events", labelled=False),  # events carry no labels of their pod
-    Kind("ReplicaSet", "/apis/apps/v1", "replicasets"),
-    Kind("Job", "/apis/batch/v1", "jobs"),
-    Kind("Deployment", "/apis/apps/v1", "deployments"),
-    Kind("StatefulSet", "/apis/apps/v1", "statefulsets"),
-    Kind("DaemonSet", "/apis/apps/v1", "daemonsets"),
-    Kind("ReplicationController", "/api/v1", "replicationcontrollers"),
-    Kind("CronJob", "/apis/batch/v1", "cronjobs"),
-)
-NAMESPACES = Kind("Namespace", "/api/v1", "namespaces", namespaced=False)
+# The watched kinds, from the one table of served collections (kubeapi.RESOURCES).
+KINDS: tuple[Resource, ...] = tuple(RESOURCES[k] for k in (
+    "Pod", "Event", "ReplicaSet", "Job", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "CronJob"))
+NAMESPACES = RESOURCES["Namespace"]
+UNLABELLED = frozenset({"Event"})  # events carry no labels of their pod: the label selector skips them
 _STATUS = re.compile(r"^HTTP (\d{3})\b")
 log = logging.getLogger("crashlint.watch")
 
@@ -93,13 +75,13 @@ class Stream:
     ``sink(kind, "RELIST", items)`` replaces the kind's objects after a (re)list.
     """
 
-    def __init__(self, kind: Kind, conn: Connection, config: StreamConfig,
+    def __init__(self, kind: Resource, conn: Connection, config: StreamConfig,
                  sink: Callable[[str, str, Any], None]) -> None:
         self.kind = kind
         self.sink = sink
         selector = config.namespace_selector if kind is NAMESPACES else (
-            config.label_selector if kind.labelled else None)
-        path = collection_path(kind.prefix, kind.plural, config.namespace if kind.namespaced else None)
+            config.label_selector if kind.kind not in UNLABELLED else None)
+        path = kind.path(config.namespace)
         self.watch = ListWatch(conn, path, query=(("labelSelector", selector),) if selector else (),
                                watch_timeout=config.watch_timeout)
         self.health = Health(kind.kind, watch=self.watch)
