@@ -49,6 +49,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import watch_cluster as wc  # noqa: E402 - bench/ is scripts, not a package
+from harness.waiting import wait_for  # noqa: E402 - tests/ is on the path above
 from fakeapi import FakeAPI, write_kubeconfig  # noqa: E402 - the suite's fake API
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
@@ -148,17 +149,6 @@ def expected_verdicts(cluster: wc.Cluster) -> dict[str, Any]:
             "completes_immediately_confirmed": by[wc.BUSYBOX]}
 
 
-def wait(predicate: Any, timeout: float, every: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
-
-
 def fake_floor(api: FakeAPI, page: int = 500) -> dict[str, float]:
     """Wall seconds the fake API takes to serve every pod and event in pages (read, not decoded)."""
     out = {}
@@ -254,13 +244,13 @@ def _phases(api: FakeAPI, cluster: wc.Cluster, proc: subprocess.Popen[bytes], lo
         m = _PORT_LINE.search(log.read_text(errors="replace"))
         return int(m[1]) if m else None
 
-    port = wait(port_of_log, 60, 0.05, "the watcher to listen")
+    port = wait_for(port_of_log, 60, "the watcher to listen", 0.05)
     listening = time.monotonic() - started
-    wait(lambda: get(port, "/readyz")[0] == 200, 300, 0.1, "every kind listed (/readyz)")
+    wait_for(lambda: get(port, "/readyz")[0] == 200, 300, "every kind listed (/readyz)", 0.1)
     synced = time.monotonic() - started
     expected = cluster.expected_workloads
-    first = wait(lambda: (m := metrics(port)) and total(m, "crashlint_watch_objects", store="workloads") >= expected
-                 and m, 300, 0.25, "a verdict for every workload")
+    first = wait_for(lambda: (m := metrics(port)) and total(m, "crashlint_watch_objects", store="workloads") >= expected
+                     and m, 300, "a verdict for every workload", 0.25)
     verdicts_at = time.monotonic() - started
     sync_cpu = watched.cpu_seconds()
     out: dict[str, Any] = {"sync": {"listening_s": round(listening, 2), "listed_s": round(synced, 2),
@@ -281,9 +271,9 @@ def _phases(api: FakeAPI, cluster: wc.Cluster, proc: subprocess.Popen[bytes], lo
     api.push("MODIFIED", sentinel)
     last_push = time.monotonic()
     workload = f"Deployment/{wc.SENTINEL}"
-    final = wait(lambda: (m := metrics(port)) and total(m, "crashlint_watch_crashing_containers",
-                                                        namespace=wc.SENTINEL_NS, workload=workload) >= 1 and m,
-                 120, 0.1, "the sentinel's crash on /metrics")
+    final = wait_for(lambda: (m := metrics(port)) and total(m, "crashlint_watch_crashing_containers",
+                                                            namespace=wc.SENTINEL_NS, workload=workload) >= 1 and m,
+                     120, "the sentinel's crash on /metrics", 0.1)
     cpu2, t2 = watched.cpu_seconds(), time.monotonic()
     updates_done = pushed["updates"] + 1
     mem = watched.memory_mib()

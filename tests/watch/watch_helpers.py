@@ -7,10 +7,9 @@ official client over HTTP, its own HTTP server); only signals are left to the pr
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from crashlint.cli import build_parser
 from crashlint.watch.service import WatchService
 from fakeapi import FakeAPI, load_objects, write_kubeconfig
+from harness.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "watch"
 # The fixtures' pods last terminated on 2026-05-01 around 10:02: judged three minutes later.
@@ -37,17 +37,6 @@ def cluster_api(logs: dict[str, dict[str, str]] | None = None) -> FakeAPI:
     """The fake API serving tests/fixtures/watch/cluster.yaml (not started), in pages of two;
     ``logs``: ``{"ns/pod/container": {"previous": text}}`` for pods/log."""
     return FakeAPI(load_objects(FIXTURES / "cluster.yaml"), page_size=2, logs=logs)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def service(api: FakeAPI, tmp_path: Path, *extra: str, identity: str = "watcher-a",
