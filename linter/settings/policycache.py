@@ -5,9 +5,13 @@ Parsing ``policies/*.yaml`` (about 140 KB of YAML, 15-20 ms) is a fixed cost of 
 keeps what the parser made as JSON in the user's cache and reuses it while the files are
 unchanged:
 
-* **Key.** A SHA-256 of every file's name and bytes, and of the parser's own name and version:
-  any edit, an added or removed file, or another PyYAML rebuilds it. Reading the files for the
-  hash costs well under a millisecond; nothing relies on modification times.
+* **Key.** Every file's name, size and CRC-32, and the parser's own name and version: any
+  edit, an added or removed file, or another PyYAML rebuilds it. Reading the files and their
+  checksums costs well under a millisecond; nothing relies on modification times. A checksum,
+  not a cryptographic hash: the key detects edits (a changed file keeps its size and CRC-32
+  with a chance of 2^-32), it does not defend against anyone, since whoever can write the
+  policies can write the cache's directory too; and ``hashlib`` would cost more than all the
+  rest (importing it loads OpenSSL: 3-4 ms of every start, ``bench/README.md``).
 * **Where.** ``$CRASHLINT_CACHE_DIR`` (an empty value turns the cache off), else
   ``$XDG_CACHE_HOME/crashlint``, else ``~/.cache/crashlint``; one file per installation (named
   after where its policies are), so two virtual environments do not evict each other.
@@ -22,16 +26,16 @@ unchanged:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import stat
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-FORMAT = 1
+FORMAT = 2  # 2: the key names each file's size and CRC-32 (1 had a SHA-256 "digest")
 MAX_CACHE_BYTES = 32 * 1024 * 1024  # far above the policies' size; a bigger file is not ours
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -50,15 +54,15 @@ def parsed_files(files: Mapping[str, Readable], parse: Callable[[bytes], Any], p
     number as a mapping key) are returned as parsed but not cached.
     """
     contents = {name: entry.read_bytes() for name, entry in files.items()}
-    digest = _digest(contents, parser)
+    key = _key(contents, parser)
     path = _cache_file(files)
     if path is not None:
-        cached = _read(path, digest, list(contents))
+        cached = _read(path, key, list(contents))
         if cached is not None:
             return cached
     documents = {name: parse(data) for name, data in contents.items()}
     if path is not None and _plain(documents):
-        _write(path, {"format": FORMAT, "digest": digest, "documents": documents})
+        _write(path, {"format": FORMAT, "key": key, "documents": documents})
     return documents
 
 
@@ -76,13 +80,12 @@ def cache_dir() -> Path | None:
         return None
 
 
-def _digest(contents: Mapping[str, bytes], parser: str) -> str:
-    h = hashlib.sha256(f"crashlint policy cache {FORMAT}\0{parser}\0".encode())
-    for name in sorted(contents):
-        data = contents[name]
-        h.update(f"{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
-        h.update(data)
-    return h.hexdigest()
+def _key(contents: Mapping[str, bytes], parser: str) -> str:
+    """What the cached documents were made from: the format, the parser, and each file's name,
+    size and CRC-32, one per line (plain text: a stale cache can be read and understood)."""
+    lines = [f"crashlint policy cache {FORMAT}", parser]
+    lines += [f"{name} {len(data)} {zlib.crc32(data):08x}" for name, data in sorted(contents.items())]
+    return "\n".join(lines)
 
 
 def _cache_file(files: Mapping[str, Readable]) -> Path | None:
@@ -98,10 +101,10 @@ def _cache_file(files: Mapping[str, Readable]) -> Path | None:
         return None
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
         return None  # a symlink, someone else's, or writable by others: not ours to trust
-    return directory / f"policies-{hashlib.sha256(where.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.json"
+    return directory / f"policies-{zlib.crc32(where.encode('utf-8', 'surrogateescape')):08x}.json"
 
 
-def _read(path: Path, digest: str, names: list[str]) -> dict[str, Any] | None:
+def _read(path: Path, key: str, names: list[str]) -> dict[str, Any] | None:
     """The cached documents when ``path`` holds this user's cache of exactly these files, else None."""
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
@@ -119,7 +122,7 @@ def _read(path: Path, digest: str, names: list[str]) -> dict[str, Any] | None:
         return None
     finally:
         os.close(fd)
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("digest") != digest:
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
         return None
     documents = data.get("documents")
     if not isinstance(documents, dict) or set(documents) != set(names):

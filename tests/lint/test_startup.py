@@ -204,8 +204,29 @@ def test_a_changed_file_or_another_parser_rebuilds(cache: Path, files: dict[str,
     assert parse.calls == 6
 
 
+def test_an_edit_that_keeps_the_size_rebuilds(cache: Path, files: dict[str, Path]) -> None:
+    """The key holds each file's checksum, not only its size: a one-character edit is seen."""
+    parse = Counting()
+    before = files["a.json"].read_text()
+    policycache.parsed_files(files, parse, "json")
+    edited = before.replace("2.5", "2.6")
+    assert len(edited) == len(before) and edited != before
+    files["a.json"].write_text(edited)
+    assert policycache.parsed_files(files, parse, "json")["a.json"]["x"][1] == 2.6
+    assert parse.calls == 4
+
+
+def test_the_cache_key_is_plain_text_naming_each_file(cache: Path, files: dict[str, Path]) -> None:
+    policycache.parsed_files(files, Counting(), "json")
+    key = json.loads(_only_file(cache).read_bytes())["key"].splitlines()
+    assert key[:2] == [f"crashlint policy cache {policycache.FORMAT}", "json"]
+    assert [line.split()[:2] for line in key[2:]] == [["a.json", str(files["a.json"].stat().st_size)],
+                                                       ["b.json", str(files["b.json"].stat().st_size)]]
+
+
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b"\xff\xfe", b"[1, 2]", b'{"format": 1}', b"NaN",
-                                     b'{"format": 1, "digest": "0", "documents": {}}'])
+                                     b'{"format": 1, "digest": "0", "documents": {}}',
+                                     b'{"format": 2, "key": "0", "documents": {}}'])
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(
         cache: Path, files: dict[str, Path], garbage: bytes) -> None:
     parse = Counting()
