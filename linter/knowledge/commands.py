@@ -20,12 +20,16 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Union
 
 from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import ImageRef, InvalidReference, matches, parse
+from crashlint.model.record import Record, Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 FINITE, FOREVER, UNKNOWN = "finite", "forever", "unknown"
 
@@ -56,17 +60,24 @@ def display(argv: Iterable[str], limit: int = 0) -> str:
     return shown
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Value):
     """``kind`` is finite/forever/unknown; ``seconds`` a lower bound of a finite run's length.
 
     ``exit_code`` is the code a finite run certainly ends with (None: not known).
     """
 
-    kind: str
-    seconds: float = 0.0
-    reason: str = ""
-    exit_code: int | None = None
+    __slots__ = ("kind", "seconds", "reason", "exit_code")
+
+    kind: Final[str]
+    seconds: Final[float]
+    reason: Final[str]
+    exit_code: Final[int | None]
+
+    def __init__(self, kind: str, seconds: float = 0.0, reason: str = "", exit_code: int | None = None) -> None:
+        self.kind = kind
+        self.seconds = seconds
+        self.reason = reason
+        self.exit_code = exit_code
 
     @property
     def failing(self) -> bool:
@@ -402,64 +413,111 @@ def split_words(line: str) -> list[str] | None:
 
 # --------------------------------------------------------------------------- syntax tree
 
-@dataclass(slots=True)
-class Simple:
+class Simple(Record):
+    __slots__ = ("words", "redirects")
+
     words: tuple[str, ...]  # assignments included, redirections not
-    redirects: tuple[tuple[str, str], ...] = ()
+    redirects: tuple[tuple[str, str], ...]
+
+    def __init__(self, words: tuple[str, ...], redirects: tuple[tuple[str, str], ...] = ()) -> None:
+        self.words = words
+        self.redirects = redirects
 
 
-@dataclass(slots=True)
-class Group:
+class Group(Record):
+    __slots__ = ("body", "subshell")
+
     body: tuple[Item, ...]
     subshell: bool  # ( ... ) runs in a subshell: its `exit` ends only the subshell
 
+    def __init__(self, body: tuple[Item, ...], subshell: bool) -> None:
+        self.body = body
+        self.subshell = subshell
 
-@dataclass(slots=True)
-class If:
+
+class If(Record):
+    __slots__ = ("clauses", "otherwise")
+
     clauses: tuple[tuple[tuple[Item, ...], tuple[Item, ...]], ...]  # (condition, body)
     otherwise: tuple[Item, ...] | None
 
+    def __init__(self, clauses: tuple[tuple[tuple[Item, ...], tuple[Item, ...]], ...],
+                 otherwise: tuple[Item, ...] | None) -> None:
+        self.clauses = clauses
+        self.otherwise = otherwise
 
-@dataclass(slots=True)
-class Loop:
+
+class Loop(Record):
+    __slots__ = ("until", "condition", "body")
+
     until: bool
     condition: tuple[Item, ...]
     body: tuple[Item, ...]
 
+    def __init__(self, until: bool, condition: tuple[Item, ...], body: tuple[Item, ...]) -> None:
+        self.until = until
+        self.condition = condition
+        self.body = body
 
-@dataclass(slots=True)
-class For:
+
+class For(Record):
+    __slots__ = ("name", "items", "body")
+
     name: str
     items: tuple[str, ...] | None  # None: `for x` / `for ((...))`, an unknown number of rounds
     body: tuple[Item, ...]
 
+    def __init__(self, name: str, items: tuple[str, ...] | None, body: tuple[Item, ...]) -> None:
+        self.name = name
+        self.items = items
+        self.body = body
 
-@dataclass(slots=True)
-class Opaque:
+
+class Opaque(Record):
+    __slots__ = ("kind",)
+
     kind: str  # case, arith (( ... )), test [[ ... ]]: finite, status unknown (case: unknown)
 
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
-@dataclass(slots=True)
-class FunctionDef:
+
+class FunctionDef(Record):
+    __slots__ = ("name",)
+
     name: str
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 Node = Union[Simple, Group, If, Loop, For, Opaque, FunctionDef]
 
 
-@dataclass(slots=True)
-class Pipeline:
+class Pipeline(Record):
+    __slots__ = ("negated", "commands")
+
     negated: bool
     commands: tuple[Node, ...]
 
+    def __init__(self, negated: bool, commands: tuple[Node, ...]) -> None:
+        self.negated = negated
+        self.commands = commands
 
-@dataclass(slots=True)
-class Item:
+
+class Item(Record):
     """An and-or list (``a && b || c``) and whether it runs in the background (``&``)."""
+
+    __slots__ = ("first", "rest", "background")
 
     first: Pipeline
     rest: tuple[tuple[str, Pipeline], ...]
     background: bool
+
+    def __init__(self, first: Pipeline, rest: tuple[tuple[str, Pipeline], ...], background: bool) -> None:
+        self.first = first
+        self.rest = rest
+        self.background = background
 
 
 class _Syntax(Exception):
@@ -698,27 +756,45 @@ def parse_script(script: str) -> tuple[Item, ...] | None:
 
 # --------------------------------------------------------------------------- what a script does
 
-@dataclass
-class _State:
+class _State(Record):
     """The shell's state as the script runs: options, definitions, background jobs, integer variables."""
 
-    errexit: bool = False
-    pipefail: bool = False
-    unsure: bool = False  # a trap, alias or sourced file may change what runs or the exit code
-    in_condition: int = 0  # inside an if/while condition, where `set -e` does not apply
-    stdin_open: bool = False
-    status: int | None = 0  # $?
+    __slots__ = ("errexit", "pipefail", "unsure", "in_condition", "stdin_open", "status", "functions",
+                 "too_many_functions", "numbers", "bg_forever", "bg_unknown", "bg_seconds")
+
+    errexit: bool
+    pipefail: bool
+    unsure: bool  # a trap, alias or sourced file may change what runs or the exit code
+    in_condition: int  # inside an if/while condition, where `set -e` does not apply
+    stdin_open: bool
+    status: int | None  # $?
     # Both bounded (_MAX_KNOWN), so that a copy for a subshell or a branch costs O(1): past the
     # bound, every function call is unknown and counters are forgotten.
-    functions: set[str] = field(default_factory=set)
-    too_many_functions: bool = False
-    numbers: dict[str, int] = field(default_factory=dict)  # i=0: literal integer assignments
-    bg_forever: bool = False
-    bg_unknown: bool = False
-    bg_seconds: float = 0.0
+    functions: set[str]
+    too_many_functions: bool
+    numbers: dict[str, int]  # i=0: literal integer assignments
+    bg_forever: bool
+    bg_unknown: bool
+    bg_seconds: float
+
+    def __init__(self, errexit: bool = False, pipefail: bool = False, unsure: bool = False, in_condition: int = 0,
+                 stdin_open: bool = False, status: int | None = 0, too_many_functions: bool = False,
+                 bg_forever: bool = False, bg_unknown: bool = False, bg_seconds: float = 0.0) -> None:
+        self.errexit = errexit
+        self.pipefail = pipefail
+        self.unsure = unsure
+        self.in_condition = in_condition
+        self.stdin_open = stdin_open
+        self.status = status
+        self.functions = set()
+        self.too_many_functions = too_many_functions
+        self.numbers = {}
+        self.bg_forever = bg_forever
+        self.bg_unknown = bg_unknown
+        self.bg_seconds = bg_seconds
 
     def copy(self) -> _State:
-        return replace(self, functions=set(self.functions), numbers=dict(self.numbers))
+        return self.replace(functions=set(self.functions), numbers=dict(self.numbers))
 
     def define(self, name: str) -> None:
         if len(self.functions) < _MAX_KNOWN:
@@ -732,17 +808,28 @@ class _State:
             self.numbers[name] = value
 
 
-@dataclass(slots=True)
-class _Run:
+class _Run(Record):
     """What running a piece of script did: its kind, length, status, and whether the shell ended."""
 
+    __slots__ = ("kind", "seconds", "status", "exited", "maybe_exited", "breaks", "reasons")
+
     kind: str
-    seconds: float = 0.0
-    status: int | None = None
-    exited: bool = False  # `exit`, `exec`, or `set -e` ended the shell here
-    maybe_exited: bool = False  # it may have ended here (a conditional exit, set -e on an unknown status)
-    breaks: bool = False  # a break/continue ran: the enclosing loop's count is no longer known
-    reasons: tuple[str, ...] = ()
+    seconds: float
+    status: int | None
+    exited: bool  # `exit`, `exec`, or `set -e` ended the shell here
+    maybe_exited: bool  # it may have ended here (a conditional exit, set -e on an unknown status)
+    breaks: bool  # a break/continue ran: the enclosing loop's count is no longer known
+    reasons: tuple[str, ...]
+
+    def __init__(self, kind: str, seconds: float = 0.0, status: int | None = None, exited: bool = False,
+                 maybe_exited: bool = False, breaks: bool = False, reasons: tuple[str, ...] = ()) -> None:
+        self.kind = kind
+        self.seconds = seconds
+        self.status = status
+        self.exited = exited
+        self.maybe_exited = maybe_exited
+        self.breaks = breaks
+        self.reasons = reasons
 
 
 def _seq(items: tuple[Item, ...], st: _State, kb: dict[str, Any], depth: int) -> _Run:
@@ -783,7 +870,7 @@ def _and_or(item: Item, st: _State, kb: dict[str, Any], depth: int) -> _Run:
             pr = _pipeline(p, st, kb, depth, errexit_applies=last)
             if pr.kind == FOREVER and op == "&&" and kind == FINITE and not maybe:
                 # `touch f && tail -f f`: judged as run, like a plain `touch f; tail -f f`
-                return replace(pr, seconds=seconds)
+                return pr.replace(seconds=seconds)
             if pr.kind != FINITE:
                 kind = UNKNOWN
             maybe = maybe or pr.exited or pr.maybe_exited or pr.breaks
@@ -792,8 +879,8 @@ def _and_or(item: Item, st: _State, kb: dict[str, Any], depth: int) -> _Run:
             continue  # `true || exit 1`, `false && echo`: skipped, $? stays
         pr = _pipeline(p, st, kb, depth, errexit_applies=last)
         if pr.kind == FOREVER or pr.exited or pr.breaks:
-            return replace(pr, seconds=seconds + pr.seconds, maybe_exited=maybe or pr.maybe_exited,
-                           kind=pr.kind if kind == FINITE else UNKNOWN)
+            return pr.replace(seconds=seconds + pr.seconds, maybe_exited=maybe or pr.maybe_exited,
+                          kind=pr.kind if kind == FINITE else UNKNOWN)
         kind = pr.kind if kind == FINITE else UNKNOWN
         seconds += pr.seconds
         status = pr.status
@@ -819,13 +906,13 @@ def _pipeline(p: Pipeline, st: _State, kb: dict[str, Any], depth: int, errexit_a
         else:
             r = _Run(UNKNOWN)
     if p.negated and r.kind == FINITE and not r.exited:
-        r = replace(r, status=None if r.status is None else int(r.status == 0))
+        r = r.replace(status=None if r.status is None else int(r.status == 0))
     if (errexit_applies and st.errexit and not st.in_condition and not p.negated and not r.exited
             and r.kind != FOREVER and not r.breaks):
         if r.status is None:
             st.unsure = True  # it may have ended the shell with its own code
         elif r.status != 0:
-            r = replace(r, exited=True)
+            r = r.replace(exited=True)
     return r
 
 
@@ -836,7 +923,7 @@ def _command(node: Node, st: _State, kb: dict[str, Any], depth: int) -> _Run:
         if not node.subshell:
             return _seq(node.body, st, kb, depth)
         r = _seq(node.body, st.copy(), kb, depth)
-        return replace(r, exited=False, breaks=False)
+        return r.replace(exited=False, breaks=False)
     if isinstance(node, If):
         return _if(node, st, kb, depth)
     if isinstance(node, Loop):
@@ -874,21 +961,21 @@ def _if(node: If, st: _State, kb: dict[str, Any], depth: int) -> _Run:
     for n, (condition, body) in enumerate(node.clauses):
         c = _condition(condition, st, kb, depth)
         if c.kind == FOREVER or c.exited:
-            return replace(c, seconds=spent + c.seconds)
+            return c.replace(seconds=spent + c.seconds)
         spent += c.seconds
         if c.kind != FINITE or c.status is None:  # either way: every branch left may run
             branches = [body] + [b for _, b in node.clauses[n + 1:]] + [node.otherwise or ()]
             runs = [_seq(b, st.copy(), kb, depth) for b in branches]
             merged = _merge(runs)
             if c.kind != FINITE:
-                merged = replace(merged, kind=UNKNOWN if merged.kind != FOREVER else FOREVER, status=None)
-            return replace(merged, seconds=spent + merged.seconds, maybe_exited=merged.maybe_exited or c.maybe_exited)
+                merged = merged.replace(kind=UNKNOWN if merged.kind != FOREVER else FOREVER, status=None)
+            return merged.replace(seconds=spent + merged.seconds, maybe_exited=merged.maybe_exited or c.maybe_exited)
         if c.status == 0:
             r = _seq(body, st, kb, depth)
-            return replace(r, seconds=spent + r.seconds)
+            return r.replace(seconds=spent + r.seconds)
     if node.otherwise is not None:
         r = _seq(node.otherwise, st, kb, depth)
-        return replace(r, seconds=spent + r.seconds)
+        return r.replace(seconds=spent + r.seconds)
     return _Run(FINITE, spent, 0)
 
 
@@ -1214,15 +1301,24 @@ def classify(argv: list[str], knowledge: dict[str, Any], stdin_open: bool = Fals
     return Verdict(UNKNOWN)
 
 
-@dataclass(frozen=True)
-class _CommandIndex:
+class _CommandIndex(Value):
     """policies/commands.yaml as sets, built once per knowledge object (not a list scan per command)."""
 
-    wrappers: frozenset[str]
-    shells: frozenset[str]
-    finite: frozenset[str]
-    succeeds: frozenset[str]
-    forever: dict[str, tuple[tuple[str, ...], ...]]  # program -> its forever_exact patterns
+    __slots__ = ("wrappers", "shells", "finite", "succeeds", "forever")
+
+    wrappers: Final[frozenset[str]]
+    shells: Final[frozenset[str]]
+    finite: Final[frozenset[str]]
+    succeeds: Final[frozenset[str]]
+    forever: Final[dict[str, tuple[tuple[str, ...], ...]]]  # program -> its forever_exact patterns
+
+    def __init__(self, wrappers: frozenset[str], shells: frozenset[str], finite: frozenset[str],
+                 succeeds: frozenset[str], forever: dict[str, tuple[tuple[str, ...], ...]]) -> None:
+        self.wrappers = wrappers
+        self.shells = shells
+        self.finite = finite
+        self.succeeds = succeeds
+        self.forever = forever
 
 
 _INDEXES: dict[int, tuple[dict[str, Any], _CommandIndex]] = {}
@@ -1267,8 +1363,7 @@ def _past_wrappers(argv: Sequence[str], wrappers: frozenset[str]) -> int:
     return start
 
 
-@dataclass(frozen=True)
-class ShellCall:
+class ShellCall(Value):
     """A shell that an argv starts, and the ``-c`` script it runs.
 
     ``shell``: index in argv of the shell program (past ``exec``, ``env FOO=1`` and other wrappers);
@@ -1277,10 +1372,18 @@ class ShellCall:
     script.sh``, or a ``-c`` script).
     """
 
-    shell: int
-    script: int | None
-    errexit: bool
-    operands: bool
+    __slots__ = ("shell", "script", "errexit", "operands")
+
+    shell: Final[int]
+    script: Final[int | None]
+    errexit: Final[bool]
+    operands: Final[bool]
+
+    def __init__(self, shell: int, script: int | None, errexit: bool, operands: bool) -> None:
+        self.shell = shell
+        self.script = script
+        self.errexit = errexit
+        self.operands = operands
 
 
 def shell_call(argv: Sequence[str], knowledge: dict[str, Any]) -> ShellCall | None:
