@@ -26,12 +26,16 @@ when the pod's command/args expand it (``java $JAVA_OPTS -jar app.jar``). ``JAVA
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from crashlint.model.imageref import InvalidReference, matches, parse
+from crashlint.model.record import Value
 from crashlint.model.workloads import Container, Pointer
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _GO_UNITS = {"": 1, "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
@@ -57,21 +61,32 @@ JVM_TOOL_RANK = {"JAVA_TOOL_OPTIONS": 0, "JDK_JAVA_OPTIONS": 1, "_JAVA_OPTIONS":
 SCRIPT_RANK, ARGV_RANK = 2, 3
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Value):
     """One memory setting: ``kind`` is max-heap, initial-heap, ram-percentage, old-space or gomemlimit.
 
     ``value`` is bytes (a percentage for ram-percentage); ``rank``/``order`` decide which of
     several settings of one kind the runtime uses.
     """
 
-    kind: str
-    value: Decimal
-    text: str
-    source: str
-    pointer: Pointer
-    rank: int
-    order: int
+    __slots__ = ("kind", "value", "text", "source", "pointer", "rank", "order")
+
+    kind: Final[str]
+    value: Final[Decimal]
+    text: Final[str]
+    source: Final[str]
+    pointer: Final[Pointer]
+    rank: Final[int]
+    order: Final[int]
+
+    def __init__(self, kind: str, value: Decimal, text: str, source: str, pointer: Pointer, rank: int,
+                 order: int) -> None:
+        self.kind = kind
+        self.value = value
+        self.text = text
+        self.source = source
+        self.pointer = pointer
+        self.rank = rank
+        self.order = order
 
 
 def _size(digits: str, unit: int, largest: int) -> Decimal | None:
@@ -178,21 +193,32 @@ _NOT_PROGRAMS = frozenset({"exec", "nohup", "env", "tini", "dumb-init", "time", 
                            "while", "until", "!", "{"})
 
 
-@dataclass(frozen=True)
-class Unread:
+class Unread(Value):
     """The settings in one variable this container is not known to read, and why it is not."""
 
-    variable: str
-    settings: list[Setting]
-    why: str
+    __slots__ = ("variable", "settings", "why")
+
+    variable: Final[str]
+    settings: Final[list[Setting]]
+    why: Final[str]
+
+    def __init__(self, variable: str, settings: list[Setting], why: str) -> None:
+        self.variable = variable
+        self.settings = settings
+        self.why = why
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(Value):
     """A container's memory settings split into those its runtime reads and those it does not."""
 
-    read: list[Setting] = field(default_factory=list)
-    unread: list[Unread] = field(default_factory=list)
+    __slots__ = ("read", "unread")
+
+    read: Final[list[Setting]]
+    unread: Final[list[Unread]]
+
+    def __init__(self, read: list[Setting] | None = None, unread: list[Unread] | None = None) -> None:
+        self.read = [] if read is None else read
+        self.unread = [] if unread is None else unread
 
 
 # The mapping entries of each knowledge list, kept per list (held, so its id stays unique): callers
@@ -300,14 +326,22 @@ def _expanded(texts: list[str]) -> set[str]:
     return {next(g for g in m.groups() if g) for t in texts for m in _EXPANSION.finditer(t)}
 
 
-@dataclass(frozen=True)
-class _Index:
+class _Index(Value):
     """What ``reading_of`` needs from the heap knowledge, built once per knowledge (not per container)."""
 
-    runtime: dict[str, dict[str, Any]]
-    readers: list[dict[str, Any]]
-    known: dict[str, list[str]]  # variable -> the readers known to read it (conventions: none)
-    node_vars: frozenset[str]
+    __slots__ = ("runtime", "readers", "known", "node_vars")
+
+    runtime: Final[dict[str, dict[str, Any]]]
+    readers: Final[list[dict[str, Any]]]
+    known: Final[dict[str, list[str]]]  # variable -> the readers known to read it (conventions: none)
+    node_vars: Final[frozenset[str]]
+
+    def __init__(self, runtime: dict[str, dict[str, Any]], readers: list[dict[str, Any]], known: dict[str, list[str]],
+                 node_vars: frozenset[str]) -> None:
+        self.runtime = runtime
+        self.readers = readers
+        self.known = known
+        self.node_vars = node_vars
 
 
 _INDEX: dict[int, tuple[Any, _Index]] = {}

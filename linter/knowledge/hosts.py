@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.model.invcache import memo
 from crashlint.model.inventory import InventoryView
+from crashlint.model.record import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -45,12 +49,17 @@ NETWORK_SCHEMES = frozenset({
     "jaeger", "otlp", "loadbalance", "replication", "aurora", "hdfs", "webhdfs", "rtmp", "rtsp", "sip"})
 
 
-@dataclass(frozen=True)
-class ServiceRef:
+class ServiceRef(Value):
     """A host read as in-cluster DNS: the Services it may mean (any one existing resolves it)."""
 
-    host: str
-    candidates: tuple[tuple[str, str], ...]  # (service name, namespace)
+    __slots__ = ("host", "candidates")
+
+    host: Final[str]
+    candidates: Final[tuple[tuple[str, str], ...]]  # (service name, namespace)
+
+    def __init__(self, host: str, candidates: tuple[tuple[str, str], ...]) -> None:
+        self.host = host
+        self.candidates = candidates
 
 
 def known_namespaces(inv: InventoryView) -> set[str]:

@@ -7,26 +7,39 @@ process can end (a ``break``/``exit`` in a ``while true`` loop) and what it wait
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.knowledge.commands import shell_script, split_commands
+from crashlint.model.record import Value
 from crashlint.model.workloads import Container
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 # Shell words that open or continue a compound command; the simple command follows them.
 _KEYWORDS = {"until", "while", "!", "do", "then", "if", "elif", "else", "{", "}"}
 _EXITS = {"break", "exit", "return"}
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(Value):
     """A container's argv and, when it runs ``sh -c SCRIPT``, the script's simple commands."""
 
-    argv: list[str]
-    script: str | None
-    commands: list[list[str]] | None  # simple commands of the script, keywords stripped
-    loops: bool = False  # the script has a while/until loop
-    where: tuple[str | int, ...] = ("command",)  # the script's element (or the command), container-relative
+    __slots__ = ("argv", "script", "commands", "loops", "where")
+
+    argv: Final[list[str]]
+    script: Final[str | None]
+    commands: Final[list[list[str]] | None]  # simple commands of the script, keywords stripped
+    loops: Final[bool]  # the script has a while/until loop
+    where: Final[tuple[str | int, ...]]  # the script's element (or the command), container-relative
+
+    def __init__(self, argv: list[str], script: str | None, commands: list[list[str]] | None, loops: bool = False,
+                 where: tuple[str | int, ...] = ("command",)) -> None:
+        self.argv = argv
+        self.script = script
+        self.commands = commands
+        self.loops = loops
+        self.where = where
 
     @property
     def can_leave_loop(self) -> bool:

@@ -15,28 +15,45 @@ Label values in the knowledge are patterns: ``{name}`` (the resource's name), ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_str
+from crashlint.model.record import Value
 from crashlint.knowledge.selectors import _label_value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 _PLACEHOLDER = re.compile(r"\{(name|namespace|ordinal)\}")
 
 
-@dataclass(frozen=True)
-class PodSource:
+class PodSource(Value):
     """One ``pod_labels`` (or ``controller_labels``) entry of ``policies/operators.yaml``."""
 
-    operator: str
-    kind: str | None
-    group: str
-    labels: dict[str, Any]
-    template_labels: tuple[str, ...]
-    signature: tuple[str, ...]
-    namespace: str | None
-    source: str
+    __slots__ = ("operator", "kind", "group", "labels", "template_labels", "signature", "namespace", "source")
+
+    operator: Final[str]
+    kind: Final[str | None]
+    group: Final[str]
+    labels: Final[dict[str, Any]]
+    template_labels: Final[tuple[str, ...]]
+    signature: Final[tuple[str, ...]]
+    namespace: Final[str | None]
+    source: Final[str]
+
+    def __init__(self, operator: str, kind: str | None, group: str, labels: dict[str, Any],
+                 template_labels: tuple[str, ...], signature: tuple[str, ...], namespace: str | None,
+                 source: str) -> None:
+        self.operator = operator
+        self.kind = kind
+        self.group = group
+        self.labels = labels
+        self.template_labels = template_labels
+        self.signature = signature
+        self.namespace = namespace
+        self.source = source
 
     def owns(self, obj: K8sObject) -> bool:
         """Whether ``obj`` is this entry's resource (kind, and API group when one is given)."""

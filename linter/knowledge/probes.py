@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.knowledge.families import family_of
 from crashlint.model.nested import dig_str
+from crashlint.model.record import Value
 from crashlint.model.workloads import Container, Pointer, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 PROBE_KINDS = ("livenessProbe", "readinessProbe", "startupProbe")
 HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
@@ -39,13 +43,19 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(Value):
     """One probe of one container, with its place in the object."""
 
-    kind: str  # livenessProbe | readinessProbe | startupProbe
-    data: dict[str, Any]
-    pointer: Pointer
+    __slots__ = ("kind", "data", "pointer")
+
+    kind: Final[str]  # livenessProbe | readinessProbe | startupProbe
+    data: Final[dict[str, Any]]
+    pointer: Final[Pointer]
+
+    def __init__(self, kind: str, data: dict[str, Any], pointer: Pointer) -> None:
+        self.kind = kind
+        self.data = data
+        self.pointer = pointer
 
     def timing(self, name: str) -> int:
         """The field as the kubelet uses it: the API default when absent, 0 or not an integer.
@@ -102,12 +112,19 @@ def probed_containers(wl: Workload) -> list[Container]:
     return [c for c in wl.iter("containers", "initContainers") if not c.is_init or c.is_sidecar]
 
 
-@dataclass(frozen=True)
-class DeclaredPort:
-    name: str | None
-    number: int
-    protocol: str
-    index: int
+class DeclaredPort(Value):
+    __slots__ = ("name", "number", "protocol", "index")
+
+    name: Final[str | None]
+    number: Final[int]
+    protocol: Final[str]
+    index: Final[int]
+
+    def __init__(self, name: str | None, number: int, protocol: str, index: int) -> None:
+        self.name = name
+        self.number = number
+        self.protocol = protocol
+        self.index = index
 
 
 def declared_ports(c: Container) -> list[DeclaredPort]:
@@ -226,13 +243,19 @@ def startup_probe_for(live: Probe, seconds: float, margin: float) -> dict[str, A
     return probe
 
 
-@dataclass(frozen=True)
-class StartBudget:
+class StartBudget(Value):
     """How long a known family needs before it answers probes, and why we think so."""
 
-    family: str
-    seconds: float
-    source: str
+    __slots__ = ("family", "seconds", "source")
+
+    family: Final[str]
+    seconds: Final[float]
+    source: Final[str]
+
+    def __init__(self, family: str, seconds: float, source: str) -> None:
+        self.family = family
+        self.seconds = seconds
+        self.source = source
 
 
 def start_budget(c: Container, knowledge: dict[str, Any]) -> StartBudget | None:

@@ -15,13 +15,17 @@ cert-manager Certificate, a kube-webhook-certgen Job), or always present in ever
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.model.invcache import memo
 from crashlint.model.nested import dig, dig_str
 from crashlint.model.inventory import Entry, InventoryView
+from crashlint.model.record import Value
 from crashlint.model.workloads import Container, Pointer, Workload, workload_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 CONFIGMAP, SECRET = "ConfigMap", "Secret"
 
@@ -42,20 +46,35 @@ GENERATOR_KINDS = ("Kustomization",)
 SECRET_JOB_KINDS = ("Job", "CronJob")
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Value):
     """One reference to a ConfigMap or Secret (and maybe one key of it)."""
 
-    kind: str  # ConfigMap | Secret
-    name: str
-    pointer: Pointer  # the node naming the object
-    via: str  # human words: "env DB_URL", "envFrom", "volume 'config'"
-    optional: bool
-    key: str | None = None
-    key_pointer: Pointer | None = None
-    container: str | None = None
-    from_env: bool = False  # env valueFrom: a ConfigMap key must be in `data` (not binaryData)
-    volume: str | None = None
+    __slots__ = ("kind", "name", "pointer", "via", "optional", "key", "key_pointer", "container", "from_env", "volume")
+
+    kind: Final[str]  # ConfigMap | Secret
+    name: Final[str]
+    pointer: Final[Pointer]  # the node naming the object
+    via: Final[str]  # human words: "env DB_URL", "envFrom", "volume 'config'"
+    optional: Final[bool]
+    key: Final[str | None]
+    key_pointer: Final[Pointer | None]
+    container: Final[str | None]
+    from_env: Final[bool]  # env valueFrom: a ConfigMap key must be in `data` (not binaryData)
+    volume: Final[str | None]
+
+    def __init__(self, kind: str, name: str, pointer: Pointer, via: str, optional: bool, key: str | None = None,
+                 key_pointer: Pointer | None = None, container: str | None = None, from_env: bool = False,
+                 volume: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.pointer = pointer
+        self.via = via
+        self.optional = optional
+        self.key = key
+        self.key_pointer = key_pointer
+        self.container = container
+        self.from_env = from_env
+        self.volume = volume
 
     @property
     def is_item(self) -> bool:

@@ -15,14 +15,18 @@ every pod-running object of the linted files.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.model.inventory import InventoryView
 from crashlint.model.invcache import memo
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_map
+from crashlint.model.record import Value
 from crashlint.model.workloads import WORKLOAD_KINDS, workload_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 
 def _label_value(v: Any) -> str | None:
@@ -118,13 +122,19 @@ def requirement_matches(key: str, op: Any, values: Collection[str | None], label
 EXTRA_TEMPLATE_KINDS = ("Rollout", "CloneSet")
 
 
-@dataclass(frozen=True)
-class PodTemplate:
+class PodTemplate(Value):
     """Labels and pod spec of something in the set that runs pods."""
 
-    obj: K8sObject
-    labels: dict[str, Any]
-    spec: dict[str, Any]
+    __slots__ = ("obj", "labels", "spec")
+
+    obj: Final[K8sObject]
+    labels: Final[dict[str, Any]]
+    spec: Final[dict[str, Any]]
+
+    def __init__(self, obj: K8sObject, labels: dict[str, Any], spec: dict[str, Any]) -> None:
+        self.obj = obj
+        self.labels = labels
+        self.spec = spec
 
     def containers(self, with_sidecars: bool = True) -> list[dict[str, Any]]:
         """App containers (and native sidecars, whose ports also serve traffic)."""

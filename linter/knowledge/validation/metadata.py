@@ -39,7 +39,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -50,6 +49,11 @@ from crashlint.model.imageref import placeholder
 from crashlint.model.document import node_at
 from crashlint.model.objects import CLUSTER_SCOPED, K8sObject
 from crashlint.model.nested import dig
+from crashlint.model.record import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_HITS_PER_MAP = 20
@@ -77,13 +81,19 @@ _TEMPLATES: dict[tuple[str, str], tuple[Pointer, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Removed:
+class Removed(Value):
     """A group version the API server no longer serves for a kind."""
 
-    removed_in: str
-    use: str | None
-    everywhere: bool  # removed in every supported release, not only the newer ones
+    __slots__ = ("removed_in", "use", "everywhere")
+
+    removed_in: Final[str]
+    use: Final[str | None]
+    everywhere: Final[bool]  # removed in every supported release, not only the newer ones
+
+    def __init__(self, removed_in: str, use: str | None, everywhere: bool) -> None:
+        self.removed_in = removed_in
+        self.use = use
+        self.everywhere = everywhere
 
 
 Tables = tuple[dict[tuple[str, str], str], dict[tuple[str, str], Removed]]

@@ -35,15 +35,19 @@ rendered values decide. Objects of a group version the server no longer serves a
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from crashlint.knowledge import k8snames
 from crashlint.model.findings import Hit, Pointer
 from crashlint.model.objects import K8sObject
+from crashlint.model.record import Record, Value
 from crashlint.knowledge.selectors import requirement_matches
 from crashlint.knowledge.validation.metadata import (decode_error, decoded_by_api_server, go_quote, label_hits, marked_placeholder, string_map_hits,
                        unserved)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 # apps/v1 kinds with a required LabelSelector, and the word the server's "empty selector" message uses.
 _APPS_EMPTY_WORD = {"Deployment": "deployment", "ReplicaSet": "deployment", "StatefulSet": "statefulset",
@@ -55,13 +59,19 @@ _JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
 _NEW_UID = "\x00the Job's new UID"  # never equal to anything a file can say
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(Value):
     """One term of a selector: ``key op values``."""
 
-    key: str
-    op: str  # In | NotIn | Exists | DoesNotExist
-    values: frozenset[str]
+    __slots__ = ("key", "op", "values")
+
+    key: Final[str]
+    op: Final[str]  # In | NotIn | Exists | DoesNotExist
+    values: Final[frozenset[str]]
+
+    def __init__(self, key: str, op: str, values: frozenset[str]) -> None:
+        self.key = key
+        self.op = op
+        self.values = values
 
     def matches(self, labels: dict[str, str]) -> bool:
         """``labels.Requirement.Matches`` (``op`` is one of the four: parse_selector refuses others)."""
@@ -75,13 +85,19 @@ class Requirement:
         return self.key if self.op == "Exists" else f"!{self.key}"
 
 
-@dataclass
-class Selector:
+class Selector(Record):
     """A parsed ``LabelSelector``: its terms, whether it can be compared, and what the server refuses in it."""
+
+    __slots__ = ("requirements", "comparable", "hits")
 
     requirements: list[Requirement]
     comparable: bool  # False when malformed or holding a placeholder
     hits: list[Hit]
+
+    def __init__(self, requirements: list[Requirement], comparable: bool, hits: list[Hit]) -> None:
+        self.requirements = requirements
+        self.comparable = comparable
+        self.hits = hits
 
     @property
     def empty(self) -> bool:
