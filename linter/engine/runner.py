@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from crashlint.settings.config import Settings
 from crashlint.model.findings import Finding, Hit, pointer_str
 from crashlint.model.inventory import Inventory, ScopedInventory, scope_of
 from crashlint.model.objects import InternalError, K8sObject, LoadError
+from crashlint.model.record import Record
 from crashlint.rules import Rule, RuleContext, all_rules
 from crashlint.model.workloads import workload_of
 
@@ -24,16 +24,24 @@ IGNORE_ANNOTATION = "crashlint.io/ignore"
 IGNORE_REASON_ANNOTATION = "crashlint.io/ignore-reason"
 
 
-@dataclass
-class EngineResult:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
+class EngineResult(Record):
+    findings: list[Finding]
+    suppressed: list[Finding]
     # Rules that raised are InternalError entries (file and line of the object), never input errors.
-    errors: list[LoadError] = field(default_factory=list)
+    errors: list[LoadError]
     # Rules that raised (a bug, or an input no parser foresaw): their findings are missing.
-    failed_rules: list[str] = field(default_factory=list)
+    failed_rules: list[str]
     # Rules not run because the time budget ran out (the webhook's per-request deadline).
-    skipped_rules: list[str] = field(default_factory=list)
+    skipped_rules: list[str]
+
+    __slots__ = ("findings", "suppressed", "errors", "failed_rules", "skipped_rules")
+
+    def __init__(self) -> None:
+        self.findings = []
+        self.suppressed = []
+        self.errors = []
+        self.failed_rules = []
+        self.skipped_rules = []
 
 
 def wanted_kinds(settings: Settings) -> frozenset[str]:

@@ -8,10 +8,11 @@ kustomize build read it too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from crashlint.model.record import Record
 
 
 def node_at(node: yaml.Node | None, pointer: Iterable[str | int]) -> yaml.Node | None:
@@ -26,18 +27,27 @@ def node_at(node: yaml.Node | None, pointer: Iterable[str | int]) -> yaml.Node |
     return node
 
 
-@dataclass
-class Document:
+class Document(Record):
     """One YAML/JSON document of a source, with its node tree for position look-ups."""
 
     source: str
     index: int
     line_offset: int  # 0-based line of the document's first line in the source
     data: Any
-    node: yaml.Node | None = None
+    node: yaml.Node | None
     # (key, 1-based line, column, line of the first occurrence, whether both values are the same
     # as written) of every repeated mapping key.
-    duplicate_keys: list[tuple[str, int, int, int, bool]] = field(default_factory=list)
+    duplicate_keys: list[tuple[str, int, int, int, bool]]
+
+    __slots__ = ("source", "index", "line_offset", "data", "node", "duplicate_keys")
+
+    def __init__(self, source: str, index: int, line_offset: int, data: Any, node: yaml.Node | None = None) -> None:
+        self.source = source
+        self.index = index
+        self.line_offset = line_offset
+        self.data = data
+        self.node = node
+        self.duplicate_keys = []
 
     def node_lines(self, pointer: Iterable[str | int]) -> tuple[int, int]:
         """1-based first and last line of the node at ``pointer`` (the whole document if absent)."""

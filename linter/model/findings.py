@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from crashlint.model.record import Record
 
 Pointer = tuple[str | int, ...]
 
@@ -16,8 +17,7 @@ def pointer_str(pointer: Pointer) -> str:
     return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in pointer)
 
 
-@dataclass
-class Hit:
+class Hit(Record):
     """One problem as a rule sees it: relative to the object, before positions and config apply.
 
     ``fix`` is an RFC 6902 patch whose paths are relative to the object root; rules offer one
@@ -26,22 +26,37 @@ class Hit:
 
     pointer: Pointer
     message: str
-    container: str | None = None
-    fix: list[dict[str, Any]] | None = None
-    severity: str | None = None  # overrides the rule's configured severity for this hit
-    anchor: str = "auto"  # "key" | "value" | "auto": which part of a mapping entry to point at
+    container: str | None
+    fix: list[dict[str, Any]] | None
+    severity: str | None  # overrides the rule's configured severity for this hit
+    anchor: str  # "key" | "value" | "auto": which part of a mapping entry to point at
     # An exact 1-based (line, column) for problems that have no pointer (a repeated YAML key).
-    position: tuple[int, int] | None = None
+    position: tuple[int, int] | None
     # The file of ``position`` when it is not the object's own (a patch of a kustomize build).
-    file: str | None = None
+    file: str | None
     # Every place of one cause, as (words, container, pointer): a missing Secret used by five
     # fields is one hit at ``pointer`` (the first place); the engine reports each place's line
     # in the finding's ``places``.
-    places: tuple[tuple[str, str | None, Pointer], ...] = ()
+    places: tuple[tuple[str, str | None, Pointer], ...]
+
+    __slots__ = ("pointer", "message", "container", "fix", "severity", "anchor", "position", "file", "places")
+
+    def __init__(self, pointer: Pointer, message: str, container: str | None = None,
+                 fix: list[dict[str, Any]] | None = None, severity: str | None = None, anchor: str = "auto",
+                 position: tuple[int, int] | None = None, file: str | None = None,
+                 places: tuple[tuple[str, str | None, Pointer], ...] = ()) -> None:
+        self.pointer = pointer
+        self.message = message
+        self.container = container
+        self.fix = fix
+        self.severity = severity
+        self.anchor = anchor
+        self.position = position
+        self.file = file
+        self.places = places
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """A reported problem with its place in a file."""
 
     rule: str
@@ -54,9 +69,29 @@ class Finding:
     object: dict[str, Any]
     container: str | None
     path: str
-    fix: list[dict[str, Any]] | None = None
-    suppressed: str | None = None  # the ignore-reason when an annotation suppressed it
-    extra: dict[str, Any] = field(default_factory=dict)
+    fix: list[dict[str, Any]] | None
+    suppressed: str | None  # the ignore-reason when an annotation suppressed it
+    extra: dict[str, Any]
+
+    __slots__ = ("rule", "severity", "cause", "message", "file", "line", "column", "object", "container", "path",
+                 "fix", "suppressed", "extra")
+
+    def __init__(self, rule: str, severity: str, cause: str, message: str, file: str, line: int, column: int,
+                 object: dict[str, Any], container: str | None, path: str, fix: list[dict[str, Any]] | None = None,
+                 suppressed: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.cause = cause
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.object = object
+        self.container = container
+        self.path = path
+        self.fix = fix
+        self.suppressed = suppressed
+        self.extra = {} if extra is None else extra
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

@@ -14,8 +14,13 @@ with ``InvalidImageName``)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from crashlint.model.record import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -26,14 +31,21 @@ _DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 MAX_NAME_LENGTH = 255
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(Value):
     """A parsed reference; ``repository`` excludes the domain, ``path`` is what knowledge bases match."""
 
-    domain: str | None
-    repository: str
-    tag: str | None
-    digest: str | None
+    domain: Final[str | None]
+    repository: Final[str]
+    tag: Final[str | None]
+    digest: Final[str | None]
+
+    __slots__ = ("domain", "repository", "tag", "digest")
+
+    def __init__(self, domain: str | None, repository: str, tag: str | None, digest: str | None) -> None:
+        self.domain = domain
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
 
     @property
     def path(self) -> str:
@@ -184,13 +196,19 @@ def _compiled(pattern: str) -> tuple[int, str, bool]:
     return (_PATH if "/" in pattern else _BARE), stem, prefix
 
 
-@dataclass(frozen=True)
-class Placeholder:
+class Placeholder(Value):
     """A part of an image reference that a tool (or a person) fills in before the manifest is applied."""
 
-    token: str  # as written: "${IMAGE}", "<DOCKER_REPO>", "PROJECT_ID", "ko://github.com/org/cmd"
-    what: str  # what it is and which tool fills it in
-    hint: str  # how to lint the manifest as it is applied
+    token: Final[str]  # as written: "${IMAGE}", "<DOCKER_REPO>", "PROJECT_ID", "ko://github.com/org/cmd"
+    what: Final[str]  # what it is and which tool fills it in
+    hint: Final[str]  # how to lint the manifest as it is applied
+
+    __slots__ = ("token", "what", "hint")
+
+    def __init__(self, token: str, what: str, hint: str) -> None:
+        self.token = token
+        self.what = what
+        self.hint = hint
 
 
 _DOCS = ("a placeholder of docs and samples, to replace before applying",

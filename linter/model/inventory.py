@@ -10,32 +10,45 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from crashlint.model.objects import K8sObject
+from crashlint.model.record import Record
 
 T = TypeVar("T")
 
 
-@dataclass
-class Entry:
+class Entry(Record):
     """An object known to exist, with what rules may need of it (ConfigMap/Secret keys)."""
 
     kind: str
     namespace: str | None
     name: str
-    keys: frozenset[str] | None = None  # None: keys unknown (e.g. Secret metadata from a cluster)
-    obj: K8sObject | None = None  # set for objects of the linted files
-    origin: str = "file"  # "file" | "cluster"
+    keys: frozenset[str] | None  # None: keys unknown (e.g. Secret metadata from a cluster)
+    obj: K8sObject | None  # set for objects of the linted files
+    origin: str  # "file" | "cluster"
     # Where the definition applies from: its kustomize unit, or its file's directory (None: a
     # cluster's object, visible everywhere). Objects see definitions of their own scope first,
     # then of the directories above it; a sibling variant's (envs/dev vs envs/prod) only when
     # it is the only one.
-    scope: str | None = None
+    scope: str | None
     # No namespace written: it lands wherever it is applied (`kubectl apply -n`, a kustomization's
     # `namespace:`), so it matches references from any namespace.
-    floating: bool = False
+    floating: bool
+
+    __slots__ = ("kind", "namespace", "name", "keys", "obj", "origin", "scope", "floating")
+
+    def __init__(self, kind: str, namespace: str | None, name: str, keys: frozenset[str] | None = None,
+                 obj: K8sObject | None = None, origin: str = "file", scope: str | None = None,
+                 floating: bool = False) -> None:
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.keys = keys
+        self.obj = obj
+        self.origin = origin
+        self.scope = scope
+        self.floating = floating
 
 
 def scope_of(obj: K8sObject) -> str:
@@ -56,8 +69,7 @@ def _rank(e: Entry) -> tuple[str, str]:
     return (e.scope or "", e.obj.file if e.obj is not None else "")
 
 
-@dataclass
-class Inventory:
+class Inventory(Record):
     """Index by (kind, namespace, name); ``kinds_present`` tells rules whether a set is partial.
 
     Every definition is kept: the same name in sibling directories (or in several kustomize
@@ -65,17 +77,28 @@ class Inventory:
     representative per key, the first in a fixed order, serves callers that give no scope.
     """
 
-    entries: dict[tuple[str, str | None, str], Entry] = field(default_factory=dict)
-    by_kind: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    entries: dict[tuple[str, str | None, str], Entry]
+    by_kind: dict[str, list[Entry]]
     # (kind, namespace) pairs whose full contents are known from a cluster look-up.
-    complete: set[tuple[str, str | None]] = field(default_factory=set)
+    complete: set[tuple[str, str | None]]
     # Bumped by every add: derived indexes (:meth:`index`) are rebuilt when it changes.
-    version: int = 0
+    version: int
     # Indexes derived from the entries (pod templates by namespace, names per kind ...), by key,
     # with the version they were built at: owned here, so they live and die with the inventory.
-    _indexes: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
-    _all: dict[tuple[str, str | None, str], list[Entry]] = field(default_factory=dict)
-    _floating: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    _indexes: dict[str, tuple[int, Any]]
+    _all: dict[tuple[str, str | None, str], list[Entry]]
+    _floating: dict[tuple[str, str], list[Entry]]
+
+    __slots__ = ("entries", "by_kind", "complete", "version", "_indexes", "_all", "_floating")
+
+    def __init__(self, version: int = 0) -> None:
+        self.entries = {}
+        self.by_kind = defaultdict(list)
+        self.complete = set()
+        self.version = version
+        self._indexes = {}
+        self._all = {}
+        self._floating = {}
 
     @classmethod
     def from_objects(cls, objects: Iterable[K8sObject]) -> "Inventory":

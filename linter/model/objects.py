@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crashlint.model.record import Value
+
 if TYPE_CHECKING:
+    from typing import Final
+
     from crashlint.model.document import Document
 
 # Kinds whose objects are namespaced; anything else defaults to no namespace.
@@ -21,19 +24,24 @@ def is_list_kind(kind: str) -> bool:
     return kind == "List" or (kind.endswith("List") and len(kind) > 4)
 
 
-@dataclass(frozen=True)
-class LoadError:
+class LoadError(Value):
     """A source (or part of one) that could not be read; ``line`` is 1-based, 0 when unknown."""
 
-    file: str
-    line: int
-    message: str
+    file: Final[str]
+    line: Final[int]
+    message: Final[str]
+
+    __slots__ = ("file", "line", "message")
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "message": self.message}
 
 
-@dataclass(frozen=True)
 class InternalError(LoadError):
     """A rule that raised on an object: a crashlint bug, not a fault of the input.
 
@@ -41,7 +49,13 @@ class InternalError(LoadError):
     object; the other rules' findings on that object, and every other object's, are kept.
     """
 
-    rule: str = ""
+    rule: Final[str]
+
+    __slots__ = ("rule",)
+
+    def __init__(self, file: str, line: int, message: str, rule: str = "") -> None:
+        super().__init__(file, line, message)
+        self.rule = rule
 
     def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "kind": "internal", "rule": self.rule}

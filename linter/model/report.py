@@ -6,37 +6,61 @@ the model and reporters need nothing of the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from crashlint.model.findings import Finding
 from crashlint.model.objects import LoadError
+from crashlint.model.record import Record, Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 
-@dataclass(frozen=True)
-class SkippedFile:
+class SkippedFile(Value):
     """A file left out of the lint on purpose; ``noted`` ones are also said on stderr."""
 
-    file: str
-    reason: str
-    noted: bool = False
+    file: Final[str]
+    reason: Final[str]
+    noted: Final[bool]
+
+    __slots__ = ("file", "reason", "noted")
+
+    def __init__(self, file: str, reason: str, noted: bool = False) -> None:
+        self.file = file
+        self.reason = reason
+        self.noted = noted
 
     def as_dict(self) -> dict[str, str]:
         return {"file": self.file, "reason": self.reason}
 
 
-@dataclass
-class LintReport:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    files: int = 0
-    objects: int = 0
-    notes: list[str] = field(default_factory=list)  # said on stderr: not findings, not errors
-    skipped: list[SkippedFile] = field(default_factory=list)  # files that are not manifests: never exit 2
+class LintReport(Record):
+    findings: list[Finding]
+    suppressed: list[Finding]
+    errors: list[LoadError]
+    files: int
+    objects: int
+    notes: list[str]  # said on stderr: not findings, not errors
+    skipped: list[SkippedFile]  # files that are not manifests: never exit 2
     # Findings found but not listed (under --min-severity / min_severity), per severity.
-    hidden: dict[str, int] = field(default_factory=dict)
-    excluded: int = 0  # files left out by the config's ``exclude`` (said when nothing else was found)
+    hidden: dict[str, int]
+    excluded: int  # files left out by the config's ``exclude`` (said when nothing else was found)
+
+    __slots__ = ("findings", "suppressed", "errors", "files", "objects", "notes", "skipped", "hidden", "excluded")
+
+    def __init__(self, findings: list[Finding] | None = None, suppressed: list[Finding] | None = None,
+                 errors: list[LoadError] | None = None, files: int = 0, objects: int = 0,
+                 notes: list[str] | None = None, skipped: list[SkippedFile] | None = None, excluded: int = 0) -> None:
+        self.findings = [] if findings is None else findings
+        self.suppressed = [] if suppressed is None else suppressed
+        self.errors = [] if errors is None else errors
+        self.files = files
+        self.objects = objects
+        self.notes = [] if notes is None else notes
+        self.skipped = [] if skipped is None else skipped
+        self.hidden = {}
+        self.excluded = excluded
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, listed or hidden: the summary counts everything that was found."""

@@ -7,11 +7,11 @@ the pod is meant to run forever, and typed views of its containers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig
+from crashlint.model.record import Record
 
 Pointer = tuple[str | int, ...]
 
@@ -38,14 +38,21 @@ RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
-@dataclass
-class Container:
+class Container(Record):
     """A container of a pod spec, with the pointer rules use to name it."""
 
     data: dict[str, Any]
     section: str  # containers | initContainers | ephemeralContainers
     index: int
     pointer: Pointer
+
+    __slots__ = ("data", "section", "index", "pointer")
+
+    def __init__(self, data: dict[str, Any], section: str, index: int, pointer: Pointer) -> None:
+        self.data = data
+        self.section = section
+        self.index = index
+        self.pointer = pointer
 
     @property
     def name(self) -> str:
@@ -90,15 +97,24 @@ class Container:
         return self.pointer + rest
 
 
-@dataclass
-class Workload:
+class Workload(Record):
     """A pod-running object seen through its pod spec."""
 
     obj: K8sObject
     spec: dict[str, Any]
     spec_pointer: Pointer
     template_metadata: dict[str, Any]
-    containers: list[Container] = field(default_factory=list)
+    containers: list[Container]
+
+    __slots__ = ("obj", "spec", "spec_pointer", "template_metadata", "containers")
+
+    def __init__(self, obj: K8sObject, spec: dict[str, Any], spec_pointer: Pointer,
+                 template_metadata: dict[str, Any]) -> None:
+        self.obj = obj
+        self.spec = spec
+        self.spec_pointer = spec_pointer
+        self.template_metadata = template_metadata
+        self.containers = []
 
     @property
     def kind(self) -> str:

@@ -17,37 +17,59 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.inventory import InventoryView
+from crashlint.model.record import Value
 from crashlint.model.workloads import WORKLOAD_KINDS
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
-@dataclass(frozen=True)
-class RuleContext:
+
+class RuleContext(Value):
     """What a rule may consult besides its subject."""
 
-    inventory: InventoryView  # the engine's view resolves from the checked object's scope
-    params: dict[str, Any]
-    knowledge: dict[str, Any]
+    inventory: Final[InventoryView]  # the engine's view resolves from the checked object's scope
+    params: Final[dict[str, Any]]
+    knowledge: Final[dict[str, Any]]
+
+    __slots__ = ("inventory", "params", "knowledge")
+
+    def __init__(self, inventory: InventoryView, params: dict[str, Any], knowledge: dict[str, Any]) -> None:
+        self.inventory = inventory
+        self.params = params
+        self.knowledge = knowledge
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    kinds: frozenset[str]
-    check: Callable[[Any, RuleContext], Iterable[Hit]]
-    wants_workload: bool
-    loads: frozenset[str] = frozenset()
+class Rule(Value):
+    id: Final[str]
+    kinds: Final[frozenset[str]]
+    check: Final[Callable[[Any, RuleContext], Iterable[Hit]]]
+    wants_workload: Final[bool]
+    loads: Final[frozenset[str]]
     # True for rules that consult other objects (``CROSS_OBJECT`` in the module): their findings
     # are only as good as the set they see, so a unit linted file by file turns them into info.
-    cross_object: bool = False
+    cross_object: Final[bool]
     # Kinds to keep that depend on the (configured) knowledge: the module's ``loads_for``.
-    loads_for: Callable[[dict[str, Any]], frozenset[str]] | None = None
+    loads_for: Final[Callable[[dict[str, Any]], frozenset[str]] | None]
+
+    __slots__ = ("id", "kinds", "check", "wants_workload", "loads", "cross_object", "loads_for")
+
+    def __init__(self, id: str, kinds: frozenset[str], check: Callable[[Any, RuleContext], Iterable[Hit]],
+                 wants_workload: bool, loads: frozenset[str] = frozenset(), cross_object: bool = False,
+                 loads_for: Callable[[dict[str, Any]], frozenset[str]] | None = None) -> None:
+        self.id = id
+        self.kinds = kinds
+        self.check = check
+        self.wants_workload = wants_workload
+        self.loads = loads
+        self.cross_object = cross_object
+        self.loads_for = loads_for
 
 
 @lru_cache(maxsize=1)

@@ -24,16 +24,20 @@ run-to-completion pod.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import entries_in, memo
 from crashlint.model.inventory import InventoryView
+from crashlint.model.record import Value
 from crashlint.knowledge.probes import Probe, describe, handler_key, probe_of, probed_containers
 from crashlint.rules import RuleContext
 from crashlint.knowledge.selectors import map_matches, pod_templates, templates_with_label
 from crashlint.model.workloads import RUN_TO_COMPLETION_KINDS, Workload
 from crashlint.rules._services import routed_selector
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 ID = "liveness-same-as-readiness"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)
@@ -82,13 +86,19 @@ def _hpa_targets(inv: InventoryView) -> set[tuple[str | None, str | None, str | 
     return memo(inv, "hpa-targets", compute)
 
 
-@dataclass(frozen=True)
-class _Routing:
+class _Routing(Value):
     """Which pod templates some Service of their namespace selects, computed once per inventory."""
 
-    namespaces: frozenset[str | None]  # namespaces with at least one Service that selects by labels
-    templates: frozenset[int]  # id() of every indexed template's object
-    served: frozenset[int]  # id() of the template objects some Service selects
+    namespaces: Final[frozenset[str | None]]  # namespaces with at least one Service that selects by labels
+    templates: Final[frozenset[int]]  # id() of every indexed template's object
+    served: Final[frozenset[int]]  # id() of the template objects some Service selects
+
+    __slots__ = ("namespaces", "templates", "served")
+
+    def __init__(self, namespaces: frozenset[str | None], templates: frozenset[int], served: frozenset[int]) -> None:
+        self.namespaces = namespaces
+        self.templates = templates
+        self.served = served
 
 
 def _routing(inv: InventoryView) -> _Routing:

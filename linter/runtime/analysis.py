@@ -166,6 +166,8 @@ class _ClusterDocument(Document):
     happens on the first position look-up.
     """
 
+    __slots__ = ()
+
     def _compose(self) -> None:
         if self.node is None:
             # json_safe: libyaml's emitter cannot encode a lone surrogate a JSON dump may hold.

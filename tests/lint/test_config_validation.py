@@ -11,7 +11,6 @@ other rules' findings kept.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
@@ -214,7 +213,7 @@ def raising_rule(monkeypatch: pytest.MonkeyPatch) -> str:
     def boom(subject, ctx):
         raise KeyError("boom")
     rules = all_rules()
-    monkeypatch.setitem(rules, "image-tag-mutable", dataclasses.replace(rules["image-tag-mutable"], check=boom))
+    monkeypatch.setitem(rules, "image-tag-mutable", rules["image-tag-mutable"].replace(check=boom))
     return "image-tag-mutable"
 
 

@@ -71,6 +71,8 @@ _QUANTITY_ERROR = ("quantities must match the regular expression "
 class DecodeHit(Hit):
     """A hit of this module: a problem the decoder reports, whoever else explains the same node."""
 
+    __slots__ = ()
+
 
 def one_finding_per_place(hits: Iterable[Hit]) -> Iterator[Hit]:
     """``hits`` without the decoder findings of this module at a node another check already

@@ -20,11 +20,22 @@ from crashlint.sources import loader as _ld
 from crashlint.sources.limits import Limits, read_at_most
 from crashlint.model.objects import LoadError, is_list_kind
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class ShiftedDocument(Document):
     """A document embedded in another file's scalar (an inline patch): columns move by its indent."""
 
-    column_offset: int = 0
+    column_offset: int
+
+    __slots__ = ("column_offset",)
+
+    def __init__(self, source: str, index: int, line_offset: int, data: Any, node: yaml.Node | None = None,
+                 column_offset: int = 0) -> None:
+        super().__init__(source, index, line_offset, data, node)
+        self.column_offset = column_offset
 
     def locate(self, pointer: Iterable[str | int], anchor: str = "auto") -> tuple[int, int]:
         line, col = super().locate(pointer, anchor)
