@@ -7,7 +7,6 @@ the snapshot itself), joins the two and returns a :class:`RuntimeReport` for the
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,9 +190,9 @@ def lint_cluster(snap: Snapshot, settings: Settings,
     as YAML with sorted keys and without ``status``. Rules that judge references against the
     whole set are off: the snapshot holds no ConfigMaps or Services.
     """
-    rules = {rid: (dataclasses.replace(rs, enabled=False) if rid in policy.rules_needing_manifests else rs)
+    rules = {rid: (rs.replace(enabled=False) if rid in policy.rules_needing_manifests else rs)
              for rid, rs in settings.rules.items()}
-    settings = dataclasses.replace(settings, rules=rules)
+    settings = settings.replace(rules=rules)
     objects: list[K8sObject] = []
     owner_of: dict[str, str] = {}
     for wl, o in sorted(representatives(snap).items()):

@@ -16,15 +16,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from fnmatch import fnmatchcase
-from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from crashlint.model.findings import SEVERITIES
+from crashlint.model.record import Record, Value
 from crashlint.sources.limits import Limits
 from crashlint.sources.loader import indenting_tab
 from crashlint.settings.policy import Policies, RuleMeta, load_policies, merged_params
@@ -34,10 +35,14 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]  # same interface, pure Python
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
+
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")
 CONFIG_KEYS = ("rules", "exclude", "min_severity", "limits", "images", "knowledge")
 RULE_KEYS = ("enabled", "severity", "params")
-LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+LIMIT_KEYS = Limits._fields
 
 
 class ConfigError(Exception):
@@ -87,31 +92,53 @@ class _Where:
         return (found if want_key and found is not None else node).start_mark.line + 1
 
 
-@dataclass(frozen=True)
-class RuleSettings:
-    id: str
-    cause: str
-    severity: str
-    enabled: bool
-    params: dict[str, Any]
+class RuleSettings(Value):
+    __slots__ = ("id", "cause", "severity", "enabled", "params", "severity_overridden")
+
+    id: Final[str]
+    cause: Final[str]
+    severity: Final[str]
+    enabled: Final[bool]
+    params: Final[dict[str, Any]]
     # A configured severity replaces the per-hit severities some rules grade (error vs warning).
-    severity_overridden: bool = False
+    severity_overridden: Final[bool]
+
+    def __init__(self, id: str, cause: str, severity: str, enabled: bool, params: dict[str, Any],
+                 severity_overridden: bool = False) -> None:
+        self.id = id
+        self.cause = cause
+        self.severity = severity
+        self.enabled = enabled
+        self.params = params
+        self.severity_overridden = severity_overridden
 
 
-@dataclass
-class Settings:
+class Settings(Record):
     """Policies with a configuration applied: what the engine runs."""
+
+    __slots__ = ("rules", "knowledge", "limits", "exclude", "source", "base", "min_severity")
 
     rules: dict[str, RuleSettings]
     knowledge: dict[str, Any]
-    limits: Limits = field(default_factory=Limits)
-    exclude: tuple[str, ...] = ()
-    source: str | None = None
+    limits: Limits
+    exclude: tuple[str, ...]
+    source: str | None
     # The directory ``exclude`` patterns are relative to: the config file's (the repository root
     # when the config sits there), else the working directory when the settings were made.
-    base: str = field(default_factory=os.getcwd)
+    base: str
     # The lowest severity listed (``min_severity:``); None lets the CLI choose per output format.
-    min_severity: str | None = None
+    min_severity: str | None
+
+    def __init__(self, rules: dict[str, RuleSettings], knowledge: dict[str, Any], limits: Limits | None = None,
+                 exclude: tuple[str, ...] = (), source: str | None = None, base: str | None = None,
+                 min_severity: str | None = None) -> None:
+        self.rules = rules
+        self.knowledge = knowledge
+        self.limits = Limits() if limits is None else limits
+        self.exclude = exclude
+        self.source = source
+        self.base = os.getcwd() if base is None else base
+        self.min_severity = min_severity
 
     def excluded(self, path: str) -> bool:
         """Whether ``exclude`` names ``path``, however the path was spelled on the command line.
@@ -210,15 +237,37 @@ def find_config(start: str | None = None) -> str | None:
     worktrees and submodules, a file): a config above it belongs to someone else — a shared
     ``/tmp`` or home directory — and could switch rules off for a checkout it never saw.
     """
-    here = Path(start or os.getcwd()).resolve()
-    for d in (here, *here.parents):
+    here = os.path.realpath(start or os.getcwd())
+    while True:
         for name in CONFIG_NAMES:
-            candidate = d / name
-            if candidate.is_file():
-                return str(candidate)
-        if (d / ".git").exists():
+            candidate = os.path.join(here, name)
+            if stat.S_ISREG(_mode(candidate)):
+                return candidate
+        if _mode(os.path.join(here, ".git")):
             return None
-    return None
+        parent = os.path.dirname(here)
+        if parent == here:  # the root
+            return None
+        here = parent
+
+
+def _mode(path: str) -> int:
+    """``os.stat(path).st_mode``, 0 when nothing is there.
+
+    Nothing is there when ``pathlib``'s ``is_file()``/``exists()`` say so (a missing entry, a file
+    where a directory was expected, a symbolic-link loop); any other error, such as a directory
+    that may not be searched, is raised rather than taken for "no config here". (``os.path.isfile``
+    would say False to every error; ``pathlib`` costs the start-up 5 ms of imports.)
+    """
+    try:
+        return os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP) \
+                or getattr(exc, "winerror", None) in (21, 123, 1921):  # not ready, invalid name, unresolvable
+            return 0
+        raise
+    except ValueError:  # a NUL in the path
+        return 0
 
 
 def _read_config(path: str) -> tuple[Any, yaml.Node | None]:

@@ -16,7 +16,6 @@ loads, so a rule only ever sees a value of the declared type and range.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,13 @@ except ImportError:  # pragma: no cover
 
 import crashlint.policies
 from crashlint.model.findings import SEVERITIES
+from crashlint.model.record import Value
 from crashlint.settings.policycache import parsed_files
 from crashlint.model.quantity import QuantityError, parse_quantity
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 _FLOAT_MAX = 1.7976931348623157e308
 
@@ -46,20 +50,30 @@ PARAM_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class ParamSpec:
+class ParamSpec(Value):
     """One rule parameter as its policy declares it: type, default, inclusive range and a one-line doc.
 
     ``default: null`` (only for ``quantity``) means "not set": the rule then uses what its
     knowledge file says (``memory-limit-too-low``'s floor comes from ``policies/memory.yaml``).
     """
 
-    name: str
-    type: str
-    default: Any
-    doc: str
-    min: float | None = None
-    max: float | None = None
+    __slots__ = ("name", "type", "default", "doc", "min", "max")
+
+    name: Final[str]
+    type: Final[str]
+    default: Final[Any]
+    doc: Final[str]
+    min: Final[float | None]
+    max: Final[float | None]
+
+    def __init__(self, name: str, type: str, default: Any, doc: str, min: float | None = None,
+                 max: float | None = None) -> None:
+        self.name = name
+        self.type = type
+        self.default = default
+        self.doc = doc
+        self.min = min
+        self.max = max
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` cannot be this parameter, or None when it can."""
@@ -132,36 +146,57 @@ def param_specs(rule_id: str, raw: Any) -> dict[str, ParamSpec]:
     return out
 
 
-@dataclass(frozen=True)
-class RuleMeta:
+class RuleMeta(Value):
     """A rule's documentation and parameters, as ``policies/rules/<id>.yaml`` states them.
 
     ``params`` maps each parameter to its default (what ``crashlint explain`` and ``crashlint
     rules -o json`` show); ``param_specs`` holds the declarations the configuration is checked against.
     """
 
-    id: str
-    cause: str
-    severity: str
-    summary: str
-    explanation: str = ""
-    symptom: str = ""
-    example: str = ""
-    fix: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    param_specs: dict[str, ParamSpec] = field(default_factory=dict)
+    __slots__ = ("id", "cause", "severity", "summary", "explanation", "symptom", "example", "fix", "params",
+                 "param_specs")
+
+    id: Final[str]
+    cause: Final[str]
+    severity: Final[str]
+    summary: Final[str]
+    explanation: Final[str]
+    symptom: Final[str]
+    example: Final[str]
+    fix: Final[str]
+    params: Final[dict[str, Any]]
+    param_specs: Final[dict[str, ParamSpec]]
+
+    def __init__(self, id: str, cause: str, severity: str, summary: str, explanation: str = "", symptom: str = "",
+                 example: str = "", fix: str = "", params: dict[str, Any] | None = None,
+                 param_specs: dict[str, ParamSpec] | None = None) -> None:
+        self.id = id
+        self.cause = cause
+        self.severity = severity
+        self.summary = summary
+        self.explanation = explanation
+        self.symptom = symptom
+        self.example = example
+        self.fix = fix
+        self.params = {} if params is None else params
+        self.param_specs = {} if param_specs is None else param_specs
 
 
-@dataclass(frozen=True)
-class Policies:
+class Policies(Value):
     """Rule metadata by id, and the knowledge bases rules consult, by file stem.
 
     ``policies/images.yaml`` becomes ``knowledge["images"]``, ``policies/commands.yaml``
     ``knowledge["commands"]``, and so on for every ``policies/*.yaml``.
     """
 
-    rules: dict[str, RuleMeta]
-    knowledge: dict[str, Any]
+    __slots__ = ("rules", "knowledge")
+
+    rules: Final[dict[str, RuleMeta]]
+    knowledge: Final[dict[str, Any]]
+
+    def __init__(self, rules: dict[str, RuleMeta], knowledge: dict[str, Any]) -> None:
+        self.rules = rules
+        self.knowledge = knowledge
 
 
 @lru_cache(maxsize=1)

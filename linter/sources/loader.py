@@ -25,7 +25,6 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from crashlint.sources.limits import Limits, read_at_most
 from crashlint.model.objects import K8sObject, LoadError, is_list_kind
 from crashlint.model.document import Document
 from crashlint.model.report import SkippedFile
+from crashlint.model.record import Record
 from crashlint.sources.nonmanifest import (NOT_KUBERNETES, helm_chart, helm_note, helm_reason, looks_like_manifest,
                                            template_reason, unreadable_reason)
 
@@ -226,17 +226,27 @@ _TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_TEMPLATE_NOTES = 10
 
 
-@dataclass
-class LoadResult:
+class LoadResult(Record):
     """Everything read from the sources: objects to lint, errors to report, counts for the summary."""
 
-    objects: list[K8sObject] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    files: int = 0
-    skipped_objects: int = 0
-    notes: list[str] = field(default_factory=list)  # what was left out on purpose (links out of the tree)
-    skipped_files: list[SkippedFile] = field(default_factory=list)  # not manifests: listed, never exit 2
-    unparsable: int = 0  # documents that are not YAML/JSON at all (syntax errors), among ``errors``
+    __slots__ = ("objects", "errors", "files", "skipped_objects", "notes", "skipped_files", "unparsable")
+
+    objects: list[K8sObject]
+    errors: list[LoadError]
+    files: int
+    skipped_objects: int
+    notes: list[str]  # what was left out on purpose (links out of the tree)
+    skipped_files: list[SkippedFile]  # not manifests: listed, never exit 2
+    unparsable: int  # documents that are not YAML/JSON at all (syntax errors), among ``errors``
+
+    def __init__(self, files: int = 0, skipped_objects: int = 0, unparsable: int = 0) -> None:
+        self.objects = []
+        self.errors = []
+        self.files = files
+        self.skipped_objects = skipped_objects
+        self.notes = []
+        self.skipped_files = []
+        self.unparsable = unparsable
 
     @property
     def object_count(self) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from crashlint.model.objects import LoadError
+from crashlint.model.record import Record
 from crashlint.sources.kustomize.origins import BuiltObject
 from crashlint.sources.kustomize.units import find_units
 from crashlint.sources.limits import Limits
@@ -19,8 +19,7 @@ from crashlint.sources.limits import Limits
 __all__ = ["BuiltObject", "KustomizeResult", "build_tree", "find_units"]
 
 
-@dataclass
-class KustomizeResult:
+class KustomizeResult(Record):
     """What building every unit under the linted paths produced.
 
     ``objects``: built objects of every unit that built (a base used by overlays appears once
@@ -32,20 +31,35 @@ class KustomizeResult:
     target what their users bring); they are built only inside the units that use them.
     """
 
-    units: list[str] = field(default_factory=list)
-    objects: list[BuiltObject] = field(default_factory=list)
-    consumed: set[str] = field(default_factory=set)
-    patches: set[str] = field(default_factory=set)
-    fallbacks: list[tuple[str, str]] = field(default_factory=list)
-    components: list[str] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
+    __slots__ = ("units", "objects", "consumed", "patches", "fallbacks", "components", "errors", "unit_files",
+                 "bases", "objects_read")
+
+    units: list[str]
+    objects: list[BuiltObject]
+    consumed: set[str]
+    patches: set[str]
+    fallbacks: list[tuple[str, str]]
+    components: list[str]
+    errors: list[LoadError]
     # Files each unit that built read (its kustomization included).
-    unit_files: dict[str, frozenset[str]] = field(default_factory=dict)
+    unit_files: dict[str, frozenset[str]]
     # Units that another unit of the run builds as a resource (a base of overlays): what is
     # applied is the overlay, so their objects are linted inside the overlays' builds only.
-    bases: set[str] = field(default_factory=set)
+    bases: set[str]
     # Documents in the resource files the builds read (each file once): the summary's object count.
-    objects_read: int = 0
+    objects_read: int
+
+    def __init__(self, objects_read: int = 0) -> None:
+        self.units = []
+        self.objects = []
+        self.consumed = set()
+        self.patches = set()
+        self.fallbacks = []
+        self.components = []
+        self.errors = []
+        self.unit_files = {}
+        self.bases = set()
+        self.objects_read = objects_read
 
 
 def build_tree(paths: list[str], limits: Limits | None = None, wanted_kinds: frozenset[str] | None = None,
