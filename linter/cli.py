@@ -112,6 +112,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
+    from crashlint.sources.yamlimport import import_yaml
+
+    import_yaml()  # first: before the modules below import PyYAML with every pattern compiled
     from crashlint.engine.api import lint_paths
     from crashlint.model.findings import SEVERITY_RANK
     from crashlint.settings.policy import load_policies
