@@ -15,7 +15,7 @@ files, no network and no clock, so the CLI, the webhook and runtime mode share i
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from types import ModuleType
@@ -76,10 +76,10 @@ class Rule(Value):
 def all_rules() -> dict[str, Rule]:
     """Every rule module in this package, by id."""
     out: dict[str, Rule] = {}
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        mod: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+    # The modules pkgutil.iter_modules would list, in its (name) order; pkgutil imports inspect
+    # for that, with ast, dis and tokenize: 7-9 ms of every start.
+    for name in sorted(f[:-3] for f in os.listdir(__path__[0]) if f.endswith(".py") and not f.startswith("_")):
+        mod: ModuleType = importlib.import_module(f"{__name__}.{name}")
         kinds = getattr(mod, "KINDS", None)
         out[mod.ID] = Rule(mod.ID, frozenset(kinds) if kinds is not None else WORKLOAD_KINDS, mod.check,
                            kinds is None, frozenset(getattr(mod, "LOADS", ())), bool(getattr(mod, "CROSS_OBJECT", False)),

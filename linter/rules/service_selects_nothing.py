@@ -22,7 +22,6 @@ come from elsewhere: info, naming the operator. When such resources are there bu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from difflib import SequenceMatcher
 from typing import Any
 
 from crashlint.model.findings import Hit
@@ -195,4 +194,8 @@ def _closest(selector: dict[str, str], templates: list[PodTemplate]) -> PodTempl
 
 def _similarity(a: str, b: str) -> float:
     """``web`` vs ``web-frontend``: containment counts as close, else difflib's ratio."""
-    return 0.8 if a and b and (a in b or b in a) else SequenceMatcher(None, a, b).ratio()
+    if a and b and (a in b or b in a):
+        return 0.8
+    from difflib import SequenceMatcher  # here: needed only for a Service that selects nothing (1 ms of every start)
+
+    return SequenceMatcher(None, a, b).ratio()

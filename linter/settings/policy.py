@@ -16,8 +16,8 @@ loads, so a rule only ever sees a value of the declared type and range.
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -225,10 +225,10 @@ def _documents() -> dict[str, Any]:
     # The directory of the package's files, as importlib.resources.files would give it for an
     # installed package (pip installs packages as files, never zipped): importlib.resources
     # itself, with the zipfile and tempfile modules it brings, costs every start 5 ms.
-    root = Path(crashlint.policies.__file__).parent
-    files = {f"rules/{e.name}": e for e in sorted(root.joinpath("rules").iterdir(), key=lambda e: e.name)
-             if e.name.endswith(".yaml")}
-    files.update((e.name, e) for e in root.iterdir() if e.name.endswith(".yaml"))
+    root = os.path.dirname(crashlint.policies.__file__)
+    rules = os.path.join(root, "rules")
+    files = {f"rules/{name}": os.path.join(rules, name) for name in sorted(os.listdir(rules)) if name.endswith(".yaml")}
+    files.update((name, os.path.join(root, name)) for name in os.listdir(root) if name.endswith(".yaml"))
     return parsed_files(files, lambda data: yaml.load(data, Loader=_Loader),
                         f"PyYAML {yaml.__version__} {_Loader.__name__}")
 

@@ -32,28 +32,21 @@ import os
 import stat
 import zlib
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 FORMAT = 2  # 2: the key names each file's size and CRC-32 (1 had a SHA-256 "digest")
 MAX_CACHE_BYTES = 32 * 1024 * 1024  # far above the policies' size; a bigger file is not ours
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-class Readable(Protocol):
-    """A policy file: a path (or anything else whose bytes can be read)."""
-
-    def read_bytes(self) -> bytes: ...
-
-
-def parsed_files(files: Mapping[str, Readable], parse: Callable[[bytes], Any], parser: str) -> dict[str, Any]:
-    """Each of ``files`` (name -> file) as ``parse`` makes of its bytes, by name.
+def parsed_files(files: Mapping[str, str], parse: Callable[[bytes], Any], parser: str) -> dict[str, Any]:
+    """Each of ``files`` (name -> its path) as ``parse`` makes of its bytes, by name.
 
     ``parser`` names the parser and its version: it is part of the cache key, so another parser
     never reuses what this one made. Documents that are not plain JSON data (a YAML timestamp, a
     number as a mapping key) are returned as parsed but not cached.
     """
-    contents = {name: entry.read_bytes() for name, entry in files.items()}
+    contents = {name: _read_bytes(path) for name, path in files.items()}
     key = _key(contents, parser)
     path = _cache_file(files)
     if path is not None:
@@ -66,18 +59,23 @@ def parsed_files(files: Mapping[str, Readable], parse: Callable[[bytes], Any], p
     return documents
 
 
-def cache_dir() -> Path | None:
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def cache_dir() -> str | None:
     """Where the cache lives, or None when it is turned off or there is no home to keep it in."""
     configured = os.environ.get("CRASHLINT_CACHE_DIR")
     if configured is not None:
-        return Path(configured) if configured else None
+        return configured or None
     xdg = os.environ.get("XDG_CACHE_HOME", "")
     if os.path.isabs(xdg):  # the XDG base directory spec: a relative value is ignored
-        return Path(xdg, "crashlint")
-    try:
-        return Path.home() / ".cache" / "crashlint"
-    except RuntimeError:  # no HOME and no passwd entry
+        return os.path.join(xdg, "crashlint")
+    home = os.path.expanduser("~")
+    if home == "~":  # no HOME and no passwd entry
         return None
+    return os.path.join(home, ".cache", "crashlint")
 
 
 def _key(contents: Mapping[str, bytes], parser: str) -> str:
@@ -88,12 +86,12 @@ def _key(contents: Mapping[str, bytes], parser: str) -> str:
     return "\n".join(lines)
 
 
-def _cache_file(files: Mapping[str, Readable]) -> Path | None:
+def _cache_file(files: Mapping[str, str]) -> str | None:
     """This installation's cache file, in a directory that is safe to use (created if missing)."""
     directory = cache_dir()
     if directory is None or not _NOFOLLOW:
         return None
-    where = "\0".join(sorted(str(entry) for entry in files.values()))
+    where = "\0".join(sorted(files.values()))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         st = os.lstat(directory)
@@ -101,10 +99,10 @@ def _cache_file(files: Mapping[str, Readable]) -> Path | None:
         return None
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
         return None  # a symlink, someone else's, or writable by others: not ours to trust
-    return directory / f"policies-{zlib.crc32(where.encode('utf-8', 'surrogateescape')):08x}.json"
+    return os.path.join(directory, f"policies-{zlib.crc32(where.encode('utf-8', 'surrogateescape')):08x}.json")
 
 
-def _read(path: Path, key: str, names: list[str]) -> dict[str, Any] | None:
+def _read(path: str, key: str, names: list[str]) -> dict[str, Any] | None:
     """The cached documents when ``path`` holds this user's cache of exactly these files, else None."""
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
@@ -135,9 +133,10 @@ def _refuse(constant: str) -> Any:
     raise ValueError(f"not JSON: {constant}")
 
 
-def _write(path: Path, payload: dict[str, Any]) -> None:
+def _write(path: str, payload: dict[str, Any]) -> None:
     """Replace ``path`` atomically with ``payload``; a cache that cannot be written is no error."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    directory, name = os.path.split(path)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         text = json.dumps(payload, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)

@@ -25,7 +25,6 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -303,14 +302,13 @@ def expand_paths(paths: Iterable[str], excluded: Callable[[str], bool] | None = 
         if raw == "-":
             out.append("-")
             continue
-        p = Path(raw)
-        if p.is_dir():
+        if os.path.isdir(raw):
             seen: set[tuple[int, int]] = set()
-            for root, dirs, files in os.walk(p, followlinks=True):
+            for root, dirs, files in os.walk(raw, followlinks=True):
                 st = os.stat(root)
                 ident = (st.st_dev, st.st_ino)
                 if ident in seen:
-                    notes.append(f"{root}: a symbolic link back into the tree; not followed again")
+                    notes.append(f"{os.path.normpath(root)}: a symbolic link back into the tree; not followed again")
                     dirs[:] = []
                     continue
                 seen.add(ident)
@@ -329,12 +327,24 @@ def expand_paths(paths: Iterable[str], excluded: Callable[[str], bool] | None = 
                     # Hidden files are tool configuration (.crashlint.yaml, .pre-commit-config.yaml).
                     if name.lower().endswith(_TEXT_SUFFIXES) and not name.startswith("."):
                         take(os.path.normpath(os.path.join(root, name)))
-        elif p.exists():
+        elif os.path.exists(raw):
             take(os.path.normpath(raw))
         else:
-            errors.append(LoadError(raw, 0, "no such file or directory"))
+            errors.append(LoadError(raw, 0, _not_there(raw)))
     notes.extend(helm_note(chart, count) for chart, count in charts.items())
     return out, errors
+
+
+def _not_there(path: str) -> str:
+    """Why ``path`` cannot be linted although it was named: what the system says, in lower case
+    ("no such file or directory", "permission denied"), as every other error here is worded."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return (exc.strerror or "cannot be read").lower()
+    except ValueError:  # a NUL in the path
+        return "no such file or directory"
+    return "no such file or directory"  # gone between the two looks
 
 
 def load_paths(paths: Iterable[str], limits: Limits, wanted_kinds: frozenset[str] | None = None,

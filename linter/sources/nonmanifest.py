@@ -11,8 +11,8 @@ be read: that file would fail ``kubectl apply`` too.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 NOT_KUBERNETES = "no document with apiVersion and kind: not a Kubernetes manifest"
 
@@ -58,10 +58,14 @@ def helm_chart(path: str) -> str | None:
     Those files are Go templates, not YAML yet; the rendered output (``helm template CHART |
     crashlint lint -``) is what reaches the cluster.
     """
-    parts = Path(path).parts
-    for i in range(len(parts) - 2, -1, -1):
-        if parts[i] == "templates" and Path(*parts[:i], "Chart.yaml").is_file():
-            return str(Path(*parts[:i])) if i else "."
+    directory = os.path.dirname(path)  # from the file's own directory outwards: the nearest chart
+    while directory:
+        parent, name = os.path.split(directory)
+        if name == "templates" and os.path.isfile(os.path.join(parent, "Chart.yaml")):
+            return parent or "."
+        if parent == directory:  # the root
+            return None
+        directory = parent
     return None
 
 

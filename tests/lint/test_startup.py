@@ -68,6 +68,23 @@ def test_lint_of_one_file_loads_no_runtime_webhook_fixer_or_optional_dependency(
     assert "crashlint.reporters.text" in modules
 
 
+# Standard modules a one-file lint does without, each measured in bench/README.md ("Start-up"):
+# dataclasses (with inspect, ast, dis, tokenize) wrote and compiled methods for 55 classes at import;
+# hashlib loads OpenSSL; pkgutil.iter_modules imports inspect; pathlib brings urllib.parse and
+# ipaddress; difflib is needed only to suggest a field name.
+NOT_AT_START = ("dataclasses", "inspect", "ast", "dis", "hashlib", "_hashlib", "pkgutil", "pathlib", "urllib",
+                "ipaddress", "difflib", "importlib.resources", "zipfile", "tempfile", "shutil")
+
+
+def test_a_one_file_lint_imports_none_of_the_costly_standard_modules() -> None:
+    code, modules = _modules_after("lint", str(EXAMPLE), "--fail-on", "never")
+    assert code == 0 and "crashlint.engine.runner" in modules
+    # What the interpreter loads before any command (an editable install's finder loads pathlib) is not the lint's.
+    bare = subprocess.run([sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert _under(modules - set(json.loads(bare.stdout)), NOT_AT_START) == []
+
+
 def test_a_lint_loads_the_renderer_it_writes_with_and_the_builder_for_a_kustomization(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: [app.yaml]\n")
     (tmp_path / "app.yaml").write_bytes(EXAMPLE.read_bytes())
@@ -173,6 +190,11 @@ def files(tmp_path: Path) -> dict[str, Path]:
     return {"a.json": src / "a.json", "b.json": src / "b.json"}
 
 
+def _paths(files: dict[str, Path]) -> dict[str, str]:
+    """The files as parsed_files takes them: name -> path."""
+    return {name: str(path) for name, path in files.items()}
+
+
 def _only_file(directory: Path) -> Path:
     (found,) = [p for p in directory.iterdir() if p.name.startswith("policies-")]
     return found
@@ -181,12 +203,12 @@ def _only_file(directory: Path) -> Path:
 def test_second_read_comes_from_the_cache_written_0600_in_a_0700_directory(
         cache: Path, files: dict[str, Path]) -> None:
     parse = Counting()
-    first = policycache.parsed_files(files, parse, "json")
+    first = policycache.parsed_files(_paths(files), parse, "json")
     assert parse.calls == 2
     assert first == {"a.json": {"x": [1, 2.5, "three", None, True]}, "b.json": {"nested": {"k": {"deeper": "v"}}}}
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     assert stat.S_IMODE(_only_file(cache).stat().st_mode) == 0o600
-    again = policycache.parsed_files(files, parse, "json")
+    again = policycache.parsed_files(_paths(files), parse, "json")
     assert parse.calls == 2 and again == first
     assert [type(v) for v in again["a.json"]["x"]] == [int, float, str, type(None), bool]
     assert [p.name for p in cache.iterdir() if p.name.endswith(".tmp")] == []
@@ -194,13 +216,13 @@ def test_second_read_comes_from_the_cache_written_0600_in_a_0700_directory(
 
 def test_a_changed_file_or_another_parser_rebuilds(cache: Path, files: dict[str, Path]) -> None:
     parse = Counting()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     files["a.json"].write_text('{"x": "edited"}')
-    assert policycache.parsed_files(files, parse, "json")["a.json"] == {"x": "edited"}
+    assert policycache.parsed_files(_paths(files), parse, "json")["a.json"] == {"x": "edited"}
     assert parse.calls == 4
-    policycache.parsed_files(files, parse, "json 2")
+    policycache.parsed_files(_paths(files), parse, "json 2")
     assert parse.calls == 6
-    assert policycache.parsed_files(files, parse, "json 2")["a.json"] == {"x": "edited"}
+    assert policycache.parsed_files(_paths(files), parse, "json 2")["a.json"] == {"x": "edited"}
     assert parse.calls == 6
 
 
@@ -208,16 +230,16 @@ def test_an_edit_that_keeps_the_size_rebuilds(cache: Path, files: dict[str, Path
     """The key holds each file's checksum, not only its size: a one-character edit is seen."""
     parse = Counting()
     before = files["a.json"].read_text()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     edited = before.replace("2.5", "2.6")
     assert len(edited) == len(before) and edited != before
     files["a.json"].write_text(edited)
-    assert policycache.parsed_files(files, parse, "json")["a.json"]["x"][1] == 2.6
+    assert policycache.parsed_files(_paths(files), parse, "json")["a.json"]["x"][1] == 2.6
     assert parse.calls == 4
 
 
 def test_the_cache_key_is_plain_text_naming_each_file(cache: Path, files: dict[str, Path]) -> None:
-    policycache.parsed_files(files, Counting(), "json")
+    policycache.parsed_files(_paths(files), Counting(), "json")
     key = json.loads(_only_file(cache).read_bytes())["key"].splitlines()
     assert key[:2] == [f"crashlint policy cache {policycache.FORMAT}", "json"]
     assert [line.split()[:2] for line in key[2:]] == [["a.json", str(files["a.json"].stat().st_size)],
@@ -230,36 +252,36 @@ def test_the_cache_key_is_plain_text_naming_each_file(cache: Path, files: dict[s
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(
         cache: Path, files: dict[str, Path], garbage: bytes) -> None:
     parse = Counting()
-    expected = policycache.parsed_files(files, parse, "json")
+    expected = policycache.parsed_files(_paths(files), parse, "json")
     target = _only_file(cache)
     target.write_bytes(garbage)
-    assert policycache.parsed_files(files, parse, "json") == expected
+    assert policycache.parsed_files(_paths(files), parse, "json") == expected
     assert parse.calls == 4
     assert json.loads(target.read_bytes())["documents"] == expected
 
 
 def test_a_cache_with_other_documents_under_the_right_key_is_not_used(cache: Path, files: dict[str, Path]) -> None:
     parse = Counting()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     target = _only_file(cache)
     data = json.loads(target.read_bytes())
     data["documents"] = {"a.json": {}}  # a file missing
     target.write_text(json.dumps(data))
-    assert policycache.parsed_files(files, parse, "json")["b.json"] == {"nested": {"k": {"deeper": "v"}}}
+    assert policycache.parsed_files(_paths(files), parse, "json")["b.json"] == {"nested": {"k": {"deeper": "v"}}}
     assert parse.calls == 4
 
 
 def test_the_cache_file_is_never_read_or_written_through_a_symlink(
         cache: Path, files: dict[str, Path], tmp_path: Path) -> None:
     parse = Counting()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     target = _only_file(cache)
     victim = tmp_path / "victim"
     saved = target.read_bytes()
     victim.write_bytes(saved)  # a valid cache, reachable only through the link
     target.unlink()
     target.symlink_to(victim)
-    assert policycache.parsed_files(files, parse, "json")["a.json"]["x"][0] == 1
+    assert policycache.parsed_files(_paths(files), parse, "json")["a.json"]["x"][0] == 1
     assert parse.calls == 4  # not read through the link
     assert not target.is_symlink()  # replaced by a file of ours, the link's target untouched
     assert victim.read_bytes() == saved and stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -273,22 +295,22 @@ def test_a_directory_that_is_a_symlink_or_writable_by_others_is_not_used(
     link.symlink_to(real)
     monkeypatch.setenv("CRASHLINT_CACHE_DIR", str(link))
     parse = Counting()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     assert list(real.iterdir()) == []
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("CRASHLINT_CACHE_DIR", str(shared))
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     assert list(shared.iterdir()) == []
     assert parse.calls == 4
 
 
 def test_a_cache_file_writable_by_others_is_not_read(cache: Path, files: dict[str, Path]) -> None:
     parse = Counting()
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     _only_file(cache).chmod(0o666)
-    policycache.parsed_files(files, parse, "json")
+    policycache.parsed_files(_paths(files), parse, "json")
     assert parse.calls == 4
 
 
@@ -296,29 +318,29 @@ def test_no_cache_when_turned_off_or_not_writable(
         tmp_path: Path, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRASHLINT_CACHE_DIR", "")
     parse = Counting()
-    assert policycache.parsed_files(files, parse, "json")["a.json"]["x"][2] == "three"
+    assert policycache.parsed_files(_paths(files), parse, "json")["a.json"]["x"][2] == "three"
     assert policycache.cache_dir() is None
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("CRASHLINT_CACHE_DIR", str(blocker / "crashlint"))  # cannot be created
-    assert policycache.parsed_files(files, parse, "json")["b.json"] == {"nested": {"k": {"deeper": "v"}}}
+    assert policycache.parsed_files(_paths(files), parse, "json")["b.json"] == {"nested": {"k": {"deeper": "v"}}}
     assert parse.calls == 4
 
 
 def test_the_default_place_follows_xdg_then_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("CRASHLINT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert policycache.cache_dir() == tmp_path / "xdg" / "crashlint"
+    assert policycache.cache_dir() == str(tmp_path / "xdg" / "crashlint")
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert policycache.cache_dir() == tmp_path / "home" / ".cache" / "crashlint"
+    assert policycache.cache_dir() == str(tmp_path / "home" / ".cache" / "crashlint")
 
 
 def test_documents_json_cannot_give_back_are_returned_but_not_cached(cache: Path, tmp_path: Path) -> None:
     (tmp_path / "d.yaml").write_text("x")
     for odd in ({"when": datetime.date(2024, 5, 1)}, {1: "an integer key"}, {"x": float("nan")},
                 {"x": [float("inf")]}, {"t": (1, 2)}):
-        got = policycache.parsed_files({"d.yaml": tmp_path / "d.yaml"}, lambda _data, odd=odd: odd, repr(odd))
+        got = policycache.parsed_files({"d.yaml": str(tmp_path / "d.yaml")}, lambda _data, odd=odd: odd, repr(odd))
         assert got["d.yaml"] is odd
     assert [p for p in cache.iterdir() if p.name.startswith("policies-")] == []
 

@@ -33,12 +33,11 @@ at 100).
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -124,7 +123,9 @@ class Schema:
 def schema() -> Schema:
     """The shipped schema data, read on first use."""
     # Beside the package's files, as settings.policy finds the policies (not through importlib.resources).
-    text = Path(crashlint.policies.__file__).parent.joinpath("schema", "fields.json").read_text()
+    with open(os.path.join(os.path.dirname(crashlint.policies.__file__), "schema", "fields.json"),
+              encoding="utf-8") as fh:
+        text = fh.read()
     return Schema(json.loads(text))
 
 
@@ -198,6 +199,8 @@ def _suggestion(key: str, known: dict[str, Code]) -> str | None:
     for name in known:
         if name.lower() == lower:
             return name
+    import difflib  # here: only an unknown field needs it (with heapq, 1 ms of every start otherwise)
+
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return close[0] if close else None
 
