@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import BinaryIO, Protocol
 
+from crashlint._typing import Protocol
 from crashlint.settings.config import Settings, load_settings
 from crashlint.engine.runner import Engine, EngineResult, wanted_kinds
 from crashlint.rules import all_rules
@@ -23,6 +23,10 @@ from crashlint.sources.fragments import fragment_reason
 from crashlint.model.objects import K8sObject
 from crashlint.model.report import LintReport
 from crashlint.model.report import SkippedFile
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MAX_FRAGMENT_NOTES = 10  # on stderr; -o json lists every one under `skipped`
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from crashlint.settings.config import Settings
 from crashlint.model.findings import Finding, Hit, pointer_str
@@ -19,6 +18,10 @@ from crashlint.model.workloads import workload_of
 # built-in kind's name (OpenKruise's apps.kruise.io DaemonSet, Knative's serving.knative.dev
 # Service) has its own schema and semantics: the rules, written for the built-in kinds, do not judge it.
 from crashlint.knowledge.validation.kinds import BUILTIN_GROUPS  # noqa: E402  (kept here, beside its explanation)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 IGNORE_ANNOTATION = "crashlint.io/ignore"
 IGNORE_REASON_ANNOTATION = "crashlint.io/ignore-reason"

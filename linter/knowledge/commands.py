@@ -21,7 +21,6 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any, Union
 
 from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import ImageRef, InvalidReference, matches, parse
@@ -29,7 +28,7 @@ from crashlint.model.record import Record, Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Final
+    from typing import Any, Final
 
 FINITE, FOREVER, UNKNOWN = "finite", "forever", "unknown"
 
@@ -491,7 +490,7 @@ class FunctionDef(Record):
         self.name = name
 
 
-Node = Union[Simple, Group, If, Loop, For, Opaque, FunctionDef]
+Node = Simple | Group | If | Loop | For | Opaque | FunctionDef
 
 
 class Pipeline(Record):

@@ -12,12 +12,15 @@ stay quiet on unknown software: guessing a start time is how false positives are
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.knowledge.commands import entry_for
 from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import InvalidReference, parse
 from crashlint.model.workloads import Container
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _env_names(c: Container) -> list[str]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 from crashlint.model.imageref import InvalidReference, matches, parse
 from crashlint.model.record import Value
@@ -35,6 +34,7 @@ from crashlint.model.workloads import Container, Pointer
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}

@@ -7,7 +7,6 @@ process can end (a ``break``/``exit`` in a ``while true`` loop) and what it wait
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.knowledge.commands import shell_script, split_commands
 from crashlint.model.record import Value
@@ -15,6 +14,7 @@ from crashlint.model.workloads import Container
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 # Shell words that open or continue a compound command; the simple command follows them.

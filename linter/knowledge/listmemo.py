@@ -11,7 +11,11 @@ and both levels are bounded, so a long-lived webhook that reloads its settings k
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from crashlint._typing import Generic, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 V = TypeVar("V")
 

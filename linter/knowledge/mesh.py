@@ -8,9 +8,12 @@ meshes exist and what they add is knowledge (``policies/mesh.yaml``).
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.workloads import Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def meshes_of(wl: Workload, knowledge: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ Label values in the knowledge are patterns: ``{name}`` (the resource's name), ``
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_str
@@ -24,6 +23,7 @@ from crashlint.knowledge.selectors import _label_value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 _PLACEHOLDER = re.compile(r"\{(name|namespace|ordinal)\}")

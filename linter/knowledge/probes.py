@@ -18,17 +18,16 @@ Every probe rule needs the same three answers, and each is easy to get subtly wr
 
 from __future__ import annotations
 
-import copy
 import math
-from typing import Any
 
 from crashlint.knowledge.families import family_of
-from crashlint.model.nested import dig_str
+from crashlint.model.nested import copy_data, dig_str
 from crashlint.model.record import Value
 from crashlint.model.workloads import Container, Pointer, Workload
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 PROBE_KINDS = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -237,7 +236,7 @@ def startup_probe_for(live: Probe, seconds: float, margin: float) -> dict[str, A
     assert h is not None
     period = live.timing("periodSeconds")
     failures = max(DEFAULTS["failureThreshold"], math.ceil(seconds * margin / period))
-    probe: dict[str, Any] = {h[0]: copy.deepcopy(h[1]), "periodSeconds": period, "failureThreshold": failures}
+    probe: dict[str, Any] = {h[0]: copy_data(h[1]), "periodSeconds": period, "failureThreshold": failures}
     if live.data.get("timeoutSeconds") is not None:
         probe["timeoutSeconds"] = live.timing("timeoutSeconds")
     return probe

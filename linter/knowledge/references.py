@@ -15,7 +15,6 @@ cert-manager Certificate, a kube-webhook-certgen Job), or always present in ever
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from crashlint.model.invcache import memo
 from crashlint.model.nested import dig, dig_str
@@ -25,6 +24,7 @@ from crashlint.model.workloads import Container, Pointer, Workload, workload_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 CONFIGMAP, SECRET = "ConfigMap", "Secret"

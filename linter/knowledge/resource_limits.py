@@ -8,10 +8,13 @@ server would refuse. ``memory: 512m`` (half a byte, ``resource-unit-mistake``) g
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from crashlint.model.quantity import QuantityError, format_bytes, parse_quantity
 from crashlint.model.workloads import Container, Pointer, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def human_bytes(value: Decimal) -> str:

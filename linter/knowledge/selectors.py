@@ -15,7 +15,6 @@ every pod-running object of the linted files.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from crashlint.model.inventory import InventoryView
 from crashlint.model.invcache import memo
@@ -26,6 +25,7 @@ from crashlint.model.workloads import WORKLOAD_KINDS, workload_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 

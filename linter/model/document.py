@@ -8,11 +8,14 @@ kustomize build read it too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import yaml
 
 from crashlint.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def node_at(node: yaml.Node | None, pointer: Iterable[str | int]) -> yaml.Node | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 Pointer = tuple[str | int, ...]
 

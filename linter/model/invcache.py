@@ -9,7 +9,7 @@ request). An inventory that grew since rebuilds it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from crashlint._typing import TypeVar
 
 from crashlint.model.inventory import Entry, InventoryView
 

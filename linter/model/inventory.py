@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, TypeVar
-
+from crashlint._typing import Protocol, TypeVar
 from crashlint.model.objects import K8sObject
 from crashlint.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 T = TypeVar("T")
 

@@ -6,7 +6,6 @@ the model and reporters need nothing of the engine.
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.findings import Finding
 from crashlint.model.objects import LoadError
@@ -14,6 +13,7 @@ from crashlint.model.record import Record, Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 

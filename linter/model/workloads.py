@@ -7,11 +7,14 @@ the pod is meant to run forever, and typed views of its containers.
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig
 from crashlint.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 Pointer = tuple[str | int, ...]
 

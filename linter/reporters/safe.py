@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Compiled on first use (re's own cache keeps them): a text lint with no note to print calls none
 # of these, and compiling their character classes cost every start about 1 ms.

@@ -19,7 +19,6 @@ import os
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.inventory import InventoryView
@@ -28,6 +27,7 @@ from crashlint.model.workloads import WORKLOAD_KINDS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 

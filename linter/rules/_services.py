@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.rules import RuleContext
 from crashlint.knowledge.selectors import PodTemplate, map_matches, readable_map, templates_with_label
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def routed_selector(obj: K8sObject) -> tuple[dict[str, Any], dict[str, str]] | None:

@@ -21,12 +21,15 @@ followed by a server, traps, sourced files and functions named ``false`` leave i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from crashlint.knowledge.commands import classify, display, effective_argv, image_entry, shell_script
 from crashlint.model.findings import Hit
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "command-always-fails"
 

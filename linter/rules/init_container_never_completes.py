@@ -11,13 +11,16 @@ container) are meant to keep running and are exempt.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from crashlint.knowledge.commands import FOREVER, classify, image_entry
 from crashlint.model.findings import Hit, pointer_str
 from crashlint.knowledge.initscripts import program_of
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "init-container-never-completes"
 

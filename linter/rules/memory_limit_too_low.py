@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from crashlint.knowledge.commands import shell_script
 from crashlint.knowledge.families import family_of
@@ -32,6 +31,10 @@ from crashlint.model.quantity import QuantityError, parse_quantity
 from crashlint.knowledge.resource_limits import human_bytes, limit_of
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "memory-limit-too-low"
 _PYTHON = re.compile(r"python[0-9.]*")

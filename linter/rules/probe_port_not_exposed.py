@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from crashlint.knowledge.commands import entry_for
 from crashlint.model.findings import Hit
@@ -34,6 +33,10 @@ from crashlint.knowledge.probes import (PROBE_KINDS, DeclaredPort, declared_port
                       resolve_port)
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "probe-port-not-exposed"
 _NUMBER = re.compile(r"(?<![0-9])[0-9]{2,5}(?![0-9])")

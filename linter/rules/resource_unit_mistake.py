@@ -30,12 +30,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.quantity import QuantityError, parse_quantity
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "resource-unit-mistake"
 

@@ -22,7 +22,6 @@ come from elsewhere: info, naming the operator. When such resources are there bu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.invcache import entries_in, memo
@@ -34,6 +33,10 @@ from crashlint.knowledge.selectors import (EXTRA_TEMPLATE_KINDS, PodTemplate, ha
                          templates_with_key)
 from crashlint.model.workloads import workload_of
 from crashlint.rules._services import routed_selector, selected
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "service-selects-nothing"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from crashlint.knowledge.commands import shell_script
 from crashlint.model.findings import Hit
@@ -32,6 +31,10 @@ from crashlint.knowledge.hosts import (ServiceRef, is_defined, known_namespaces,
 from crashlint.model.inventory import InventoryView
 from crashlint.rules import RuleContext
 from crashlint.model.workloads import Container, Workload
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 ID = "unresolved-dependency"
 CROSS_OBJECT = True  # reads other objects: it needs the whole set (or the kustomize build)

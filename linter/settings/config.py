@@ -20,7 +20,6 @@ import errno
 import os
 import stat
 from fnmatch import fnmatchcase
-from typing import Any
 
 import yaml
 
@@ -37,6 +36,7 @@ except ImportError:  # pragma: no cover
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")

@@ -32,7 +32,10 @@ import os
 import stat
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 2  # 2: the key names each file's size and CRC-32 (1 had a SHA-256 "digest")
 MAX_CACHE_BYTES = 32 * 1024 * 1024  # far above the policies' size; a bigger file is not ours

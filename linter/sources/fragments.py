@@ -11,10 +11,13 @@ API server if it were applied, which the note says.
 
 from __future__ import annotations
 
-from typing import Any
 
 from crashlint.model.objects import K8sObject
 from crashlint.model.workloads import POD_SPEC_PATHS
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def fragment_reason(obj: K8sObject) -> str | None:

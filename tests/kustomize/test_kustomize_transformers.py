@@ -11,7 +11,8 @@ from kustomize_oracle import FIXTURES
 from crashlint.sources.kustomize import build_tree
 from crashlint.sources.kustomize import json6902, smp
 from crashlint.sources.kustomize.generators import name_hash
-from crashlint.sources.kustomize.origins import Origin, copy_data
+from crashlint.model.nested import copy_data
+from crashlint.sources.kustomize.origins import Origin
 from crashlint.sources.kustomize.sources import parse_documents
 from crashlint.sources.kustomize.transformers import selector_matches, split_image
 from crashlint.sources.limits import Limits

@@ -71,9 +71,11 @@ def test_lint_of_one_file_loads_no_runtime_webhook_fixer_or_optional_dependency(
 # Standard modules a one-file lint does without, each measured in bench/README.md ("Start-up"):
 # dataclasses (with inspect, ast, dis, tokenize) wrote and compiled methods for 55 classes at import;
 # hashlib loads OpenSSL; pkgutil.iter_modules imports inspect; pathlib brings urllib.parse and
-# ipaddress; difflib is needed only to suggest a field name.
+# ipaddress; difflib is needed only to suggest a field name; typing (with contextlib) is read by the type
+# checker only (crashlint._typing); copy (with weakref) did what model.nested.copy_data does.
 NOT_AT_START = ("dataclasses", "inspect", "ast", "dis", "hashlib", "_hashlib", "pkgutil", "pathlib", "urllib",
-                "ipaddress", "difflib", "importlib.resources", "zipfile", "tempfile", "shutil")
+                "ipaddress", "difflib", "importlib.resources", "zipfile", "tempfile", "shutil", "typing",
+                "contextlib", "copy", "weakref")
 
 
 def test_a_one_file_lint_imports_none_of_the_costly_standard_modules() -> None:

@@ -14,12 +14,15 @@ import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.model.objects import K8sObject
 
-Check = Callable[[K8sObject, Mapping[str, Any]], Iterator[Hit]]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Check = Callable[[K8sObject, Mapping[str, Any]], Iterator[Hit]]
 
 
 @lru_cache(maxsize=1)

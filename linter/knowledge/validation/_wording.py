@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any, TypeGuard
 
 from crashlint.model.imageref import placeholder
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 Pointer = tuple[str | int, ...]
 

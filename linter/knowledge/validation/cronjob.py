@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 from functools import lru_cache
 
 from crashlint.model.findings import Hit
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation._wording import filled_in_later, invalid, is_int, not_supported, required
 from crashlint.knowledge.validation.metadata import decoded_by_api_server
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 Bounds = tuple[int, int, dict[str, int]]
 

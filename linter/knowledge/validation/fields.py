@@ -38,7 +38,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
 
 import yaml
 
@@ -47,11 +46,15 @@ from crashlint.model.findings import Hit
 from crashlint.model.objects import K8sObject
 from crashlint.knowledge.validation._wording import filled_in_later
 
-MAX_HITS = 100
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
-# A parsed type code: (tag, argument). Tags: s b i32 i64 i f ios q * (scalars and anything),
-# "@" (argument: the definition's short name), "[]" and "{}" (argument: the parsed element code).
-Code = tuple[str, Any]
+    # A parsed type code: (tag, argument). Tags: s b i32 i64 i f ios q * (scalars and anything),
+    # "@" (argument: the definition's short name), "[]" and "{}" (argument: the parsed element code).
+    Code = tuple[str, Any]
+
+MAX_HITS = 100
 
 _INT_RANGE = {"i32": (-2**31, 2**31 - 1), "i64": (-2**63, 2**63 - 1), "i": (-2**63, 2**63 - 1)}
 _NUMERIC = frozenset({"i32", "i64", "i", "f", "ios", "q"})

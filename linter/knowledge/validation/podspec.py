@@ -25,7 +25,6 @@ Each check is linear: names go into dicts as they are met, never a scan per name
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.knowledge.k8snames import port_name_problems
@@ -35,6 +34,10 @@ from crashlint.knowledge.validation.metadata import decoded_by_api_server
 from crashlint.knowledge.k8snames import dns1123_label_problems
 from crashlint.knowledge.validation._wording import (duplicate, filled_in_later, forbidden, invalid, is_int,
                        not_found, not_supported, port_num_problem, required)
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 # VolumeSource's members (k8s.io/api/core/v1 types.go; ``image`` since 1.31). Two of them in one
 # volume: "may not specify more than 1 volume type" (validateVolumeSource).

@@ -35,7 +35,6 @@ rendered values decide. Objects of a group version the server no longer serves a
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from crashlint.knowledge import k8snames
 from crashlint.model.findings import Hit, Pointer
@@ -47,6 +46,7 @@ from crashlint.knowledge.validation.metadata import (decode_error, decoded_by_ap
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
+    from typing import Any
     from typing import Final
 
 # apps/v1 kinds with a required LabelSelector, and the word the server's "empty selector" message uses.

@@ -12,7 +12,6 @@ clusterIP ranges (they depend on the cluster's flags), the Service's name and se
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from crashlint.model.findings import Hit
 from crashlint.knowledge.k8snames import port_name_problems
@@ -21,6 +20,10 @@ from crashlint.knowledge.k8snames import dns1123_label_problems, dns1123_subdoma
 from crashlint.knowledge.validation._wording import (duplicate, filled_in_later, forbidden,
                        invalid, is_int, not_supported, Pointer, port_num_problem, required)
 from crashlint.knowledge.validation.metadata import decoded_by_api_server
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any
 
 SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")  # supportedServiceType, sorted
 SESSION_AFFINITIES = ("ClientIP", "None")  # supportedSessionAffinityType, sorted

@@ -22,7 +22,8 @@ from crashlint.model.objects import LoadError, is_list_kind
 from crashlint.model.nested import dig_map, dig_str
 from crashlint.sources.kustomize import KustomizeResult, json6902, smp
 from crashlint.sources.kustomize.generators import GeneratorError, generate, name_hash
-from crashlint.sources.kustomize.origins import BuiltObject, Origin, copy_data
+from crashlint.model.nested import copy_data
+from crashlint.sources.kustomize.origins import BuiltObject, Origin
 from crashlint.sources.kustomize.policy import policy
 from crashlint.sources.kustomize.resources import Res
 from crashlint.sources.kustomize.sources import SourceCache, inline_documents

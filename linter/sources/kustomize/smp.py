@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crashlint.sources.kustomize.origins import Origin, copy_data
+from crashlint.model.nested import copy_data
+from crashlint.sources.kustomize.origins import Origin
 from crashlint.sources.kustomize.policy import policy
 
 _DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
