@@ -112,6 +112,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
+    # A lint is a one-shot process whose input the loader's limits bound, and what it loads lives
+    # until it exits: the cyclic collector would only walk the manifests (and, first, the modules
+    # being imported: 1-2 ms) again and again. The library leaves the collector alone (the
+    # webhook's workers run for days); the CLI turns it off.
+    gc.disable()
     from crashlint.sources.yamlimport import import_yaml
 
     import_yaml()  # first: before the modules below import PyYAML with every pattern compiled
@@ -121,10 +126,6 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from crashlint.reporters import renderer
     from crashlint.reporters.safe import printable
 
-    # A lint is a one-shot process whose input the loader's limits bound, and what it loads lives
-    # until it exits: the cyclic collector would only walk the manifests again and again. The
-    # library leaves the collector alone (the webhook's workers run for days); the CLI turns it off.
-    gc.disable()
     settings = _settings(args)
     cluster = None
     cluster_errors: tuple[type[Exception], ...] = ()
