@@ -26,11 +26,11 @@ unchanged:
 
 from __future__ import annotations
 
+import binascii
 import json
 import math
 import os
 import stat
-import zlib
 from collections.abc import Callable, Mapping
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
@@ -85,7 +85,7 @@ def _key(contents: Mapping[str, bytes], parser: str) -> str:
     """What the cached documents were made from: the format, the parser, and each file's name,
     size and CRC-32, one per line (plain text: a stale cache can be read and understood)."""
     lines = [f"crashlint policy cache {FORMAT}", parser]
-    lines += [f"{name} {len(data)} {zlib.crc32(data):08x}" for name, data in sorted(contents.items())]
+    lines += [f"{name} {len(data)} {binascii.crc32(data):08x}" for name, data in sorted(contents.items())]
     return "\n".join(lines)
 
 
@@ -102,7 +102,7 @@ def _cache_file(files: Mapping[str, str]) -> str | None:
         return None
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
         return None  # a symlink, someone else's, or writable by others: not ours to trust
-    return os.path.join(directory, f"policies-{zlib.crc32(where.encode('utf-8', 'surrogateescape')):08x}.json")
+    return os.path.join(directory, f"policies-{binascii.crc32(where.encode('utf-8', 'surrogateescape')):08x}.json")
 
 
 def _read(path: str, key: str, names: list[str]) -> dict[str, Any] | None:
