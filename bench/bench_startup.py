@@ -11,6 +11,17 @@ of each, both also as the difference to ``python -c pass``, and how many modules
 The commands are started through the ``crashlint`` console script next to the interpreter (what
 pre-commit runs) when it exists, else as ``python -m crashlint``. ``lint, no policy cache`` runs
 with ``CRASHLINT_CACHE_DIR`` empty (the cache off): the cost of parsing the shipped policies.
+
+Run it with the interpreter of an installed (not editable) crashlint, as pre-commit installs it:
+an editable install's finder runs in Python for every import, and loads ``pathlib`` into every
+interpreter of that environment, ``python -c pass`` included. ``--also PYTHON`` adds another
+installation (another tree, installed into its own environment): its ``python -c pass``,
+``--version`` and ``lint FILE`` run interleaved with these, so two trees are compared on the same
+machine at the same moment (a shared machine's speed drifts by a third within minutes)::
+
+    python -m venv /tmp/now && /tmp/now/bin/pip install .
+    python -m venv /tmp/old && /tmp/old/bin/pip install ./old-tree
+    /tmp/now/bin/python bench/bench_startup.py --runs 40 --also /tmp/old/bin/python
 """
 
 from __future__ import annotations
@@ -43,10 +54,10 @@ with open(out, "w") as fh:
 """
 
 
-def crashlint_command() -> list[str]:
-    """How the command is started: the console script when installed next to this interpreter."""
-    script = Path(sys.executable).with_name("crashlint")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "crashlint"]
+def crashlint_command(python: str = sys.executable) -> list[str]:
+    """How the command is started: the console script when installed next to the interpreter."""
+    script = Path(python).with_name("crashlint")
+    return [str(script)] if script.exists() else [python, "-m", "crashlint"]
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -74,6 +85,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20, help="timed runs of each command")
     ap.add_argument("--warmup", type=int, default=2, help="untimed runs of each command first")
     ap.add_argument("--file", type=Path, default=DEFAULT_FILE, help="the manifest the one-file lint reads")
+    ap.add_argument("--also", action="append", default=[], metavar="PYTHON",
+                    help="the interpreter of another installation to compare with, interleaved (repeatable)")
     opts = ap.parse_args()
 
     env = {k: v for k, v in os.environ.items() if k not in ("CRASHLINT_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")}
@@ -87,9 +100,15 @@ def main() -> int:
         ("crashlint lint FILE, no policy cache", [*cli, *lint], lint, no_cache),
         ("crashlint rules", [*cli, "rules"], ["rules"], env),
     ]
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in cases}
+    others: list[tuple[str, list[str], list[str], dict[str, str]]] = []
+    for python in opts.also:
+        other = crashlint_command(python)
+        others += [(f"{python}: python -c pass", [python, "-c", "pass"], [], env),
+                   (f"{python}: crashlint --version", [*other, "--version"], [], env),
+                   (f"{python}: crashlint lint FILE", [*other, *lint], [], env)]
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in cases + others}
     for i in range(opts.warmup + opts.runs):
-        for name, argv, _, case_env in cases:
+        for name, argv, _, case_env in cases + others:
             measured = run_once(argv, case_env)
             if i >= opts.warmup:
                 times[name].append(measured)
@@ -107,6 +126,11 @@ def main() -> int:
         wall, cpu = median(name, 0), median(name, 1)
         print(f"| `{name}` | {wall:.0f} ms | {wall - base_wall:+.0f} ms | {cpu:.0f} ms | {cpu - base_cpu:+.0f} ms "
               f"| {module_count(args, case_env)} |")
+    for k in range(0, len(others), 3):  # each other installation against its own python -c pass
+        own_wall, own_cpu = median(others[k][0], 0), median(others[k][0], 1)
+        for name, *_ in others[k:k + 3]:
+            wall, cpu = median(name, 0), median(name, 1)
+            print(f"| `{name}` | {wall:.0f} ms | {wall - own_wall:+.0f} ms | {cpu:.0f} ms | {cpu - own_cpu:+.0f} ms | |")
     return 0
 
 
