@@ -8,7 +8,6 @@ the snapshot itself), joins the two and returns a :class:`RuntimeReport` for the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from crashlint.settings.config import Settings
 from crashlint.model.findings import Finding
 from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject, LoadError
+from crashlint.model.record import Record
 from crashlint.reporters.safe import json_safe
 from crashlint.model.workloads import WORKLOAD_KINDS
 from crashlint.runtime.classify import Crash, Note, classify_pod, log_wanted, observations
@@ -32,23 +32,42 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
-class RuntimeReport:
+class RuntimeReport(Record):
     """Everything the text and JSON renderers print."""
 
-    findings: list[JoinedFinding] = field(default_factory=list)
-    crashes: list[Crash] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    reference_time: datetime | None = None
-    reference_is_lower_bound: bool = False
-    pods: int = 0
-    events: int = 0
-    workloads: int = 0
-    source: str = "manifests"  # where findings came from: "manifests" | "cluster"
+    findings: list[JoinedFinding]
+    crashes: list[Crash]
+    notes: list[Note]
+    errors: list[LoadError]
+    warnings: list[str]
+    reference_time: datetime | None
+    reference_is_lower_bound: bool
+    pods: int
+    events: int
+    workloads: int
+    source: str  # where findings came from: "manifests" | "cluster"
     # One line of advice per crash signature (the settings' runtime knowledge), for the text output.
-    hints: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str]
+
+    __slots__ = ("findings", "crashes", "notes", "errors", "warnings", "reference_time", "reference_is_lower_bound",
+                 "pods", "events", "workloads", "source", "hints")
+
+    def __init__(self, crashes: list[Crash] | None = None, notes: list[Note] | None = None,
+                 warnings: list[str] | None = None, reference_time: datetime | None = None,
+                 reference_is_lower_bound: bool = False, pods: int = 0, events: int = 0, workloads: int = 0,
+                 source: str = "manifests", hints: dict[str, str] | None = None) -> None:
+        self.findings = []
+        self.crashes = [] if crashes is None else crashes
+        self.notes = [] if notes is None else notes
+        self.errors = []
+        self.warnings = [] if warnings is None else warnings
+        self.reference_time = reference_time
+        self.reference_is_lower_bound = reference_is_lower_bound
+        self.pods = pods
+        self.events = events
+        self.workloads = workloads
+        self.source = source
+        self.hints = {} if hints is None else hints
 
     @property
     def unpredicted(self) -> list[Crash]:

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
+from crashlint.model.record import Record, Value
 from crashlint.runtime.shape import count, obj, seq, text
 from crashlint.runtime.state import parse_time
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 SIGNATURES = ("completed", "command-failed", "exited-with-error", "oom-killed", "liveness-failed",
               "config-missing", "image-pull-failed", "init-failed", "init-stuck", "dependency-unreachable")
@@ -68,8 +71,7 @@ _MOUNT_SETUP = re.compile(r"MountVolume\.SetUp failed for volume \"([^\"]+)\"")
 _EPOCH = "1970-01-01T00:00:00Z"
 
 
-@dataclass
-class Crash:
+class Crash(Record):
     """One crashing or stuck container of one pod, with the evidence a person would dig out."""
 
     workload: str
@@ -81,8 +83,25 @@ class Crash:
     signature: str
     evidence: dict[str, Any]
     summary: str
-    names: frozenset[str] = frozenset()  # ConfigMaps/Secrets/keys the evidence names as missing
-    predicted_by: list[str] = field(default_factory=list)
+    names: frozenset[str]  # ConfigMaps/Secrets/keys the evidence names as missing
+    predicted_by: list[str]
+
+    __slots__ = ("workload", "namespace", "pod", "pod_uid", "container", "init", "signature", "evidence", "summary",
+                 "names", "predicted_by")
+
+    def __init__(self, workload: str, namespace: str, pod: str, pod_uid: str, container: str, init: bool,
+                 signature: str, evidence: dict[str, Any], summary: str, names: frozenset[str] = frozenset()) -> None:
+        self.workload = workload
+        self.namespace = namespace
+        self.pod = pod
+        self.pod_uid = pod_uid
+        self.container = container
+        self.init = init
+        self.signature = signature
+        self.evidence = evidence
+        self.summary = summary
+        self.names = names
+        self.predicted_by = []
 
     def as_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "pod": self.pod, "container": self.container, "init": self.init,
@@ -90,29 +109,48 @@ class Crash:
                 "predicted_by": list(self.predicted_by)}
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(Value):
     """A pod that stopped for a reason that is not a crash (eviction, node shutdown, deletion)."""
 
-    workload: str
-    pod: str
-    reason: str
-    message: str
+    workload: Final[str]
+    pod: Final[str]
+    reason: Final[str]
+    message: Final[str]
+
+    __slots__ = ("workload", "pod", "reason", "message")
+
+    def __init__(self, workload: str, pod: str, reason: str, message: str) -> None:
+        self.workload = workload
+        self.pod = pod
+        self.reason = reason
+        self.message = message
 
     def as_dict(self) -> dict[str, Any]:
         return {"workload": self.workload, "pod": self.pod, "reason": self.reason, "message": self.message}
 
 
-@dataclass(frozen=True)
-class Params:
+class Params(Value):
     """The classifier's thresholds (``policies/runtime.yaml`` ``classifier``)."""
 
-    init_stuck_after_seconds: float = 600
-    restart_window_seconds: float = 3600
-    log_tail_lines: int = 10
-    max_events: int = 6
-    max_message_chars: int = 600
-    dependency_patterns: tuple[str, ...] = ()
+    init_stuck_after_seconds: Final[float]
+    restart_window_seconds: Final[float]
+    log_tail_lines: Final[int]
+    max_events: Final[int]
+    max_message_chars: Final[int]
+    dependency_patterns: Final[tuple[str, ...]]
+
+    __slots__ = ("init_stuck_after_seconds", "restart_window_seconds", "log_tail_lines", "max_events",
+                 "max_message_chars", "dependency_patterns")
+
+    def __init__(self, init_stuck_after_seconds: float = 600, restart_window_seconds: float = 3600,
+                 log_tail_lines: int = 10, max_events: int = 6, max_message_chars: int = 600,
+                 dependency_patterns: tuple[str, ...] = ()) -> None:
+        self.init_stuck_after_seconds = init_stuck_after_seconds
+        self.restart_window_seconds = restart_window_seconds
+        self.log_tail_lines = log_tail_lines
+        self.max_events = max_events
+        self.max_message_chars = max_message_chars
+        self.dependency_patterns = dependency_patterns
 
     @classmethod
     def from_policy(cls, raw: dict[str, Any] | None) -> "Params":
@@ -206,8 +244,7 @@ class PodView:
         return out
 
 
-@dataclass
-class _Ctx:
+class _Ctx(Record):
     view: PodView
     section: str
     status: dict[str, Any]
@@ -215,6 +252,18 @@ class _Ctx:
     now: datetime | None
     params: Params
     log: dict[str, Any]
+
+    __slots__ = ("view", "section", "status", "spec", "now", "params", "log")
+
+    def __init__(self, view: PodView, section: str, status: dict[str, Any], spec: dict[str, Any],
+                 now: datetime | None, params: Params, log: dict[str, Any]) -> None:
+        self.view = view
+        self.section = section
+        self.status = status
+        self.spec = spec
+        self.now = now
+        self.params = params
+        self.log = log
 
     @property
     def name(self) -> str:

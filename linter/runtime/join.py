@@ -11,30 +11,46 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from crashlint.model.findings import Finding
+from crashlint.model.record import Record, Value
 from crashlint.settings.policy import load_policies
 from crashlint.model.workloads import WORKLOAD_KINDS
 from crashlint.runtime.classify import Crash, Params
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 CONFIRMED, NOT_OBSERVED, NO_PODS = "confirmed", "not-observed", "no-pods"
 MAX_EVIDENCE = 5
 
 
-@dataclass(frozen=True)
-class RuntimePolicy:
+class RuntimePolicy(Value):
     """``policies/runtime.yaml`` in typed form."""
 
-    confirmations: dict[str, frozenset[str]]
-    match_names: frozenset[str]
-    observations: dict[str, tuple[str, re.Pattern[str]]]
-    rules_needing_manifests: frozenset[str]
-    classifier: Params
-    live: dict[str, Any]
-    hints: dict[str, str]
+    confirmations: Final[dict[str, frozenset[str]]]
+    match_names: Final[frozenset[str]]
+    observations: Final[dict[str, tuple[str, re.Pattern[str]]]]
+    rules_needing_manifests: Final[frozenset[str]]
+    classifier: Final[Params]
+    live: Final[dict[str, Any]]
+    hints: Final[dict[str, str]]
+
+    __slots__ = ("confirmations", "match_names", "observations", "rules_needing_manifests", "classifier", "live",
+                 "hints")
+
+    def __init__(self, confirmations: dict[str, frozenset[str]], match_names: frozenset[str],
+                 observations: dict[str, tuple[str, re.Pattern[str]]], rules_needing_manifests: frozenset[str],
+                 classifier: Params, live: dict[str, Any], hints: dict[str, str]) -> None:
+        self.confirmations = confirmations
+        self.match_names = match_names
+        self.observations = observations
+        self.rules_needing_manifests = rules_needing_manifests
+        self.classifier = classifier
+        self.live = live
+        self.hints = hints
 
 
 def runtime_policy(knowledge: dict[str, Any] | None = None) -> RuntimePolicy:
@@ -65,15 +81,24 @@ def _typed(raw: dict[str, Any]) -> RuntimePolicy:
     )
 
 
-@dataclass
-class JoinedFinding:
+class JoinedFinding(Record):
     """A static finding with its verdict against the cluster."""
 
     finding: Finding
     workload: str | None
     status: str
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    confirmed_count: int = 0
+    evidence: list[dict[str, Any]]
+    confirmed_count: int
+
+    __slots__ = ("finding", "workload", "status", "evidence", "confirmed_count")
+
+    def __init__(self, finding: Finding, workload: str | None, status: str,
+                 evidence: list[dict[str, Any]] | None = None, confirmed_count: int = 0) -> None:
+        self.finding = finding
+        self.workload = workload
+        self.status = status
+        self.evidence = [] if evidence is None else evidence
+        self.confirmed_count = confirmed_count
 
     def as_dict(self) -> dict[str, Any]:
         d = self.finding.as_dict()
@@ -83,14 +108,20 @@ class JoinedFinding:
         return d
 
 
-@dataclass
-class Observed:
+class Observed(Record):
     """What the snapshot shows per workload: pod counts, crashes, and crash-free observations."""
 
-    pods: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    crashes: dict[str, list[Crash]] = field(default_factory=lambda: defaultdict(list))
+    pods: dict[str, int]
+    crashes: dict[str, list[Crash]]
     # workload -> (container, observation, pod, event message)
-    observations: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    observations: dict[str, list[tuple[str, str, str, str]]]
+
+    __slots__ = ("pods", "crashes", "observations")
+
+    def __init__(self) -> None:
+        self.pods = defaultdict(int)
+        self.crashes = defaultdict(list)
+        self.observations = defaultdict(list)
 
     def namespace_of(self, workload: str) -> str:
         return workload.split("/")[1]

@@ -15,13 +15,13 @@ import re
 import stat
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from crashlint.sources.limits import Limits
 from crashlint.sources.loader import gc_paused, load_text, too_dense
 from crashlint.model.nested import dig_map
+from crashlint.model.record import Record
 from crashlint.runtime.shape import obj, seq
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -70,18 +70,29 @@ def _trim_meta(obj: dict[str, Any]) -> None:
         ann.pop(LAST_APPLIED, None)
 
 
-@dataclass
-class Snapshot:
+class Snapshot(Record):
     """Pods, their owners and events of one read, plus the workload objects to lint."""
 
-    pods: list[dict[str, Any]] = field(default_factory=list)
-    owners: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> ReplicaSet/Job
-    owners_by_name: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    workloads: list[dict[str, Any]] = field(default_factory=list)  # Deployment, StatefulSet, ... CronJob
-    events: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    event_count: int = 0
-    newest: str = ""  # newest second-precision UTC timestamp seen ("YYYY-MM-DDTHH:MM:SS")
-    warnings: list[str] = field(default_factory=list)
+    pods: list[dict[str, Any]]
+    owners: dict[str, dict[str, Any]]  # uid -> ReplicaSet/Job
+    owners_by_name: dict[tuple[str, str, str], dict[str, Any]]
+    workloads: list[dict[str, Any]]  # Deployment, StatefulSet, ... CronJob
+    events: dict[str, list[dict[str, Any]]]
+    event_count: int
+    newest: str  # newest second-precision UTC timestamp seen ("YYYY-MM-DDTHH:MM:SS")
+    warnings: list[str]
+
+    __slots__ = ("pods", "owners", "owners_by_name", "workloads", "events", "event_count", "newest", "warnings")
+
+    def __init__(self, event_count: int = 0, newest: str = "") -> None:
+        self.pods = []
+        self.owners = {}
+        self.owners_by_name = {}
+        self.workloads = []
+        self.events = defaultdict(list)
+        self.event_count = event_count
+        self.newest = newest
+        self.warnings = []
 
     def _see(self, value: Any) -> None:
         if isinstance(value, str) and len(value) >= 19 and value[:19] > self.newest and value.endswith("Z"):

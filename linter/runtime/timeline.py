@@ -9,21 +9,31 @@ state), so the restart count says how many came before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from crashlint.model.record import Value
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.shape import obj
 from crashlint.runtime.state import parse_time
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a container that never started reports the epoch
 
 
-@dataclass(frozen=True)
-class Point:
-    at: datetime
-    kind: str  # "start" | "exit" | "event" | "now"
-    label: str
+class Point(Value):
+    at: Final[datetime]
+    kind: Final[str]  # "start" | "exit" | "event" | "now"
+    label: Final[str]
+
+    __slots__ = ("at", "kind", "label")
+
+    def __init__(self, at: datetime, kind: str, label: str) -> None:
+        self.at = at
+        self.kind = kind
+        self.label = label
 
 
 def points(crash: Crash, now: datetime | None) -> list[Point]:
