@@ -29,7 +29,6 @@ import stat
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,29 +41,43 @@ from crashlint.fixer.linediff import grouped
 from crashlint.model.document import Document
 from crashlint.sources.loader import load_text
 from crashlint.model.objects import K8sObject
+from crashlint.model.record import Record
 from crashlint.fixer.yamlpatch import PatchError, apply_patch
 from crashlint.fixer.yamlshare import reference_counts, shared_on_path
 
 _BOM = "\ufeff"
 
 
-@dataclass
-class Skipped:
+class Skipped(Record):
     """A fix that was not applied, and why (printed as a warning; the finding stays)."""
 
     finding: Finding
     reason: str
 
+    __slots__ = ("finding", "reason")
 
-@dataclass
-class FileFix:
+    def __init__(self, finding: Finding, reason: str) -> None:
+        self.finding = finding
+        self.reason = reason
+
+
+class FileFix(Record):
     """One file's outcome: its text before and after, and which findings' fixes went in."""
 
     path: str
     original: str
     fixed: str
-    applied: list[Finding] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    applied: list[Finding]
+    skipped: list[Skipped]
+
+    __slots__ = ("path", "original", "fixed", "applied", "skipped")
+
+    def __init__(self, path: str, original: str, fixed: str, skipped: list[Skipped] | None = None) -> None:
+        self.path = path
+        self.original = original
+        self.fixed = fixed
+        self.applied = []
+        self.skipped = [] if skipped is None else skipped
 
     @property
     def changed(self) -> bool:

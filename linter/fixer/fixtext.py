@@ -14,12 +14,15 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
 
 from ruamel.yaml import YAML
 
 from crashlint.fixer.linediff import opcodes
+from crashlint.model.record import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 _DOC_SPLIT = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 # A mapping key that opens a block (nothing but a comment after the colon), maybe after "- ".
@@ -27,21 +30,32 @@ _BLOCK_KEY = re.compile(r"^(?P<ind> *)(?P<dashes>(?:- +)*)[^\s#-][^#]*?: *(?:#.*
 _DASH = re.compile(r"^(?P<ind> *)- +(?=\S)")
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(Value):
     """One document's text as the loader sees it: from its ``---`` line to the next one."""
 
-    line: int  # 1-based line of the chunk's first line in the file
-    text: str
+    line: Final[int]  # 1-based line of the chunk's first line in the file
+    text: Final[str]
+
+    __slots__ = ("line", "text")
+
+    def __init__(self, line: int, text: str) -> None:
+        self.line = line
+        self.text = text
 
 
-@dataclass(frozen=True)
-class Indent:
+class Indent(Value):
     """ruamel's block indentation: ``offset`` is where the dash sits inside the ``sequence`` indent."""
 
-    mapping: int = 2
-    sequence: int = 4
-    offset: int = 2
+    mapping: Final[int]
+    sequence: Final[int]
+    offset: Final[int]
+
+    __slots__ = ("mapping", "sequence", "offset")
+
+    def __init__(self, mapping: int = 2, sequence: int = 4, offset: int = 2) -> None:
+        self.mapping = mapping
+        self.sequence = sequence
+        self.offset = offset
 
 
 def split_documents(text: str) -> list[Chunk]:
