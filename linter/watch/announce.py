@@ -10,11 +10,15 @@ are read) and the fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from crashlint.model.record import Record, Value
 from crashlint.runtime.classify import Crash
 from crashlint.runtime.join import CONFIRMED, JoinedFinding
 from crashlint.settings.policy import load_policies
 from crashlint.watch.judge import WorkloadResult
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 CONFIRMED_REASON, UNPREDICTED_REASON = "CrashConfirmed", "CrashUnpredicted"
 # core/v1 Event messages are not limited by the API, but events.k8s.io/v1 notes are (1 kB), and
@@ -22,14 +26,21 @@ CONFIRMED_REASON, UNPREDICTED_REASON = "CrashConfirmed", "CrashUnpredicted"
 MAX_MESSAGE = 1024
 
 
-@dataclass(frozen=True)
-class Announcement:
+class Announcement(Value):
     """One Event to record: a verdict that appeared on a workload."""
 
-    workload: str
-    reason: str
-    message: str
-    key: tuple[str, ...]
+    __slots__ = ("workload", "reason", "message", "key")
+
+    workload: Final[str]
+    reason: Final[str]
+    message: Final[str]
+    key: Final[tuple[str, ...]]
+
+    def __init__(self, workload: str, reason: str, message: str, key: tuple[str, ...]) -> None:
+        self.workload = workload
+        self.reason = reason
+        self.message = message
+        self.key = key
 
 
 def _fix(rule: str) -> str:
@@ -88,11 +99,15 @@ def verdicts(result: WorkloadResult, hints: dict[str, str]) -> dict[tuple[str, .
     return out
 
 
-@dataclass
-class Transitions:
+class Transitions(Record):
     """The verdict keys each workload showed last time; new keys are announced."""
 
-    shown: dict[str, frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    __slots__ = ("shown",)
+
+    shown: dict[str, frozenset[tuple[str, ...]]]
+
+    def __init__(self) -> None:
+        self.shown = {}
 
     def update(self, result: WorkloadResult, hints: dict[str, str]) -> list[Announcement]:
         now = verdicts(result, hints)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from crashlint.model.findings import Finding
 from crashlint.model.objects import LoadError
+from crashlint.model.record import Record
 from crashlint.runtime.analysis import RuntimeReport, lint_cluster, observe, representatives
 from crashlint.runtime.classify import Crash, Note
 from crashlint.runtime.join import JoinedFinding, RuntimePolicy, join
@@ -29,17 +29,29 @@ from crashlint.settings.config import Settings
 _VOLATILE_META = ("resourceVersion", "managedFields")
 
 
-@dataclass
-class WorkloadResult:
+class WorkloadResult(Record):
     """What the watcher concludes about one workload."""
 
+    __slots__ = ("workload", "findings", "crashes", "notes", "errors", "pods", "events")
+
     workload: str
-    findings: list[JoinedFinding] = field(default_factory=list)
-    crashes: list[Crash] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    errors: list[LoadError] = field(default_factory=list)
-    pods: int = 0
-    events: int = 0
+    findings: list[JoinedFinding]
+    crashes: list[Crash]
+    notes: list[Note]
+    errors: list[LoadError]
+    pods: int
+    events: int
+
+    def __init__(self, workload: str, findings: list[JoinedFinding] | None = None, crashes: list[Crash] | None = None,
+                 notes: list[Note] | None = None, errors: list[LoadError] | None = None, pods: int = 0,
+                 events: int = 0) -> None:
+        self.workload = workload
+        self.findings = [] if findings is None else findings
+        self.crashes = [] if crashes is None else crashes
+        self.notes = [] if notes is None else notes
+        self.errors = [] if errors is None else errors
+        self.pods = pods
+        self.events = events
 
 
 def _lint_key(snap: Snapshot) -> str:

@@ -31,10 +31,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from crashlint.model.record import Record
 from crashlint.runtime.shape import count
 from crashlint.watch.announce import Announcement
 from crashlint.watch.errors import one_line
@@ -92,20 +92,33 @@ def aggregate_key(ev: dict[str, Any]) -> str:
                  ev.get("reportingInstance"))
 
 
-@dataclass
-class Correlated:
+class Correlated(Record):
     """What to do with one event: skip it, create it, or patch the existing one (``patch`` set)."""
 
+    __slots__ = ("event", "skip", "patch", "key")
+
     event: dict[str, Any]
-    skip: bool = False
-    patch: dict[str, Any] | None = None
-    key: str = ""
+    skip: bool
+    patch: dict[str, Any] | None
+    key: str
+
+    def __init__(self, event: dict[str, Any], skip: bool = False, patch: dict[str, Any] | None = None,
+                 key: str = "") -> None:
+        self.event = event
+        self.skip = skip
+        self.patch = patch
+        self.key = key
 
 
-@dataclass
-class _Bucket:
+class _Bucket(Record):
+    __slots__ = ("tokens", "at")
+
     tokens: float
     at: float
+
+    def __init__(self, tokens: float, at: float) -> None:
+        self.tokens = tokens
+        self.at = at
 
 
 class Correlator:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from crashlint.model.record import Record, Value
 from crashlint.runtime.owners import controller_ref, resolve, workload_ref
 from crashlint.runtime.shape import obj, text
 from crashlint.runtime.state import EVENT_KEYS, LAST_APPLIED, Snapshot, event_time, parse_time
@@ -28,6 +28,10 @@ OWNER_KINDS = frozenset({"ReplicaSet", "Job"})
 TOP_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "CronJob"})
 KNOWN_KINDS = OWNER_KINDS | TOP_KINDS | {"Pod", "Event", "Namespace"}
 _TIME_FLOOR = "0000"
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 
 class BadObject(ValueError):
@@ -42,12 +46,17 @@ _SHAPE: tuple[tuple[str, type], ...] = (("labels", dict), ("annotations", dict),
                                         ("spec", dict), ("status", dict))
 
 
-@dataclass(frozen=True)
-class StoreLimits:
+class StoreLimits(Value):
     """How much of the cluster's event history is kept."""
 
-    max_event_age_seconds: float = 3600
-    max_events_per_pod: int = 50
+    __slots__ = ("max_event_age_seconds", "max_events_per_pod")
+
+    max_event_age_seconds: Final[float]
+    max_events_per_pod: Final[int]
+
+    def __init__(self, max_event_age_seconds: float = 3600, max_events_per_pod: int = 50) -> None:
+        self.max_event_age_seconds = max_event_age_seconds
+        self.max_events_per_pod = max_events_per_pod
 
 
 def _identity(o: Any) -> tuple[str, str, str]:
@@ -79,25 +88,46 @@ def _trim(o: dict[str, Any]) -> dict[str, Any]:
     return o
 
 
-@dataclass
-class ClusterStore:
-    """Pods, their owners, workloads and pod events of the watched scope, indexed by workload."""
+class ClusterStore(Record):
+    """Pods, their owners, workloads and pod events of the watched scope, indexed by workload.
 
-    limits: StoreLimits = field(default_factory=StoreLimits)
+    Its :meth:`replace` is a relist of one kind, not :meth:`Record.replace`: nothing copies a store.
+    """
+
+    __slots__ = ("limits", "selected_namespaces", "index", "pods", "tops", "events", "event_pod", "pod_wl",
+                 "owner_wl", "top_wl", "members", "pods_by_owner", "dirty", "bad")
+
+    limits: StoreLimits
     # None: no namespace selector, every namespace counts; else the selected namespaces' names.
-    selected_namespaces: set[str] | None = None
-    index: Snapshot = field(default_factory=Snapshot)  # owners / owners_by_name: what resolve() reads
-    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tops: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> Deployment, StatefulSet, ...
-    events: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # pod uid -> event uid -> event
-    event_pod: dict[str, str] = field(default_factory=dict)  # event uid -> pod uid
-    pod_wl: dict[str, str] = field(default_factory=dict)
-    owner_wl: dict[str, str] = field(default_factory=dict)
-    top_wl: dict[str, str] = field(default_factory=dict)
-    members: dict[str, set[str]] = field(default_factory=dict)  # workload -> uids of its objects
-    pods_by_owner: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (ns, owner name) -> pods
-    dirty: set[str] = field(default_factory=set)
-    bad: Counter[str] = field(default_factory=Counter)
+    selected_namespaces: set[str] | None
+    index: Snapshot  # owners / owners_by_name: what resolve() reads
+    pods: dict[str, dict[str, Any]]
+    tops: dict[str, dict[str, Any]]  # uid -> Deployment, StatefulSet, ...
+    events: dict[str, dict[str, dict[str, Any]]]  # pod uid -> event uid -> event
+    event_pod: dict[str, str]  # event uid -> pod uid
+    pod_wl: dict[str, str]
+    owner_wl: dict[str, str]
+    top_wl: dict[str, str]
+    members: dict[str, set[str]]  # workload -> uids of its objects
+    pods_by_owner: dict[tuple[str, str], set[str]]  # (ns, owner name) -> pods
+    dirty: set[str]
+    bad: Counter[str]
+
+    def __init__(self, limits: StoreLimits | None = None, selected_namespaces: set[str] | None = None) -> None:
+        self.limits = StoreLimits() if limits is None else limits
+        self.selected_namespaces = selected_namespaces
+        self.index = Snapshot()
+        self.pods = {}
+        self.tops = {}
+        self.events = {}
+        self.event_pod = {}
+        self.pod_wl = {}
+        self.owner_wl = {}
+        self.top_wl = {}
+        self.members = {}
+        self.pods_by_owner = {}
+        self.dirty = set()
+        self.bad = Counter()
 
     # -- changes --------------------------------------------------------------------------
 
@@ -111,7 +141,7 @@ class ClusterStore:
         except BadObject:
             self.bad[kind] += 1
 
-    def replace(self, kind: str, items: Iterable[Any]) -> None:
+    def replace(self, kind: str, items: Iterable[Any]) -> None:  # type: ignore[override]  # a relist, not a copy
         """A (re)list of one kind: what is not in it any more was deleted while nobody watched."""
         seen: set[str] = set()
         for item in items:

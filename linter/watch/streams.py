@@ -16,9 +16,9 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from crashlint.model.record import Record
 from crashlint.sources.kubeapi import RESOURCES, Connection, ListWatch, Resource
 
 
@@ -39,16 +39,26 @@ def error_code(error: str | None) -> str:
     return "connection" if error and ("unreachable" in error or "broke off" in error) else "reply"
 
 
-@dataclass
-class Health:
+class Health(Record):
     """One stream's state, read by the metrics and the page (written by its thread only)."""
 
+    __slots__ = ("kind", "synced", "up", "last_sync", "errors", "watch")
+
     kind: str
-    synced: bool = False  # the first list completed
-    up: bool = False  # listed and watching right now
-    last_sync: float = 0.0  # wall time the stream was last known current (list done, event or bookmark)
-    errors: dict[str, int] = field(default_factory=dict)  # error_code() -> count
-    watch: ListWatch | None = None  # its relists and reconnects counters
+    synced: bool  # the first list completed
+    up: bool  # listed and watching right now
+    last_sync: float  # wall time the stream was last known current (list done, event or bookmark)
+    errors: dict[str, int]  # error_code() -> count
+    watch: ListWatch | None  # its relists and reconnects counters
+
+    def __init__(self, kind: str, synced: bool = False, up: bool = False, last_sync: float = 0.0,
+                 watch: ListWatch | None = None) -> None:
+        self.kind = kind
+        self.synced = synced
+        self.up = up
+        self.last_sync = last_sync
+        self.errors = {}
+        self.watch = watch
 
     @property
     def relists(self) -> int:
@@ -59,14 +69,22 @@ class Health:
         return self.watch.reconnects if self.watch is not None else 0
 
 
-@dataclass
-class StreamConfig:
+class StreamConfig(Record):
     """Scope of every stream."""
 
-    namespace: str | None = None
-    label_selector: str | None = None
-    namespace_selector: str | None = None
-    watch_timeout: float = 300.0
+    __slots__ = ("namespace", "label_selector", "namespace_selector", "watch_timeout")
+
+    namespace: str | None
+    label_selector: str | None
+    namespace_selector: str | None
+    watch_timeout: float
+
+    def __init__(self, namespace: str | None = None, label_selector: str | None = None,
+                 namespace_selector: str | None = None, watch_timeout: float = 300.0) -> None:
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.namespace_selector = namespace_selector
+        self.watch_timeout = watch_timeout
 
 
 class Stream:
