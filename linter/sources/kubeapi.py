@@ -36,12 +36,16 @@ import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from crashlint.knowledge.k8snames import is_dns1123_label
 from crashlint.model.nested import dig_list, dig_str
+from crashlint.model.record import Record, Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 JSON_ACCEPT = "application/json"
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -99,14 +103,21 @@ def collection_path(prefix: str, plural: str, namespace: str | None = None) -> s
     return f"{prefix}/namespaces/{quote(namespace, safe='')}/{quote(plural, safe='')}"
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(Value):
     """A served collection: the kind of its items, their apiVersion, and its plural name."""
 
-    kind: str
-    api_version: str
-    plural: str
-    namespaced: bool = True
+    __slots__ = ("kind", "api_version", "plural", "namespaced")
+
+    kind: Final[str]
+    api_version: Final[str]
+    plural: Final[str]
+    namespaced: Final[bool]
+
+    def __init__(self, kind: str, api_version: str, plural: str, namespaced: bool = True) -> None:
+        self.kind = kind
+        self.api_version = api_version
+        self.plural = plural
+        self.namespaced = namespaced
 
     @property
     def prefix(self) -> str:
@@ -139,14 +150,21 @@ RESOURCES: dict[str, Resource] = {r.kind: r for r in (
 )}
 
 
-@dataclass
-class Connection:
+class Connection(Record):
     """A configured client of one API server (thread-safe: the webhook's look-ups share one)."""
+
+    __slots__ = ("client", "host", "namespace", "timeout")
 
     client: Any  # kubernetes.client.ApiClient
     host: str
     namespace: str  # the context's namespace, the pod's, or "default": where an unscoped run looks
     timeout: float
+
+    def __init__(self, client: Any, host: str, namespace: str, timeout: float) -> None:
+        self.client = client
+        self.host = host
+        self.namespace = namespace
+        self.timeout = timeout
 
     def request(self, path: str, query: Query = (), accept: str = JSON_ACCEPT, timeout: float | None = None,
                 read_timeout: float | None = None) -> Any:
@@ -252,13 +270,19 @@ def _pod_namespace() -> str | None:
         return None
 
 
-@dataclass
-class ListResult:
+class ListResult(Record):
     """Every item of one list, and the resourceVersion of the snapshot they were read from."""
+
+    __slots__ = ("items", "resource_version", "kind")
 
     items: list[dict[str, Any]]
     resource_version: str
     kind: str  # the list's kind: "PodList", "PartialObjectMetadataList", ...
+
+    def __init__(self, items: list[dict[str, Any]], resource_version: str, kind: str) -> None:
+        self.items = items
+        self.resource_version = resource_version
+        self.kind = kind
 
 
 def list_all(conn: Connection, path: str, *, query: Query = (), metadata_only: bool = False,
@@ -301,18 +325,27 @@ def list_all(conn: Connection, path: str, *, query: Query = (), metadata_only: b
     raise IncompleteList(f"the continue token of {plural} expired {max_restarts} times in a row")
 
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(Value):
     """Exponential backoff with jitter, as client-go's reflector waits between failed list/watch
     attempts: ``NewExponentialBackoffManager(800ms, 30s, 2m, 2.0, 1.0)`` — 0.8 s doubling up to
     30 s, each wait stretched by a random factor in [1, 2) (so at most [30, 60) s), and back to
     0.8 s after two minutes without a failure."""
 
-    initial: float = 0.8
-    cap: float = 30.0
-    factor: float = 2.0
-    jitter: float = 1.0
-    reset_after: float = 120.0
+    __slots__ = ("initial", "cap", "factor", "jitter", "reset_after")
+
+    initial: Final[float]
+    cap: Final[float]
+    factor: Final[float]
+    jitter: Final[float]
+    reset_after: Final[float]
+
+    def __init__(self, initial: float = 0.8, cap: float = 30.0, factor: float = 2.0, jitter: float = 1.0,
+                 reset_after: float = 120.0) -> None:
+        self.initial = initial
+        self.cap = cap
+        self.factor = factor
+        self.jitter = jitter
+        self.reset_after = reset_after
 
     def delay(self, failures: int, rng: Callable[[], float] = random.random) -> float:
         """The wait before the attempt after ``failures`` (>= 1) failures in a row."""
@@ -320,8 +353,7 @@ class Backoff:
         return base * (1.0 + self.jitter * rng())
 
 
-@dataclass(frozen=True)
-class WatchEvent:
+class WatchEvent(Value):
     """What :meth:`ListWatch.events` yields.
 
     ``type``:
@@ -333,16 +365,26 @@ class WatchEvent:
         then resumes from where it was (or relists), and the data is stale until the next event.
     """
 
-    type: str
-    resource_version: str = ""
-    object: dict[str, Any] | None = None
-    items: tuple[dict[str, Any], ...] = ()
-    error: str | None = None
-    retry_in: float = 0.0
+    __slots__ = ("type", "resource_version", "object", "items", "error", "retry_in")
+
+    type: Final[str]
+    resource_version: Final[str]
+    object: Final[dict[str, Any] | None]
+    items: Final[tuple[dict[str, Any], ...]]
+    error: Final[str | None]
+    retry_in: Final[float]
+
+    def __init__(self, type: str, resource_version: str = "", object: dict[str, Any] | None = None,
+                 items: tuple[dict[str, Any], ...] = (), error: str | None = None, retry_in: float = 0.0) -> None:
+        self.type = type
+        self.resource_version = resource_version
+        self.object = object
+        self.items = items
+        self.error = error
+        self.retry_in = retry_in
 
 
-@dataclass
-class ListWatch:
+class ListWatch(Record):
     """List the collection at ``path``, then watch it, until :meth:`close`.
 
     The watch starts at the list's resourceVersion with bookmarks allowed and a server-side
@@ -357,19 +399,40 @@ class ListWatch:
     thread ends it promptly (it closes the open stream and interrupts a backoff wait).
     """
 
+    __slots__ = ("conn", "path", "query", "metadata_only", "page_size", "watch_timeout", "backoff", "rng", "relists",
+                 "reconnects", "errors", "_stop", "_resp")
+
     conn: Connection
     path: str
-    query: Query = ()
-    metadata_only: bool = False
-    page_size: int = PAGE_SIZE
-    watch_timeout: float = 300.0
-    backoff: Backoff = field(default_factory=Backoff)
-    rng: Callable[[], float] = random.random
-    relists: int = 0
-    reconnects: int = 0
-    errors: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
-    _resp: Any = field(default=None, repr=False)
+    query: Query
+    metadata_only: bool
+    page_size: int
+    watch_timeout: float
+    backoff: Backoff
+    rng: Callable[[], float]
+    relists: int
+    reconnects: int
+    errors: int
+    _stop: threading.Event
+    _resp: Any  # the open watch response, shut down by close() from another thread
+
+    def __init__(self, conn: Connection, path: str, query: Query = (), metadata_only: bool = False,
+                 page_size: int = PAGE_SIZE, watch_timeout: float = 300.0, backoff: Backoff | None = None,
+                 rng: Callable[[], float] = random.random, relists: int = 0, reconnects: int = 0,
+                 errors: int = 0) -> None:
+        self.conn = conn
+        self.path = path
+        self.query = query
+        self.metadata_only = metadata_only
+        self.page_size = page_size
+        self.watch_timeout = watch_timeout
+        self.backoff = Backoff() if backoff is None else backoff
+        self.rng = rng
+        self.relists = relists
+        self.reconnects = reconnects
+        self.errors = errors
+        self._stop = threading.Event()
+        self._resp = None
 
     def close(self) -> None:
         self._stop.set()

@@ -11,7 +11,6 @@ unit kustomize itself would refuse becomes a LoadError at the line that causes i
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from crashlint.model.nested import dig_map, dig_str
 from crashlint.sources.kustomize import KustomizeResult, json6902, smp
 from crashlint.sources.kustomize.generators import GeneratorError, generate, name_hash
 from crashlint.model.nested import copy_data
+from crashlint.model.record import Record
 from crashlint.sources.kustomize.origins import BuiltObject, Origin
 from crashlint.sources.kustomize.policy import policy
 from crashlint.sources.kustomize.resources import Res
@@ -62,11 +62,17 @@ class BuildError(Exception):
         self.error = error
 
 
-@dataclass
-class _Unit:
-    resources: list[Res] = field(default_factory=list)
-    files: set[str] = field(default_factory=set)
-    patches: set[str] = field(default_factory=set)
+class _Unit(Record):
+    __slots__ = ("resources", "files", "patches")
+
+    resources: list[Res]
+    files: set[str]
+    patches: set[str]
+
+    def __init__(self) -> None:
+        self.resources = []
+        self.files = set()
+        self.patches = set()
 
 
 def _is_remote(entry: str) -> bool:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-
 import yaml
 
 from crashlint.model.document import Document, node_at
 from crashlint.sources import loader as _ld
 from crashlint.sources.limits import Limits, read_at_most
 from crashlint.model.objects import LoadError, is_list_kind
+from crashlint.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
@@ -122,16 +121,24 @@ def _parse_chunk(name: str, idx: int, line: int, chunk: bytes, limits: Limits,
     return None
 
 
-@dataclass
-class SourceCache:
+class SourceCache(Record):
     """Each file is read and composed once per build, however many units use it."""
 
+    __slots__ = ("limits", "wanted_kinds", "docs", "raw", "objects")
+
     limits: Limits
-    wanted_kinds: frozenset[str] | None = None
-    docs: dict[tuple[str, bool], tuple[list[Document], LoadError | None]] = field(default_factory=dict)
-    raw: dict[str, bytes | LoadError] = field(default_factory=dict)
+    wanted_kinds: frozenset[str] | None
+    docs: dict[tuple[str, bool], tuple[list[Document], LoadError | None]]
+    raw: dict[str, bytes | LoadError]
     # Objects each resource file holds (those composed and those skipped by kind), for the summary.
-    objects: dict[str, int] = field(default_factory=dict)
+    objects: dict[str, int]
+
+    def __init__(self, limits: Limits, wanted_kinds: frozenset[str] | None = None) -> None:
+        self.limits = limits
+        self.wanted_kinds = wanted_kinds
+        self.docs = {}
+        self.raw = {}
+        self.objects = {}
 
     def read_bytes(self, path: str) -> bytes | LoadError:
         """The bytes of a regular file (never a FIFO or device), bounded by the file size limit."""
