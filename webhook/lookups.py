@@ -16,35 +16,53 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 from crashlint.knowledge.k8snames import is_dns1123_label, is_dns1123_subdomain
 from crashlint.model.inventory import Entry, Inventory
+from crashlint.model.record import Record
 from crashlint.sources.cluster import KINDS, ClusterError, ClusterSource, KindUnavailable
 from crashlint.sources.kubeapi import InvalidName
 
 Refresh = Future[tuple[Inventory, list[str]]]
 
 
-@dataclass
-class LookupResult:
+class LookupResult(Record):
     """A namespace's inventory for one admission request, and why it may be partial."""
 
+    __slots__ = ("inventory", "degraded", "stale", "problems")
+
     inventory: Inventory
-    degraded: str | None = None  # set when no cluster data could be used: say so in a warning
-    stale: bool = False  # served from an expired cache entry because the refresh failed
-    problems: list[str] = field(default_factory=list)
+    degraded: str | None  # set when no cluster data could be used: say so in a warning
+    stale: bool  # served from an expired cache entry because the refresh failed
+    problems: list[str]
+
+    def __init__(self, inventory: Inventory, degraded: str | None = None, stale: bool = False,
+                 problems: list[str] | None = None) -> None:
+        self.inventory = inventory
+        self.degraded = degraded
+        self.stale = stale
+        self.problems = [] if problems is None else problems
 
 
-@dataclass
-class _Slot:
-    inventory: Inventory | None = None
-    problems: list[str] = field(default_factory=list)
-    fetched_at: float = 0.0
-    pending: Refresh | None = None
-    last_error: str | None = None
-    failed_at: float | None = None
+class _Slot(Record):
+    __slots__ = ("inventory", "problems", "fetched_at", "pending", "last_error", "failed_at")
+
+    inventory: Inventory | None
+    problems: list[str]
+    fetched_at: float
+    pending: Refresh | None
+    last_error: str | None
+    failed_at: float | None
+
+    def __init__(self, inventory: Inventory | None = None, fetched_at: float = 0.0, pending: Refresh | None = None,
+                 last_error: str | None = None, failed_at: float | None = None) -> None:
+        self.inventory = inventory
+        self.problems = []
+        self.fetched_at = fetched_at
+        self.pending = pending
+        self.last_error = last_error
+        self.failed_at = failed_at
 
 
 class _Breaker:

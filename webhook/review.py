@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from crashlint.engine.api import lint_objects, merge_inventory
@@ -29,6 +28,7 @@ from crashlint.knowledge.k8snames import is_dns1123_label
 from crashlint.model.document import Document
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig_map
+from crashlint.model.record import Record
 from crashlint.knowledge.references import entry_keys, iter_references
 from crashlint.model.workloads import workload_of
 from crashlint.webhook.settings import Loaded
@@ -59,23 +59,42 @@ class BadReview(ValueError):
     """A body that is not an ``admission.k8s.io/v1`` AdmissionReview request (HTTP 400)."""
 
 
-@dataclass
-class Outcome:
+class Outcome(Record):
     """The response, plus what metrics and the access log need (never object contents)."""
+
+    __slots__ = ("response", "decision", "kind", "operation", "namespace", "name", "dry_run", "rules", "lookup",
+                 "lookup_error", "verified", "failed_rules", "skipped_rules")
 
     response: dict[str, Any]
     decision: str  # allowed | warned | denied | skipped | excluded | off | owned | error
-    kind: str = ""
-    operation: str = ""
-    namespace: str = ""
-    name: str = ""
-    dry_run: bool = False
-    rules: list[str] = field(default_factory=list)
-    lookup: str = "none"  # none | fresh | stale | degraded
-    lookup_error: str | None = None  # why look-ups were unavailable or partial (for the log, not the user)
-    verified: int = 0  # referenced objects asked for directly because the cached listing lacked them
-    failed_rules: list[str] = field(default_factory=list)  # rules that raised
-    skipped_rules: list[str] = field(default_factory=list)  # rules cut by the time budget
+    kind: str
+    operation: str
+    namespace: str
+    name: str
+    dry_run: bool
+    rules: list[str]
+    lookup: str  # none | fresh | stale | degraded
+    lookup_error: str | None  # why look-ups were unavailable or partial (for the log, not the user)
+    verified: int  # referenced objects asked for directly because the cached listing lacked them
+    failed_rules: list[str]  # rules that raised
+    skipped_rules: list[str]  # rules cut by the time budget
+
+    def __init__(self, response: dict[str, Any], decision: str, kind: str = "", operation: str = "",
+                 namespace: str = "", name: str = "", dry_run: bool = False, lookup: str = "none",
+                 lookup_error: str | None = None, verified: int = 0) -> None:
+        self.response = response
+        self.decision = decision
+        self.kind = kind
+        self.operation = operation
+        self.namespace = namespace
+        self.name = name
+        self.dry_run = dry_run
+        self.rules = []
+        self.lookup = lookup
+        self.lookup_error = lookup_error
+        self.verified = verified
+        self.failed_rules = []
+        self.skipped_rules = []
 
 
 class Lookups(Protocol):

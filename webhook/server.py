@@ -18,33 +18,53 @@ import os
 import shutil
 import ssl
 import tempfile
-from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from crashlint.model.record import Record
 from crashlint.webhook.settings import ConfigWatcher
 from crashlint.webhook.tls import FIRST_LOAD_WAIT, ReloadingTLS
 from crashlint.webhook.worker import worker_class
 
 
-@dataclass
-class ServeOptions:
+class ServeOptions(Record):
+    __slots__ = ("cert", "key", "host", "port", "config", "webhook_config", "kubeconfig", "context", "cluster",
+                 "workers", "threads", "max_body", "lookup_timeout")
+
     cert: str
     key: str
-    host: str = "0.0.0.0"
-    port: int = 8443
-    config: str | None = None
-    webhook_config: str | None = None
-    kubeconfig: str | None = None
-    context: str | None = None
-    cluster: bool | None = None  # None: in a pod, or when a kubeconfig/context is given
-    workers: int = 2
+    host: str
+    port: int
+    config: str | None
+    webhook_config: str | None
+    kubeconfig: str | None
+    context: str | None
+    cluster: bool | None  # None: in a pod, or when a kubeconfig/context is given
+    workers: int
     # Threads serve whole requests only (slow clients wait in the event loop, not in a thread);
     # 32 absorb bursts and slow cluster look-ups.
-    threads: int = 32
-    max_body: int = 8 * 1024 * 1024
-    lookup_timeout: float = 2.0
+    threads: int
+    max_body: int
+    lookup_timeout: float
+
+    def __init__(self, cert: str, key: str, host: str = "0.0.0.0", port: int = 8443, config: str | None = None,
+                 webhook_config: str | None = None, kubeconfig: str | None = None, context: str | None = None,
+                 cluster: bool | None = None, workers: int = 2, threads: int = 32, max_body: int = 8 * 1024 * 1024,
+                 lookup_timeout: float = 2.0) -> None:
+        self.cert = cert
+        self.key = key
+        self.host = host
+        self.port = port
+        self.config = config
+        self.webhook_config = webhook_config
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.cluster = cluster
+        self.workers = workers
+        self.threads = threads
+        self.max_body = max_body
+        self.lookup_timeout = lookup_timeout
 
 
 def _wants_cluster(opts: ServeOptions) -> bool:

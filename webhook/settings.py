@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -39,6 +38,11 @@ from crashlint.settings.config import ConfigError, Settings, load_settings
 from crashlint.engine.api import PreparedEngine, prepare
 from crashlint.model.findings import SEVERITIES
 from crashlint.knowledge.selectors import map_matches
+from crashlint.model.record import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
+if TYPE_CHECKING:
+    from typing import Final
 
 MODES = ("deny", "warn", "off")
 # changed: deny on findings the update introduced, and on kept ones when it changes the pod
@@ -59,32 +63,62 @@ CONTROLLER_USERS = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class LabelRule:
-    selector: dict[str, str]
-    mode: str
+class LabelRule(Value):
+    __slots__ = ("selector", "mode")
+
+    selector: Final[dict[str, str]]
+    mode: Final[str]
+
+    def __init__(self, selector: dict[str, str], mode: str) -> None:
+        self.selector = selector
+        self.mode = mode
 
     def matches(self, labels: dict[str, Any]) -> bool:
         return map_matches(self.selector, labels)
 
 
-@dataclass(frozen=True)
-class WebhookSettings:
-    mode: str = "deny"
-    deny_on: str = "error"
-    warn_on: str = "warning"
-    namespaces: dict[str, str] = field(default_factory=dict)
-    labels: tuple[LabelRule, ...] = ()
-    excluded_namespaces: frozenset[str] = frozenset({"kube-system"})
-    skip_owned: bool = True
-    controller_users: frozenset[str] = CONTROLLER_USERS
-    update: str = "changed"
-    cluster_lookups: bool = True
-    lookup_budget_seconds: float = 1.0
-    cache_ttl_seconds: float = 30.0
-    lint_budget_seconds: float = 1.5
-    rule_errors: str = "warn"
-    max_warnings: int = 10
+class WebhookSettings(Value):
+    __slots__ = ("mode", "deny_on", "warn_on", "namespaces", "labels", "excluded_namespaces", "skip_owned",
+                 "controller_users", "update", "cluster_lookups", "lookup_budget_seconds", "cache_ttl_seconds",
+                 "lint_budget_seconds", "rule_errors", "max_warnings")
+
+    mode: Final[str]
+    deny_on: Final[str]
+    warn_on: Final[str]
+    namespaces: Final[dict[str, str]]
+    labels: Final[tuple[LabelRule, ...]]
+    excluded_namespaces: Final[frozenset[str]]
+    skip_owned: Final[bool]
+    controller_users: Final[frozenset[str]]
+    update: Final[str]
+    cluster_lookups: Final[bool]
+    lookup_budget_seconds: Final[float]
+    cache_ttl_seconds: Final[float]
+    lint_budget_seconds: Final[float]
+    rule_errors: Final[str]
+    max_warnings: Final[int]
+
+    def __init__(self, mode: str = "deny", deny_on: str = "error", warn_on: str = "warning",
+                 namespaces: dict[str, str] | None = None, labels: tuple[LabelRule, ...] = (),
+                 excluded_namespaces: frozenset[str] = frozenset({"kube-system"}), skip_owned: bool = True,
+                 controller_users: frozenset[str] = CONTROLLER_USERS, update: str = "changed",
+                 cluster_lookups: bool = True, lookup_budget_seconds: float = 1.0, cache_ttl_seconds: float = 30.0,
+                 lint_budget_seconds: float = 1.5, rule_errors: str = "warn", max_warnings: int = 10) -> None:
+        self.mode = mode
+        self.deny_on = deny_on
+        self.warn_on = warn_on
+        self.namespaces = {} if namespaces is None else namespaces
+        self.labels = labels
+        self.excluded_namespaces = excluded_namespaces
+        self.skip_owned = skip_owned
+        self.controller_users = controller_users
+        self.update = update
+        self.cluster_lookups = cluster_lookups
+        self.lookup_budget_seconds = lookup_budget_seconds
+        self.cache_ttl_seconds = cache_ttl_seconds
+        self.lint_budget_seconds = lint_budget_seconds
+        self.rule_errors = rule_errors
+        self.max_warnings = max_warnings
 
     def mode_for(self, namespace: str | None, labels: dict[str, Any]) -> str:
         """Enforcement for one object: a matching label rule, else its namespace's, else the default."""
@@ -166,13 +200,19 @@ def parse_webhook(raw: Any) -> WebhookSettings:
     )
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(Value):
     """One consistent configuration: rule settings, the engine built from them, webhook settings."""
 
-    settings: Settings
-    engine: PreparedEngine
-    webhook: WebhookSettings
+    __slots__ = ("settings", "engine", "webhook")
+
+    settings: Final[Settings]
+    engine: Final[PreparedEngine]
+    webhook: Final[WebhookSettings]
+
+    def __init__(self, settings: Settings, engine: PreparedEngine, webhook: WebhookSettings) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.webhook = webhook
 
 
 def _read_yaml(path: str) -> Any:
