@@ -1,11 +1,12 @@
-"""Records: the value classes of the lint path, with the methods ``dataclasses`` would write, written once.
+"""Records: crashlint's value classes, with the methods ``dataclasses`` would write, written once.
 
 Why not ``@dataclass``: a pre-commit hook starts crashlint on every commit, and ``@dataclass`` was
 the largest cost of that start. For each class it writes the source of ``__init__``, ``__repr__``
 and ``__eq__`` (and, frozen, ``__setattr__``, ``__delattr__`` and ``__hash__``) and compiles it
 when the module is imported: about 0.6 ms a class, after about 10 ms to import ``dataclasses``
 itself (with ``inspect``, ``ast``, ``dis`` and ``tokenize``). A one-file lint defined 55 of them,
-about 45 ms of CPU before the first line was read (``bench/README.md``, "Start-up").
+about 45 ms of CPU before the first line was read (``bench/README.md``, "Start-up"). Every
+record of the package is defined this way, so there is one way to write one.
 
 A record lists its fields in ``__slots__`` (their order is the order of ``repr`` and of
 comparison) and writes its own, typed ``__init__``. :class:`Record` gives it what ``@dataclass``

@@ -89,10 +89,7 @@ def _trim(o: dict[str, Any]) -> dict[str, Any]:
 
 
 class ClusterStore(Record):
-    """Pods, their owners, workloads and pod events of the watched scope, indexed by workload.
-
-    Its :meth:`replace` is a relist of one kind, not :meth:`Record.replace`: nothing copies a store.
-    """
+    """Pods, their owners, workloads and pod events of the watched scope, indexed by workload."""
 
     __slots__ = ("limits", "selected_namespaces", "index", "pods", "tops", "events", "event_pod", "pod_wl",
                  "owner_wl", "top_wl", "members", "pods_by_owner", "dirty", "bad")
@@ -141,7 +138,7 @@ class ClusterStore(Record):
         except BadObject:
             self.bad[kind] += 1
 
-    def replace(self, kind: str, items: Iterable[Any]) -> None:  # type: ignore[override]  # a relist, not a copy
+    def relist(self, kind: str, items: Iterable[Any]) -> None:
         """A (re)list of one kind: what is not in it any more was deleted while nobody watched."""
         seen: set[str] = set()
         for item in items:

@@ -94,7 +94,7 @@ class Watcher:
                         if isinstance(ev, dict) and ev.get("reportingComponent") == COMPONENT:
                             self.own_event(ev)
                 if change == "RELIST":
-                    self.store.replace(kind, item)
+                    self.store.relist(kind, item)
                     self.listed.add(kind)
                 elif change == "LOG":  # a previous log arrived for this workload: judge it again
                     self.store.dirty.add(item)
