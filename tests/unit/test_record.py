@@ -80,3 +80,20 @@ def test_a_record_without_slots_is_refused() -> None:
     with pytest.raises(TypeError, match="__slots__"):
         class Loose(Record):  # noqa: F841  # defining it is the test
             pass
+
+
+def test_every_record_of_the_package_is_a_record_not_a_dataclass() -> None:
+    """One way to write a value class: a dataclass would also bring back the import-time cost
+    that model/record.py removed from every start (bench/README.md, "Start-up")."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    users = []
+    for path in sorted([*root.joinpath("linter").rglob("*.py"), *root.joinpath("webhook").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "dataclasses" for a in node.names) \
+                    or isinstance(node, ast.ImportFrom) and node.module == "dataclasses":
+                users.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert users == []
