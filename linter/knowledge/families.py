@@ -12,7 +12,6 @@ stay quiet on unknown software: guessing a start time is how false positives are
 
 from __future__ import annotations
 
-
 from crashlint.knowledge.commands import entry_for
 from crashlint.knowledge.listmemo import ListMemo
 from crashlint.model.imageref import InvalidReference, parse

@@ -7,7 +7,6 @@ process can end (a ``break``/``exit`` in a ``while true`` loop) and what it wait
 
 from __future__ import annotations
 
-
 from crashlint.knowledge.commands import shell_script, split_commands
 from crashlint.model.record import Value
 from crashlint.model.workloads import Container

@@ -8,7 +8,6 @@ meshes exist and what they add is knowledge (``policies/mesh.yaml``).
 
 from __future__ import annotations
 
-
 from crashlint.model.workloads import Workload
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)

@@ -6,7 +6,6 @@ the model and reporters need nothing of the engine.
 
 from __future__ import annotations
 
-
 from crashlint.model.findings import Finding
 from crashlint.model.objects import LoadError
 from crashlint.model.record import Record, Value

@@ -7,7 +7,6 @@ the pod is meant to run forever, and typed views of its containers.
 
 from __future__ import annotations
 
-
 from crashlint.model.objects import K8sObject
 from crashlint.model.nested import dig
 from crashlint.model.record import Record

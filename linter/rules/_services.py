@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from crashlint.model.objects import K8sObject
 from crashlint.rules import RuleContext
 from crashlint.knowledge.selectors import PodTemplate, map_matches, readable_map, templates_with_label

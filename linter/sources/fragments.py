@@ -11,7 +11,6 @@ API server if it were applied, which the note says.
 
 from __future__ import annotations
 
-
 from crashlint.model.objects import K8sObject
 from crashlint.model.workloads import POD_SPEC_PATHS
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from crashlint.model.record import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
