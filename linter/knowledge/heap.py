@@ -34,8 +34,7 @@ from crashlint.model.workloads import Container, Pointer
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _GO_UNITS = {"": 1, "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}

@@ -13,8 +13,7 @@ from crashlint.model.workloads import Container
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 # Shell words that open or continue a compound command; the simple command follows them.
 _KEYWORDS = {"until", "while", "!", "do", "then", "if", "elif", "else", "{", "}"}

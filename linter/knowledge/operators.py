@@ -23,8 +23,7 @@ from crashlint.knowledge.selectors import _label_value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 _PLACEHOLDER = re.compile(r"\{(name|namespace|ordinal)\}")
 

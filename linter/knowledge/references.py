@@ -24,8 +24,7 @@ from crashlint.model.workloads import Container, Pointer, Workload, workload_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 CONFIGMAP, SECRET = "ConfigMap", "Secret"
 

@@ -25,8 +25,7 @@ from crashlint.model.workloads import WORKLOAD_KINDS, workload_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 
 def _label_value(v: Any) -> str | None:

@@ -6,8 +6,7 @@ from crashlint.model.record import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
     from crashlint.model.document import Document
 

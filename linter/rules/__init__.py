@@ -27,8 +27,7 @@ from crashlint.model.workloads import WORKLOAD_KINDS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 
 class RuleContext(Value):

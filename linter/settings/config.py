@@ -36,8 +36,7 @@ except ImportError:  # pragma: no cover
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 CONFIG_NAMES = (".crashlint.yaml", ".crashlint.yml")
 CONFIG_KEYS = ("rules", "exclude", "min_severity", "limits", "images", "knowledge")

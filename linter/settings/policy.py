@@ -34,8 +34,7 @@ from crashlint.model.quantity import QuantityError, parse_quantity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 _FLOAT_MAX = 1.7976931348623157e308
 

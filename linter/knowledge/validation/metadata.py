@@ -52,8 +52,7 @@ from crashlint.model.record import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_HITS_PER_MAP = 20

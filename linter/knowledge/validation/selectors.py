@@ -46,8 +46,7 @@ from crashlint.knowledge.validation.metadata import (decode_error, decoded_by_ap
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name the same way)
 if TYPE_CHECKING:
-    from typing import Any
-    from typing import Final
+    from typing import Any, Final
 
 # apps/v1 kinds with a required LabelSelector, and the word the server's "empty selector" message uses.
 _APPS_EMPTY_WORD = {"Deployment": "deployment", "ReplicaSet": "deployment", "StatefulSet": "statefulset",
