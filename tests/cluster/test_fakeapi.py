@@ -153,6 +153,20 @@ def test_bookmarks_carry_the_version_when_asked_for(api: FakeAPI, core: client.C
     t.join(5)
 
 
+def test_a_watch_opened_before_a_bookmark_gets_it_even_if_its_stream_starts_after(
+        api: FakeAPI, core: client.CoreV1Api) -> None:
+    """The race a loaded machine hit: the watch is recorded (a test sees it), the bookmark is
+    asked for, and only then does the stream start; it must still carry the bookmark."""
+    api.delay = 0.5  # between recording the request and starting its stream
+    events, t, _ = _stream(core.list_namespaced_pod, "demo", resource_version=str(api.resource_version),
+                           allow_watch_bookmarks=True, timeout_seconds=3)
+    _until(lambda: api.watches())
+    api.bookmark()
+    _until(lambda: events)
+    assert events[0]["type"] == "BOOKMARK"
+    t.join(5)
+
+
 def test_a_watch_from_before_a_compaction_gets_410(api: FakeAPI, core: client.CoreV1Api) -> None:
     old = str(api.resource_version)
     api.expire()

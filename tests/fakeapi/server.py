@@ -62,6 +62,8 @@ class Request:
     # How many :meth:`FakeAPI.drop` calls had happened when the request arrived: a watch opened
     # before a drop is cut by it, even if its stream starts after (no race with a test's drop()).
     drops: int = 0
+    # The same for :meth:`FakeAPI.bookmark`: a watch opened before a bookmark gets it.
+    bookmarks: int = 0
 
     @property
     def accept(self) -> str:
@@ -355,7 +357,7 @@ class FakeAPI:
             return {"type": type_, "object": metadata_only(obj) if meta_only else obj}
 
         with store.lock:
-            expirations, drops, marks = store.expirations, req.drops, self._bookmarks
+            expirations, drops, marks = store.expirations, req.drops, req.bookmarks
             if since_text not in ("", "0") and (not since_text.isdigit() or int(since_text) < store.compacted):
                 yield {"type": "ERROR", "object": gone(f"too old resource version: {since_text} ({store.compacted})")}
                 return
@@ -433,7 +435,7 @@ def _handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 except ValueError:
                     body = raw
             req = Request(method, parts.path, parse_qs(parts.query),
-                          {k.lower(): v for k, v in self.headers.items()}, body, api._drops)
+                          {k.lower(): v for k, v in self.headers.items()}, body, api._drops, api._bookmarks)
             api._record(req)
             if api.delay:
                 time.sleep(api.delay)
