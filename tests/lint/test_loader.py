@@ -177,6 +177,15 @@ def test_missing_path_is_an_input_error(cli, isolated_config: Path) -> None:
     assert [e["file"] for e in run.json()["errors"]] == ["no-such-dir"]
 
 
+def test_a_named_path_that_cannot_be_read_says_why(cli, tmp_path: Path, isolated_config: Path) -> None:
+    """What the system says, lower-cased: a file used as a directory is "not a directory", not missing."""
+    write(tmp_path, "app.yaml", CLEAN_DEPLOYMENT)
+    run = cli("lint", "-o", "json", "--config", str(isolated_config), "no-such.yaml", "app.yaml/inner.yaml")
+    assert run.code == 2
+    assert [(e["file"], e["message"]) for e in run.json()["errors"]] == [
+        ("no-such.yaml", "no such file or directory"), ("app.yaml/inner.yaml", "not a directory")]
+
+
 def test_tab_indented_json_keeps_exact_positions(cli, tmp_path: Path, isolated_config: Path) -> None:
     """JSON may be indented with tabs (YAML may not); positions must still point at the node."""
     write(tmp_path, "tabs.json", json.dumps(_deployment_dict("t", "busybox:1.36"), indent="\t"))
